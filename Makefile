@@ -1,0 +1,44 @@
+# Rightsdesk: `make run` for the embedded set-up, `make test` for the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+# `make test` honours DATABASE_URL and REDIS_URL, defaulting to the local servers.
+export TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/rightsdesk)
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test install messages migrate seed check-services clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
+
+run: install messages
+	mkdir -p var/mail
+	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(VENV)/bin/honcho start -f Procfile
+
+# Tests run on PostgreSQL and Redis only; fail fast if either is not there.
+test: install messages check-services
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(REDIS_URL) \
+	SECRET_KEY=test-secret-key-not-for-production-use-0123456789 DEBUG=0 \
+	BIOMETRIC_KEYS=$$($(PY) -c 'import base64;print(base64.urlsafe_b64encode(b"k"*32).decode())') \
+	IDENTIFIER_PEPPER=test-pepper-not-for-production-0123456789 \
+	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check-services: install
+	$(PY) -c 'import psycopg, sys, os; psycopg.connect(os.environ["TEST_DATABASE_URL"].rsplit("/",1)[0] + "/postgres", connect_timeout=5).close()' \
+		|| (echo "PostgreSQL is not reachable at $$TEST_DATABASE_URL" >&2; exit 1)
+	$(PY) -c 'import redis, os; redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=5).ping()' \
+		|| (echo "Redis is not reachable at $$REDIS_URL" >&2; exit 1)
+
+clean:
+	rm -rf var

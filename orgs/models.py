@@ -1,0 +1,234 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from timezone_field import TimeZoneField
+
+from orgs import crypto
+
+
+class Jurisdiction(models.TextChoices):
+    """Codes of the deadline policies in requests_app/deadlines.py (a test keeps them equal)."""
+
+    CN = "CN", _("China (PIPL)")
+    EU = "EU", _("European Union (GDPR)")
+    US_CA = "US-CA", _("California (CCPA/CPRA)")
+    BR = "BR", _("Brazil (LGPD)")
+    US_VA = "US-VA", _("Virginia (VCDPA)")
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        PARK = "park", _("Park or venue")
+        PROPERTY_SALES = "property_sales", _("Property sales office")
+        HOUSING_ESTATE = "housing_estate", _("Housing estate")
+        RETAIL = "retail", _("Shop or mall")
+        EMPLOYER = "employer", _("Employer")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=8, choices=Jurisdiction.choices)
+    time_zone = TimeZoneField(_("time zone"), default="Asia/Shanghai")
+    contact_email = models.EmailField(_("privacy contact email"))
+    contact_phone = models.CharField(_("privacy contact phone"), max_length=40, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    accepts_public_requests = models.BooleanField(_("accepts public requests"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(jurisdiction__in=Jurisdiction.values), name="organisation_jurisdiction_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class MembershipRole(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    OFFICER = "officer", _("Privacy officer")
+    SYSTEM_OWNER = "system_owner", _("Data-system owner")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Membership(models.Model):
+    Role = MembershipRole
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_user_and_org"),
+            models.CheckConstraint(condition=Q(role__in=MembershipRole.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+class Connector(models.TextChoices):
+    VAULT = "vault", _("Built-in biometric vault")
+    WEBHOOK = "webhook", _("Signed webhook")
+    MANUAL = "manual", _("Manual (system owner confirms)")
+
+
+class DataSystem(models.Model):
+    Connector = Connector
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="systems")
+    name = models.CharField(_("name"), max_length=200)
+    connector = models.CharField(_("connector"), max_length=10, choices=Connector.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_systems"
+    )
+    description = models.TextField(_("description"), blank=True)
+    webhook_url = models.URLField(_("webhook URL"), blank=True)
+    holds_personal_data = models.BooleanField(_("may hold personal data"), default=True)
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        verbose_name = _("data system")
+        verbose_name_plural = _("data systems")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="system_name_unique_in_org"),
+            models.CheckConstraint(condition=Q(connector__in=Connector.values), name="system_connector_valid"),
+            models.CheckConstraint(
+                condition=~Q(connector="webhook") | ~Q(webhook_url=""), name="webhook_system_has_url"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_connector_display()})"
+
+
+class Modality(models.TextChoices):
+    FACE = "face", _("Face")
+    FINGERPRINT = "fingerprint", _("Fingerprint")
+    IRIS = "iris", _("Iris")
+    VOICE = "voice", _("Voice")
+    PALM = "palm", _("Palm")
+    GAIT = "gait", _("Gait")
+
+
+class ProcessingActivity(models.Model):
+    class LegalBasis(models.TextChoices):
+        SEPARATE_CONSENT = "separate_consent", _("Separate consent (PIPL art. 29)")
+        WRITTEN_CONSENT = "written_consent", _("Written consent")
+        CONSENT = "consent", _("Consent")
+        CONTRACT = "contract", _("Necessary for a contract")
+        LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation")
+        PUBLIC_SECURITY = "public_security", _("Public security (PIPL art. 26)")
+        LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests")
+
+    class ConsentType(models.TextChoices):
+        NONE = "none", _("No consent")
+        IMPLIED = "implied", _("Implied")
+        BUNDLED = "bundled", _("Bundled with other terms")
+        SEPARATE = "separate", _("Separate")
+        WRITTEN = "written", _("Written")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="activities")
+    name = models.CharField(_("name"), max_length=200)
+    purpose = models.TextField(_("purpose"))
+    legal_basis = models.CharField(_("legal basis"), max_length=30, choices=LegalBasis.choices)
+    collection_point = models.CharField(_("collection point"), max_length=200)
+    modality = models.CharField(_("modality"), max_length=20, choices=Modality.choices)
+    consent_type = models.CharField(_("consent type"), max_length=20, choices=ConsentType.choices)
+    retention_days = models.PositiveIntegerField(_("retention period (days)"))
+    statutory_retention = models.BooleanField(
+        _("a statutory retention duty applies"),
+        default=False,
+        help_text=_("Deletion then ends as storage only (PIPL art. 47(2))."),
+    )
+    signage = models.CharField(_("signage"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        verbose_name = _("processing activity")
+        verbose_name_plural = _("processing activities")
+
+    def __str__(self):
+        return f"{self.name} · {self.collection_point}"
+
+
+class BiometricRecordQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(state=BiometricRecord.State.ACTIVE)
+
+    def matching(self, identifier_hashes: dict[str, str]):
+        """Records whose identifiers equal any of the given {kind: hash}."""
+        condition = Q()
+        for kind, value in identifier_hashes.items():
+            if value:
+                condition |= Q(**{f"{kind}_hash": value})
+        return self.filter(condition) if condition else self.none()
+
+
+class RecordState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RESTRICTED = "restricted", _("Storage only")
+    DELETED = "deleted", _("Deleted")
+
+
+class BiometricRecord(models.Model):
+    State = RecordState
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="biometric_records")
+    system = models.ForeignKey(DataSystem, on_delete=models.PROTECT, related_name="biometric_records")
+    activity = models.ForeignKey(ProcessingActivity, on_delete=models.PROTECT, related_name="biometric_records")
+    modality = models.CharField(_("modality"), max_length=20, choices=Modality.choices)
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    member_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    masked_identifiers = models.CharField(_("identifiers (masked)"), max_length=300, blank=True)
+    template_ciphertext = models.BinaryField(null=True, editable=False)
+    collected_at = models.DateTimeField(_("collected at"))
+    retain_until = models.DateTimeField(_("retain until"), db_index=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.ACTIVE)
+    tombstoned_at = models.DateTimeField(_("deleted or restricted at"), null=True, blank=True)
+    tombstone_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = BiometricRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-collected_at"]
+        verbose_name = _("biometric record")
+        verbose_name_plural = _("biometric records")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=RecordState.values), name="biometric_state_valid"),
+            models.CheckConstraint(condition=Q(modality__in=Modality.values), name="biometric_modality_valid"),
+            # A deleted record keeps its tombstone and nothing of the template.
+            models.CheckConstraint(
+                condition=~Q(state="deleted") | Q(template_ciphertext__isnull=True, tombstoned_at__isnull=False),
+                name="deleted_record_has_no_template",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "state", "retain_until"], name="biometric_retention_idx")]
+
+    def __str__(self):
+        return f"{self.get_modality_display()} · {self.masked_identifiers or self.pk}"
+
+    def __repr__(self):
+        # Never the template, not even its ciphertext.
+        return f"<BiometricRecord {self.pk} {self.modality} {self.state}>"
+
+    def set_template(self, template: bytes) -> None:
+        self.template_ciphertext = crypto.encrypt_template(template)
+
+    def read_template(self) -> bytes:
+        return crypto.decrypt_template(self.template_ciphertext)

@@ -1,0 +1,223 @@
+"""Statutory clocks for data-rights requests, kept as data (DESIGN.md "Deadlines").
+
+Pure calendar arithmetic: no models, no database. Every deadline is the *end* of a
+day in the organisation's time zone, because laws count whole days where the
+organisation is, while the system stores instants in UTC.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit(StrEnum):
+    DAYS = "days"  # calendar days
+    BUSINESS_DAYS = "business_days"  # Mon-Fri, minus the policy's holidays
+    MONTHS = "months"  # calendar months, clamped at month end
+
+
+@dataclass(frozen=True)
+class Period:
+    amount: int
+    unit: Unit
+
+
+class ClockStart(StrEnum):
+    RECEIPT = "receipt"
+    VERIFICATION = "verification"
+
+
+@dataclass(frozen=True)
+class Policy:
+    jurisdiction: str
+    name: str
+    response: Period
+    target: Period | None
+    clock_start: ClockStart
+    pauses_while_awaiting_subject: bool
+    extension: Period | None
+    max_extensions: int
+    acknowledge_within: Period | None
+    appeal_window: Period
+    appeal_response: Period | None
+    unverified_expiry: Period
+    contact_retention: Period
+    holidays: frozenset[date] = frozenset()
+    source: str = ""
+
+
+def _days(n: int) -> Period:
+    return Period(n, Unit.DAYS)
+
+
+def _months(n: int) -> Period:
+    return Period(n, Unit.MONTHS)
+
+
+POLICIES: dict[str, Policy] = {
+    p.jurisdiction: p
+    for p in [
+        # PIPL sets no number; GB/T 35273 suggests 30 days, other CN rules use 15 working days.
+        # CN holidays (and make-up working days) change yearly: fill `holidays` per year.
+        Policy("CN", _("China (PIPL)"), _days(30), Period(15, Unit.BUSINESS_DAYS),
+               ClockStart.VERIFICATION, True, None, 0, None, _days(15), None,
+               _days(14), _days(365), source="PIPL art. 50; GB/T 35273-2020 s8.7"),
+        Policy("EU", _("European Union (GDPR)"), _months(1), None,
+               ClockStart.RECEIPT, True, _months(2), 1, None, _months(1), None,
+               _months(1), _days(365), source="GDPR art. 12(3), 12(6)"),
+        # The 45 days run from receipt however long verification takes (regs 7021).
+        Policy("US-CA", _("California (CCPA/CPRA)"), _days(45), None,
+               ClockStart.RECEIPT, False, _days(45), 1, Period(10, Unit.BUSINESS_DAYS),
+               _days(45), None, _days(45), _days(730),
+               source="Cal. Civ. Code 1798.130; CCPA regs 7021, 7101"),
+        Policy("BR", _("Brazil (LGPD)"), _days(15), None,
+               ClockStart.RECEIPT, False, None, 0, None, _days(15), None,
+               _days(15), _days(365), source="LGPD art. 19"),
+        Policy("US-VA", _("Virginia (VCDPA)"), _days(45), None,
+               ClockStart.RECEIPT, False, _days(45), 1, None, _days(45), _days(60),
+               _days(45), _days(365), source="Va. Code 59.1-577"),
+    ]
+}
+
+JURISDICTION_CHOICES: list[tuple[str, str]] = [(code, p.name) for code, p in POLICIES.items()]
+
+
+class UnknownJurisdiction(ValueError):
+    pass
+
+
+def get_policy(jurisdiction: str) -> Policy:
+    try:
+        return POLICIES[jurisdiction]
+    except KeyError:
+        known = ", ".join(POLICIES)
+        raise UnknownJurisdiction(
+            f"No deadline policy for jurisdiction {jurisdiction!r}; known: {known}"
+        ) from None
+
+
+def add_months(start: date, months: int) -> date:
+    """Calendar months; relativedelta clamps 31 Jan + 1 month to the last day of February."""
+    return start + relativedelta(months=months)
+
+
+def add_business_days(start: date, days: int, holidays: frozenset[date] = frozenset()) -> date:
+    """Count forward over Mon-Fri days that are not holidays.
+
+    The start day is day 0 whatever it is, so a request arriving on a Saturday has
+    Monday as its first business day.
+    """
+    if days < 0:
+        raise ValueError("business days cannot be counted backwards")
+    current = start
+    while days:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in holidays:
+            days -= 1
+    return current
+
+
+def add_period(start: date, period: Period, holidays: frozenset[date] = frozenset()) -> date:
+    if period.unit == Unit.DAYS:
+        return start + timedelta(days=period.amount)
+    if period.unit == Unit.BUSINESS_DAYS:
+        return add_business_days(start, period.amount, holidays)
+    if period.unit == Unit.MONTHS:
+        return add_months(start, period.amount)
+    raise ValueError(f"unknown unit {period.unit!r}")
+
+
+def end_of_day(day: date, tz: ZoneInfo) -> datetime:
+    """The last microsecond of `day` in `tz`, in UTC: a deadline day is usable to its end."""
+    return datetime.combine(day, time.max, tzinfo=tz).astimezone(UTC)
+
+
+def _local_date(moment: datetime, tz: ZoneInfo) -> date:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("deadlines need aware datetimes")
+    return moment.astimezone(tz).date()
+
+
+def _pause_days(policy: Policy, paused: timedelta) -> int:
+    """Whole calendar days to add for time spent waiting on the subject (part days count)."""
+    if paused < timedelta(0):
+        raise ValueError("a pause cannot be negative")
+    if not policy.pauses_while_awaiting_subject:
+        return 0
+    return math.ceil(paused / timedelta(days=1))
+
+
+def _deadline(policy: Policy, start: datetime, period: Period, tz: ZoneInfo,
+              pause_days: int = 0) -> datetime:
+    day = add_period(_local_date(start, tz), period, policy.holidays)
+    return end_of_day(day + timedelta(days=pause_days), tz)
+
+
+def due_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
+           paused: timedelta = timedelta(0), extensions: int = 0) -> datetime:
+    """The hard due instant.
+
+    Extensions are counted in one step from the start date, not chained from the first
+    due date, so month-end clamping cannot eat days (EU: 31 Jan + 3 months = 30 Apr).
+    """
+    if not 0 <= extensions <= policy.max_extensions:
+        raise ValueError(
+            f"{policy.jurisdiction} allows at most {policy.max_extensions} extension(s), "
+            f"got {extensions}"
+        )
+    start = _local_date(clock_started_at, tz)
+    ext = policy.extension
+    if extensions and ext is not None and ext.unit == policy.response.unit:
+        total = Period(policy.response.amount + extensions * ext.amount, ext.unit)
+        day = add_period(start, total, policy.holidays)
+    else:  # mixed units (no current policy): chain each extension onto the last due day
+        day = add_period(start, policy.response, policy.holidays)
+        for _n in range(extensions if ext is not None else 0):
+            day = add_period(day, ext, policy.holidays)
+    return end_of_day(day + timedelta(days=_pause_days(policy, paused)), tz)
+
+
+def target_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
+              paused: timedelta = timedelta(0)) -> datetime | None:
+    """The internal target (CN: 15 working days); pauses move it as they move the due date."""
+    if policy.target is None:
+        return None
+    return _deadline(policy, clock_started_at, policy.target, tz, _pause_days(policy, paused))
+
+
+def acknowledge_by(policy: Policy, *, received_at: datetime, tz: ZoneInfo) -> datetime | None:
+    """When receipt must be confirmed (US-CA only); runs from receipt, before verification."""
+    if policy.acknowledge_within is None:
+        return None
+    return _deadline(policy, received_at, policy.acknowledge_within, tz)
+
+
+def appeal_closes_at(policy: Policy, *, refused_at: datetime, tz: ZoneInfo) -> datetime:
+    return _deadline(policy, refused_at, policy.appeal_window, tz)
+
+
+def unverified_expires_at(policy: Policy, *, received_at: datetime, tz: ZoneInfo) -> datetime:
+    """Unverified requests are dropped so unproven identities do not linger as personal data."""
+    return _deadline(policy, received_at, policy.unverified_expiry, tz)
+
+
+def contact_purge_at(policy: Policy, *, closed_at: datetime, tz: ZoneInfo) -> datetime:
+    """Closed cases keep contact data only as long as record keeping needs it."""
+    return _deadline(policy, closed_at, policy.contact_retention, tz)
+
+
+def can_extend(policy: Policy, *, extensions_so_far: int) -> bool:
+    return policy.extension is not None and extensions_so_far < policy.max_extensions
+
+
+def clock_start_for(policy: Policy, *, received_at: datetime,
+                    verified_at: datetime | None) -> datetime | None:
+    """When the response clock starts; None while it waits for a verification not yet done."""
+    if policy.clock_start == ClockStart.RECEIPT:
+        return received_at
+    return verified_at

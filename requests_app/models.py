@@ -1,0 +1,385 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import DataSystem, Jurisdiction, Organisation
+
+
+class DataSubject(models.Model):
+    """The person a request is about. Contact details are purged after the policy's period."""
+
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    # Keyed hashes of the identifiers the organisation may know them by (orgs/identifiers.py).
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    member_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    masked_identifiers = models.CharField(_("identifiers (masked)"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    contact_purged_at = models.DateTimeField(_("contact details purged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data subject")
+        verbose_name_plural = _("data subjects")
+
+    def __str__(self):
+        return self.masked_identifiers or f"#{self.pk}"
+
+    def identifier_hashes(self) -> dict[str, str]:
+        return {
+            "email": self.email_hash,
+            "phone": self.phone_hash,
+            "member_number": self.member_number_hash,
+            "id_number": self.id_number_hash,
+        }
+
+
+class RequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    VERIFIED = "verified", _("Identity verified")
+    IN_REVIEW = "in_review", _("In review")
+    AWAITING_SUBJECT = "awaiting_subject", _("Waiting for the requester")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    FULFILLING = "fulfilling", _("Being carried out")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+
+class RequestKind(models.TextChoices):
+    ACCESS = "access", _("Access (see my data)")
+    COPY = "copy", _("Copy of my data")
+    PORTABILITY = "portability", _("Transfer (portability)")
+    CORRECTION = "correction", _("Correction")
+    DELETION = "deletion", _("Deletion")
+    RESTRICTION = "restriction", _("Restrict processing")
+    WITHDRAW_CONSENT = "withdraw_consent", _("Withdraw consent")
+    EXPLANATION = "explanation", _("Explain the processing rules")
+
+
+class FiledBy(models.TextChoices):
+    SELF = "self", _("The person themselves")
+    NEXT_OF_KIN = "next_of_kin", _("Close relative of a deceased person")
+    AGENT = "agent", _("Authorised agent")
+
+
+class RightsRequest(models.Model):
+    Kind = RequestKind
+
+    FiledBy = FiledBy
+
+    Status = RequestStatus
+
+    CLOSED_STATUSES = (Status.FULFILLED, Status.WITHDRAWN, Status.EXPIRED, Status.REFUSED)
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    status_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="requests")
+    subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    filed_by = models.CharField(_("filed by"), max_length=12, choices=FiledBy.choices, default=FiledBy.SELF)
+    requester_name = models.CharField(_("requester name (relative or agent)"), max_length=200, blank=True)
+    requester_email = models.EmailField(_("requester email (relative or agent)"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=8, choices=Jurisdiction.choices)
+    data_description = models.TextField(_("what data, collected where"), blank=True)
+    details = models.TextField(_("details"), blank=True)
+
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    clock_started_at = models.DateTimeField(_("clock started at"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    paused_total = models.DurationField(_("time paused"), default=timezone.timedelta)
+    extensions = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    extension_reason = models.TextField(_("extension reason"), blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
+    target_at = models.DateTimeField(_("internal target"), null=True, blank=True)
+    acknowledge_by = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires unverified at"), null=True, blank=True)
+    appeal_closes_at = models.DateTimeField(_("appeal window closes at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_requests"
+    )
+    refusal_reason = models.TextField(_("refusal reason"), blank=True)
+    refusal_legal_ground = models.CharField(_("legal ground of refusal"), max_length=200, blank=True)
+    # Head of the audit chain: hash of the newest event, so deleting the last one shows.
+    chain_head = models.CharField(max_length=64, blank=True, editable=False)
+    event_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("rights request")
+        verbose_name_plural = _("rights requests")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RequestStatus.values), name="request_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=RequestKind.values), name="request_kind_valid"),
+            models.CheckConstraint(condition=Q(filed_by__in=FiledBy.values), name="request_filed_by_valid"),
+            models.CheckConstraint(
+                condition=Q(jurisdiction__in=Jurisdiction.values), name="request_jurisdiction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_at__isnull=True) | Q(due_at__gte=models.F("received_at")),
+                name="request_due_after_receipt",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | (~Q(refusal_reason="") & ~Q(refusal_legal_ground="")),
+                name="refusal_has_reason_and_ground",
+            ),
+            models.UniqueConstraint(
+                fields=["status_token_hash"], condition=~Q(status_token_hash=""), name="status_token_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status", "due_at"], name="request_queue_idx")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED_STATUSES
+
+
+class ClaimStatus(models.TextChoices):
+    CLAIMED = "claimed", _("Claimed")
+    ASSESSED = "assessed", _("Assessed")
+    OFFERED = "offered", _("Offered")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    PAID = "paid", _("Paid")
+
+
+class CompensationClaim(models.Model):
+    """A claim for damages on a request (PIPL art. 69, GDPR art. 82). Amounts in minor units."""
+
+    Status = ClaimStatus
+
+    class Basis(models.TextChoices):
+        LOSS = "loss", _("The individual's loss")
+        GAIN = "gain", _("The processor's gain")
+        SET_AMOUNT = "set_amount", _("An amount set on the circumstances")
+
+    OPEN_STATUSES = (Status.CLAIMED, Status.ASSESSED, Status.OFFERED, Status.ACCEPTED)
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="claims")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CLAIMED)
+    currency = models.CharField(_("currency"), max_length=3)
+    claimed_minor = models.PositiveBigIntegerField(_("amount claimed (minor units)"))
+    covers = models.TextField(_("what it covers"), blank=True)
+    basis = models.CharField(_("basis of assessment"), max_length=12, choices=Basis.choices, blank=True)
+    assessed_minor = models.PositiveBigIntegerField(_("amount assessed (minor units)"), null=True, blank=True)
+    assessment_note = models.TextField(_("assessment note"), blank=True)
+    offered_minor = models.PositiveBigIntegerField(_("amount offered (minor units)"), null=True, blank=True)
+    paid_minor = models.PositiveBigIntegerField(_("amount paid (minor units)"), null=True, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("compensation claim")
+        verbose_name_plural = _("compensation claims")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="claim_currency_iso"),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(status__in=["claimed", "assessed", "offered", "accepted"]),
+                name="one_open_claim_per_request",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claimed_minor / 100:.2f} {self.currency} ({self.get_status_display()})"
+
+
+class RequestEvent(models.Model):
+    """One entry of a request's append-only, hash-chained history (requests_app/audit.py)."""
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(editable=False)
+    action = models.CharField(_("action"), max_length=40, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False
+    )
+    actor_kind = models.CharField(_("actor"), max_length=10, editable=False)
+    from_status = models.CharField(_("from"), max_length=20, blank=True, editable=False)
+    to_status = models.CharField(_("to"), max_length=20, blank=True, editable=False)
+    data = models.JSONField(_("details"), default=dict, blank=True, editable=False)
+    visible_to_subject = models.BooleanField(_("visible to the requester"), default=False, editable=False)
+    created_at = models.DateTimeField(_("at"), editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["request", "seq"]
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        constraints = [models.UniqueConstraint(fields=["request", "seq"], name="one_event_per_seq")]
+
+    def __str__(self):
+        return f"{self.request_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("request events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("request events are append-only")
+
+
+class VerificationChallenge(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message")
+
+    MAX_ATTEMPTS = 5
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="challenges")
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.EMAIL)
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("verification challenge")
+        verbose_name_plural = _("verification challenges")
+        constraints = [
+            models.CheckConstraint(condition=Q(attempts__lte=5), name="challenge_attempts_capped"),
+        ]
+
+    def __str__(self):
+        return f"{self.request} · {self.get_channel_display()}"
+
+
+class Threshold(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", _("Acknowledgement due")
+    DAYS_7 = "7d", _("Due in 7 days")
+    DAYS_2 = "2d", _("Due in 2 days")
+    DUE_TODAY = "due", _("Due today")
+    OVERDUE = "overdue", _("Overdue (escalated)")
+
+
+class Reminder(models.Model):
+    Threshold = Threshold
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="reminders")
+    threshold = models.CharField(_("threshold"), max_length=12, choices=Threshold.choices)
+    due_at = models.DateTimeField(_("for due date"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "threshold", "due_at"], name="one_reminder_per_threshold"),
+            models.CheckConstraint(condition=Q(threshold__in=Threshold.values), name="reminder_threshold_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.request} · {self.get_threshold_display()}"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        TO_SUBJECT = "to_subject", _("To the requester")
+        FROM_SUBJECT = "from_subject", _("From the requester")
+        INTERNAL = "internal", _("Internal note")
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(_("direction"), max_length=12, choices=Direction.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self):
+        return f"{self.request} · {self.get_direction_display()}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Never the uploaded name on disk: it may carry personal data.
+    return f"requests/{instance.request_id}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    class Purpose(models.TextChoices):
+        EVIDENCE = "evidence", _("Evidence")
+        AUTHORISATION = "authorisation", _("Signed authorisation")
+        DEATH_EVIDENCE = "death_evidence", _("Evidence of death and relationship")
+        EXPORT = "export", _("Data export")
+        CERTIFICATE = "certificate", _("Deletion certificate")
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    from_subject = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.original_name
+
+
+class TaskStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    AWAITING_CALLBACK = "awaiting_callback", _("Waiting for the system")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class FulfilmentTask(models.Model):
+    """The part of a request's fulfilment that one DataSystem carries out."""
+
+    Status = TaskStatus
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="fulfilment_tasks")
+    system = models.ForeignKey(DataSystem, on_delete=models.PROTECT, related_name="fulfilment_tasks")
+    connector = models.CharField(max_length=10, choices=DataSystem.Connector.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "system"]
+        verbose_name = _("fulfilment task")
+        verbose_name_plural = _("fulfilment tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "system"], name="one_task_per_system"),
+            models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="task_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.request} · {self.system.name}"

@@ -1,0 +1,82 @@
+"""Public references, status tokens and one-time verification codes.
+
+References are short and readable (no 0/O, 1/I). Status tokens carry 192 random bits
+and only their hash is stored; issuing a new one replaces the old. Codes are six
+digits, stored hashed, valid 15 minutes, for at most five attempts.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from requests_app.errors import VerificationFailed
+from requests_app.models import RightsRequest, VerificationChallenge
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE_LENGTH = 10
+CODE_VALIDITY = timedelta(minutes=15)
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _i in range(REFERENCE_LENGTH))
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def issue_status_token(rights_request: RightsRequest) -> str:
+    """A new secret link token for the request; the previous one stops working."""
+    token = secrets.token_urlsafe(24)
+    RightsRequest.objects.filter(pk=rights_request.pk).update(status_token_hash=_digest(token))
+    return token
+
+
+def request_for_status_token(token: str) -> RightsRequest | None:
+    if not token or len(token) > 64:
+        return None
+    return RightsRequest.objects.filter(status_token_hash=_digest(token)).select_related("organisation").first()
+
+
+def issue_code(challenge: VerificationChallenge) -> str | None:
+    """Generate the challenge's code once; None if it was already issued (a task ran twice)."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = timezone.now()
+    claimed = VerificationChallenge.objects.filter(pk=challenge.pk, sent_at__isnull=True).update(
+        code_hash=_digest(f"{challenge.pk}:{code}"), sent_at=now, expires_at=now + CODE_VALIDITY
+    )
+    return code if claimed else None
+
+
+def check_code(rights_request: RightsRequest, code: str) -> None:
+    """Accept the code of the request's newest challenge or raise VerificationFailed.
+
+    A wrong code's attempt is committed even though the caller's step then fails, so
+    guessing costs attempts whatever happens around it.
+    """
+    code = (code or "").strip()
+    with transaction.atomic():
+        challenge = (
+            VerificationChallenge.objects.select_for_update()
+            .filter(request=rights_request, sent_at__isnull=False)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if challenge is None or challenge.used_at is not None:
+            raise VerificationFailed(_("There is no code waiting for this request. Ask for a new one."))
+        if challenge.attempts >= VerificationChallenge.MAX_ATTEMPTS:
+            raise VerificationFailed(_("Too many wrong codes. Ask for a new one."))
+        if timezone.now() > challenge.expires_at:
+            raise VerificationFailed(_("This code has expired. Ask for a new one."))
+        if hmac.compare_digest(challenge.code_hash, _digest(f"{challenge.pk}:{code}")):
+            challenge.used_at = timezone.now()
+            challenge.save(update_fields=["used_at"])
+            return
+        VerificationChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
+    raise VerificationFailed(_("That code is not right. Check it and try again."))

@@ -1,0 +1,483 @@
+"""Every state change of a rights request and of its compensation claim.
+
+One function per transition of DESIGN.md. Each locks the request row, checks the
+source state against RULES and the actor's role, changes the row, writes exactly one
+RequestEvent, and queues side effects on commit. No other code assigns `status`.
+A forbidden step raises a WorkflowError subclass and changes nothing.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs.models import DataSystem, Membership, Organisation
+from requests_app import audit, deadlines, effects
+from requests_app.actors import Actor, ActorKind
+from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
+from requests_app.models import CompensationClaim, FulfilmentTask, Message, RightsRequest, VerificationChallenge
+from requests_app.subjects import Identity, build_subject
+from requests_app.tokens import check_code, new_reference
+
+Status = RightsRequest.Status
+ClaimStatus = CompensationClaim.Status
+Role = Membership.Role
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[str]
+    target: str | None  # None: the status does not change
+    actors: frozenset[str]  # membership roles, or ActorKind.SUBJECT / ActorKind.SYSTEM
+
+
+def _rule(sources, target, actors) -> Rule:
+    return Rule(frozenset(sources), target, frozenset(actors))
+
+
+DECIDERS = {Role.OWNER, Role.OFFICER}
+OPEN_BEFORE_FULFILMENT = {
+    Status.SUBMITTED, Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED
+}
+S, SYS = ActorKind.SUBJECT, ActorKind.SYSTEM
+
+RULES: dict[str, Rule] = {
+    "verify": _rule({Status.SUBMITTED}, Status.VERIFIED, DECIDERS | {S}),
+    "assign": _rule({Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED,
+                     Status.FULFILLING}, None, DECIDERS),
+    "ask_info": _rule({Status.VERIFIED, Status.IN_REVIEW}, Status.AWAITING_SUBJECT, DECIDERS),
+    "answer": _rule({Status.AWAITING_SUBJECT}, Status.IN_REVIEW, {S}),
+    "extend": _rule({Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED,
+                     Status.FULFILLING}, None, DECIDERS),
+    "approve": _rule({Status.IN_REVIEW}, Status.APPROVED, DECIDERS),
+    "refuse": _rule({Status.IN_REVIEW}, Status.REFUSED, DECIDERS),
+    "appeal": _rule({Status.REFUSED}, Status.IN_REVIEW, {S}),
+    "start_fulfilment": _rule({Status.APPROVED}, Status.FULFILLING, DECIDERS | {SYS}),
+    "record_task_outcome": _rule({Status.FULFILLING}, None, DECIDERS | {Role.SYSTEM_OWNER, SYS}),
+    "finish_fulfilment": _rule({Status.FULFILLING}, Status.FULFILLED, DECIDERS | {SYS}),
+    "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
+    "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
+    "message_subject": _rule(set(Status.values), None, DECIDERS),
+    # Compensation steps are recorded on the request's chain; the claim has its own rules.
+    "claim_compensation": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
+    "assess_claim": _rule(set(Status.values), None, DECIDERS),
+    "offer_compensation": _rule(set(Status.values), None, DECIDERS),
+    "accept_offer": _rule(set(Status.values), None, {S}),
+    "decline_offer": _rule(set(Status.values), None, {S}),
+    "record_payment": _rule(set(Status.values), None, DECIDERS),
+}
+
+CLAIM_RULES: dict[str, tuple[set[str], str]] = {
+    "assess_claim": ({ClaimStatus.CLAIMED}, ClaimStatus.ASSESSED),
+    "offer_compensation": ({ClaimStatus.ASSESSED}, ClaimStatus.OFFERED),
+    "accept_offer": ({ClaimStatus.OFFERED}, ClaimStatus.ACCEPTED),
+    "decline_offer": ({ClaimStatus.OFFERED}, ClaimStatus.DECLINED),
+    "record_payment": ({ClaimStatus.ACCEPTED}, ClaimStatus.PAID),
+}
+
+
+@dataclass
+class Step:
+    """What a transition body may change: the locked row, the target, the event."""
+
+    request: RightsRequest
+    target: str | None
+    data: dict = field(default_factory=dict)
+    visible_to_subject: bool = True
+    now: object = None
+
+
+def _check_actor(rights_request: RightsRequest, actor: Actor, rule: Rule) -> None:
+    if actor.kind != ActorKind.USER:
+        if actor.kind not in rule.actors:
+            raise NotPermitted(_("This step is not yours to take."))
+        return
+    role = actor.role_in(rights_request.organisation)
+    if role is None:
+        raise NotPermitted(_("You are not a member of this request's organisation."))
+    if role not in rule.actors:
+        raise NotPermitted(_("Your role does not allow this step."))
+
+
+@contextmanager
+def _transition(rights_request: RightsRequest, action: str, actor: Actor) -> Iterator[Step]:
+    rule = RULES[action]
+    with transaction.atomic():
+        locked = RightsRequest.objects.select_for_update().get(pk=rights_request.pk)
+        _check_actor(locked, actor, rule)
+        if locked.status not in rule.sources:
+            raise TransitionNotAllowed(
+                _("A request that is %(status)s cannot take this step (%(action)s).")
+                % {"status": locked.get_status_display(), "action": action}
+            )
+        before = {f.attname: getattr(locked, f.attname) for f in RightsRequest._meta.concrete_fields}
+        step = Step(request=locked, target=rule.target, now=timezone.now())
+        yield step
+        from_status = locked.status
+        if step.target:
+            locked.status = step.target
+        changed = [name for name, value in before.items() if getattr(locked, name) != value]
+        if changed:
+            locked.save(update_fields=changed)
+        event = audit.append_event(
+            locked,
+            action=action,
+            actor_id=actor.user_id,
+            actor_kind=actor.kind,
+            from_status=from_status,
+            to_status=locked.status,
+            data=step.data,
+            visible_to_subject=step.visible_to_subject,
+        )
+        effects.after_event(event)
+    rights_request.refresh_from_db()
+
+
+def _policy(rights_request: RightsRequest) -> deadlines.Policy:
+    return deadlines.get_policy(rights_request.jurisdiction)
+
+
+def _recompute_deadlines(rr: RightsRequest) -> None:
+    """Set due and target dates from the clock fields; the clock may not have started yet."""
+    if rr.clock_started_at is None:
+        return
+    policy, tz = _policy(rr), rr.organisation.time_zone
+    rr.due_at = deadlines.due_at(
+        policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, extensions=rr.extensions
+    )
+    rr.target_at = deadlines.target_at(policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total)
+
+
+def _require_text(**fields: str) -> None:
+    missing = {name: _("This field is required.") for name, value in fields.items() if not (value or "").strip()}
+    if missing:
+        raise InvalidInput(missing)
+
+
+# --- intake ---------------------------------------------------------------------------
+
+
+def submit(
+    *,
+    organisation: Organisation,
+    kind: str,
+    identity: Identity,
+    filed_by: str = RightsRequest.FiledBy.SELF,
+    requester_name: str = "",
+    requester_email: str = "",
+    data_description: str = "",
+    details: str = "",
+    language: str = "en",
+) -> RightsRequest:
+    """File a new request from the public. Creates the subject, the request, its first
+    event and a verification challenge; the code is sent by a task after commit."""
+    if not organisation.accepts_public_requests:
+        raise NotPermitted(_("This organisation does not take requests through Rightsdesk."))
+    if kind not in RightsRequest.Kind.values:
+        raise InvalidInput({"kind": _("Choose what you are asking for.")})
+    if filed_by != RightsRequest.FiledBy.SELF:
+        _require_text(requester_name=requester_name, requester_email=requester_email)
+    try:
+        subject = build_subject(identity, jurisdiction=organisation.jurisdiction, language=language)
+    except ValidationError as exc:
+        raise InvalidInput(exc.message_dict) from None
+    policy = deadlines.get_policy(organisation.jurisdiction)
+    tz, now = organisation.time_zone, timezone.now()
+    with transaction.atomic():
+        subject.save()
+        rr = RightsRequest(
+            organisation=organisation, subject=subject, kind=kind, filed_by=filed_by,
+            requester_name=requester_name.strip(), requester_email=requester_email.strip(),
+            jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
+            details=details.strip(), received_at=now, status=Status.SUBMITTED,
+            clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
+            acknowledge_by=deadlines.acknowledge_by(policy, received_at=now, tz=tz),
+            expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
+        )
+        _recompute_deadlines(rr)
+        _save_with_unique_reference(rr)
+        challenge = VerificationChallenge.objects.create(request=rr)
+        event = audit.append_event(
+            rr, action="submit", actor_id=None, actor_kind=ActorKind.SUBJECT,
+            to_status=Status.SUBMITTED, data={"kind": kind, "filed_by": filed_by}, visible_to_subject=True,
+        )
+        effects.send_verification_code(challenge)
+        effects.after_event(event)
+    return rr
+
+
+def _save_with_unique_reference(rr: RightsRequest) -> None:
+    for _attempt in range(5):
+        rr.reference = new_reference()
+        try:
+            with transaction.atomic():
+                rr.save()
+            return
+        except IntegrityError:
+            if not RightsRequest.objects.filter(reference=rr.reference).exists():
+                raise
+    raise RuntimeError("could not find a free reference after 5 tries")
+
+
+def verify_identity(rights_request: RightsRequest, *, actor: Actor, code: str = "", check_performed: str = "") -> None:
+    """Mark the subject's identity as verified: by the subject's one-time code, or by an
+    officer who states the check performed. Starts the clock where the policy says so.
+    A wrong code counts an attempt (kept even though the step fails)."""
+    if actor.kind == ActorKind.SUBJECT:
+        check_code(rights_request, code)
+        method = "code"
+    else:
+        _require_text(check_performed=check_performed)
+        method = "manual"
+    with _transition(rights_request, "verify", actor) as step:
+        rr = step.request
+        rr.verified_at = step.now
+        rr.expires_at = None
+        if rr.clock_started_at is None:
+            rr.clock_started_at = step.now
+            _recompute_deadlines(rr)
+        step.data = {"method": method, "check_performed": check_performed.strip()}
+
+
+def assign(rights_request: RightsRequest, *, actor: Actor, assignee) -> None:
+    """Give the request to a decider of its organisation; a verified request moves to review."""
+    with _transition(rights_request, "assign", actor) as step:
+        rr = step.request
+        if not Membership.objects.filter(user=assignee, organisation=rr.organisation, role__in=DECIDERS).exists():
+            raise InvalidInput({"assignee": _("Choose an owner or officer of this organisation.")})
+        rr.assignee = assignee
+        if rr.status == Status.VERIFIED:
+            step.target = Status.IN_REVIEW
+        step.data = {"assignee": assignee.pk}
+        step.visible_to_subject = False
+
+
+def ask_for_information(rights_request: RightsRequest, *, actor: Actor, question: str) -> Message:
+    """Ask the subject a question; the clock pauses where the policy allows."""
+    _require_text(question=question)
+    with _transition(rights_request, "ask_info", actor) as step:
+        rr = step.request
+        if _policy(rr).pauses_while_awaiting_subject:
+            rr.paused_at = step.now
+        message = Message.objects.create(
+            request=rr, direction=Message.Direction.TO_SUBJECT, author=actor.user, body=question.strip()
+        )
+        step.data = {"message": message.pk, "clock_paused": rr.paused_at is not None}
+    return message
+
+
+def answer(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:
+    """The subject answers; the request returns to review and a paused clock resumes."""
+    _require_text(body=body)
+    with _transition(rights_request, "answer", actor) as step:
+        rr = step.request
+        paused_for = timedelta(0)
+        if rr.paused_at is not None:
+            paused_for = step.now - rr.paused_at
+            rr.paused_total += paused_for
+            rr.paused_at = None
+            _recompute_deadlines(rr)
+        message = Message.objects.create(request=rr, direction=Message.Direction.FROM_SUBJECT, body=body.strip())
+        step.data = {"message": message.pk, "paused_seconds": int(paused_for.total_seconds())}
+    return message
+
+
+def extend(rights_request: RightsRequest, *, actor: Actor, reason: str) -> None:
+    """Extend the deadline where the law allows, before the current due date passes."""
+    _require_text(reason=reason)
+    with _transition(rights_request, "extend", actor) as step:
+        rr = step.request
+        if not deadlines.can_extend(_policy(rr), extensions_so_far=rr.extensions):
+            raise TransitionNotAllowed(_("The law of this request allows no (further) extension."))
+        if rr.due_at is None or step.now > rr.due_at:
+            raise TransitionNotAllowed(_("An extension must be given before the due date passes."))
+        previous_due = rr.due_at
+        rr.extensions += 1
+        rr.extension_reason = reason.strip()
+        _recompute_deadlines(rr)
+        step.data = {"reason": rr.extension_reason, "from": previous_due, "to": rr.due_at}
+
+
+def approve(rights_request: RightsRequest, *, actor: Actor, note: str = "") -> None:
+    with _transition(rights_request, "approve", actor) as step:
+        step.data = {"note": note.strip()}
+
+
+def refuse(rights_request: RightsRequest, *, actor: Actor, reason: str, legal_ground: str) -> None:
+    """Refuse with the reason and the legal ground (PIPL art. 50); opens the appeal window."""
+    _require_text(reason=reason, legal_ground=legal_ground)
+    with _transition(rights_request, "refuse", actor) as step:
+        rr = step.request
+        rr.refusal_reason, rr.refusal_legal_ground = reason.strip(), legal_ground.strip()
+        rr.closed_at = step.now
+        rr.appeal_closes_at = deadlines.appeal_closes_at(_policy(rr), refused_at=step.now, tz=rr.organisation.time_zone)
+        step.data = {"reason": rr.refusal_reason, "legal_ground": rr.refusal_legal_ground}
+
+
+def appeal(rights_request: RightsRequest, *, actor: Actor, grounds: str) -> None:
+    """The subject appeals a refusal within the window; another reviewer takes it where there is one."""
+    _require_text(grounds=grounds)
+    with _transition(rights_request, "appeal", actor) as step:
+        rr = step.request
+        if step.now > rr.appeal_closes_at:
+            raise TransitionNotAllowed(_("The time to appeal this refusal has passed."))
+        refused_by = rr.events.filter(action="refuse").order_by("-seq").values_list("actor_id", flat=True).first()
+        other = (
+            Membership.objects.filter(organisation=rr.organisation, role__in=DECIDERS)
+            .exclude(user_id=refused_by).order_by("role", "pk").values_list("user", flat=True).first()
+        )
+        rr.assignee_id = other or rr.assignee_id
+        rr.closed_at = None
+        Message.objects.create(request=rr, direction=Message.Direction.FROM_SUBJECT, body=grounds.strip())
+        step.data = {"reviewer": rr.assignee_id}
+
+
+def start_fulfilment(rights_request: RightsRequest, *, actor: Actor) -> list[FulfilmentTask]:
+    """Create one FulfilmentTask per data system of the organisation that may hold the data."""
+    with _transition(rights_request, "start_fulfilment", actor) as step:
+        rr = step.request
+        systems = DataSystem.objects.filter(organisation=rr.organisation, holds_personal_data=True)
+        tasks = FulfilmentTask.objects.bulk_create(
+            [FulfilmentTask(request=rr, system=s, connector=s.connector) for s in systems]
+        )
+        step.data = {"systems": [s.pk for s in systems]}
+    return tasks
+
+
+def record_task_outcome(task: FulfilmentTask, *, actor: Actor, outcome: dict) -> None:
+    """Record what one data system did (per record: deleted, storage only, not found)."""
+    with _transition(task.request, "record_task_outcome", actor) as step:
+        locked = FulfilmentTask.objects.select_for_update().get(pk=task.pk)
+        if actor.role_in(step.request.organisation) == Role.SYSTEM_OWNER and locked.system.owner_id != actor.user_id:
+            raise NotPermitted(_("Only the owner of this system may confirm its task."))
+        if locked.status == FulfilmentTask.Status.DONE:
+            raise TransitionNotAllowed(_("This task is already done."))
+        locked.status, locked.result, locked.completed_at = FulfilmentTask.Status.DONE, outcome, step.now
+        locked.save(update_fields=["status", "result", "completed_at"])
+        step.data = {"task": locked.pk, "system": locked.system_id, "outcome": outcome}
+        step.visible_to_subject = False
+    task.refresh_from_db()
+
+
+def finish_fulfilment(rights_request: RightsRequest, *, actor: Actor) -> None:
+    """Close the request as fulfilled once every fulfilment task is done."""
+    with _transition(rights_request, "finish_fulfilment", actor) as step:
+        rr = step.request
+        if rr.fulfilment_tasks.exclude(status=FulfilmentTask.Status.DONE).exists():
+            raise TransitionNotAllowed(_("Some data systems have not finished yet."))
+        rr.closed_at = step.now
+
+
+def withdraw(rights_request: RightsRequest, *, actor: Actor) -> None:
+    with _transition(rights_request, "withdraw", actor) as step:
+        rr = step.request
+        if rr.paused_at is not None:
+            rr.paused_total += step.now - rr.paused_at
+            rr.paused_at = None
+        rr.closed_at = step.now
+
+
+def expire(rights_request: RightsRequest, *, actor: Actor) -> None:
+    """Close a request whose identity was never verified within the policy's period."""
+    with _transition(rights_request, "expire", actor) as step:
+        rr = step.request
+        if rr.expires_at is None or step.now < rr.expires_at:
+            raise TransitionNotAllowed(_("This request has not reached its expiry yet."))
+        rr.closed_at = step.now
+
+
+def message_subject(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:
+    _require_text(body=body)
+    with _transition(rights_request, "message_subject", actor) as step:
+        message = Message.objects.create(
+            request=step.request, direction=Message.Direction.TO_SUBJECT, author=actor.user, body=body.strip()
+        )
+        step.data = {"message": message.pk}
+    return message
+
+
+# --- compensation (PIPL art. 69, GDPR art. 82) -----------------------------------------
+
+
+def claim_compensation(
+    rights_request: RightsRequest, *, actor: Actor, amount_minor: int, currency: str, covers: str = ""
+) -> CompensationClaim:
+    """The subject claims compensation; at most one open claim per request."""
+    errors = {}
+    if not isinstance(amount_minor, int) or amount_minor <= 0:
+        errors["amount"] = _("Enter an amount greater than zero.")
+    if not (len(currency) == 3 and currency.isalpha()):
+        errors["currency"] = _("Enter a three-letter currency code such as CNY.")
+    if errors:
+        raise InvalidInput(errors)
+    with _transition(rights_request, "claim_compensation", actor) as step:
+        if step.request.claims.filter(status__in=CompensationClaim.OPEN_STATUSES).exists():
+            raise TransitionNotAllowed(_("This request already has an open compensation claim."))
+        claim = CompensationClaim.objects.create(
+            request=step.request, claimed_minor=amount_minor, currency=currency.upper(), covers=covers.strip()
+        )
+        step.data = {"claim": claim.pk, "amount_minor": amount_minor, "currency": claim.currency}
+    return claim
+
+
+@contextmanager
+def _claim_step(claim: CompensationClaim, action: str, actor: Actor) -> Iterator[tuple[Step, CompensationClaim]]:
+    sources, target = CLAIM_RULES[action]
+    with _transition(claim.request, action, actor) as step:
+        locked = CompensationClaim.objects.select_for_update().get(pk=claim.pk)
+        if locked.status not in sources:
+            raise TransitionNotAllowed(
+                _("A claim that is %(status)s cannot take this step.") % {"status": locked.get_status_display()}
+            )
+        yield step, locked
+        locked.status = target
+        locked.save()
+        step.data = {"claim": locked.pk, "claim_status": target, **step.data}
+    claim.refresh_from_db()
+
+
+def _positive_amount(amount_minor: int) -> None:
+    if not isinstance(amount_minor, int) or amount_minor < 0:
+        raise InvalidInput({"amount": _("Enter an amount of zero or more.")})
+
+
+def assess_claim(claim: CompensationClaim, *, actor: Actor, basis: str, amount_minor: int, note: str = "") -> None:
+    """Assess the claim on one of PIPL art. 69's bases: loss, the processor's gain, or a set amount."""
+    if basis not in CompensationClaim.Basis.values:
+        raise InvalidInput({"basis": _("Choose the basis of the assessment.")})
+    _positive_amount(amount_minor)
+    with _claim_step(claim, "assess_claim", actor) as (step, locked):
+        locked.basis, locked.assessed_minor, locked.assessment_note = basis, amount_minor, note.strip()
+        step.data = {"basis": basis, "amount_minor": amount_minor}
+        step.visible_to_subject = False
+
+
+def offer_compensation(claim: CompensationClaim, *, actor: Actor, amount_minor: int) -> None:
+    _positive_amount(amount_minor)
+    with _claim_step(claim, "offer_compensation", actor) as (step, locked):
+        locked.offered_minor = amount_minor
+        step.data = {"amount_minor": amount_minor}
+
+
+def accept_offer(claim: CompensationClaim, *, actor: Actor) -> None:
+    with _claim_step(claim, "accept_offer", actor):
+        pass
+
+
+def decline_offer(claim: CompensationClaim, *, actor: Actor) -> None:
+    with _claim_step(claim, "decline_offer", actor):
+        pass
+
+
+def record_payment(claim: CompensationClaim, *, actor: Actor, amount_minor: int, reference: str) -> None:
+    _positive_amount(amount_minor)
+    _require_text(reference=reference)
+    with _claim_step(claim, "record_payment", actor) as (step, locked):
+        locked.paid_minor, locked.payment_reference, locked.paid_at = amount_minor, reference.strip(), step.now
+        step.data = {"amount_minor": amount_minor}
+

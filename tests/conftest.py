@@ -1,0 +1,51 @@
+"""Named actors every test can ask for: organisations A and B and their people."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests import factories
+
+
+@pytest.fixture
+def org_a(db):
+    return factories.organisation(name="Hangzhou Wildlife Park", slug="park-a", jurisdiction="CN")
+
+
+@pytest.fixture
+def org_b(db):
+    return factories.organisation(name="Nanjing Sales Office", slug="sales-b", jurisdiction="CN")
+
+
+@pytest.fixture
+def owner_a(org_a):
+    return factories.member(org_a, "owner", username="owner_a")
+
+
+@pytest.fixture
+def officer_a(org_a):
+    return factories.member(org_a, "officer", username="officer_a")
+
+
+@pytest.fixture
+def second_officer_a(org_a):
+    return factories.member(org_a, "officer", username="officer2_a")
+
+
+@pytest.fixture
+def auditor_a(org_a):
+    return factories.member(org_a, "auditor", username="auditor_a")
+
+
+@pytest.fixture
+def system_owner_a(org_a):
+    return factories.member(org_a, "system_owner", username="sysowner_a")
+
+
+@pytest.fixture
+def officer_b(org_b):
+    return factories.member(org_b, "officer", username="officer_b")
+
+
+@pytest.fixture
+def administrator(db):
+    return get_user_model().objects.create_superuser("admin", "admin@example.com", "correct-horse-battery")
