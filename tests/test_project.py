@@ -1,0 +1,65 @@
+"""The project as a whole: migrations in step with models, deploy checks, settings errors."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from orgs.models import Jurisdiction
+from requests_app import deadlines
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_models_and_migrations_agree(db):
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def test_every_jurisdiction_has_a_deadline_policy():
+    assert set(Jurisdiction.values) == set(deadlines.POLICIES)
+
+
+def _run_django(args: list[str], **env_overrides) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-long-random-production-secret-key-" + "z7Qp" * 10,
+    "ALLOWED_HOSTS": "rightsdesk.example",
+    "SECURE_SSL_REDIRECT": "1",
+    "SESSION_COOKIE_SECURE": "1",
+    "CSRF_COOKIE_SECURE": "1",
+}
+
+
+def test_deploy_checks_pass_under_production_settings():
+    result = _run_django(["check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("DEBUG", "maybe", "DEBUG must be true or false"),
+        ("DB_CONN_MAX_AGE", "soon", "DB_CONN_MAX_AGE must be a whole number"),
+        ("DATABASE_URL", "nosuchdb://x", "DATABASE_URL is not a database URL"),
+        ("BIOMETRIC_KEYS", "not-a-key", "BIOMETRIC_KEYS entry 1 is not a Fernet key"),
+        ("IDENTIFIER_PEPPER", "short", "IDENTIFIER_PEPPER must be at least 32 characters"),
+        ("SECRET_KEY", "", "SECRET_KEY must be set when DEBUG is off"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_with_a_message_naming_it(name, value, message):
+    result = _run_django(["check"], **{**PRODUCTION, name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
