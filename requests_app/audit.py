@@ -9,6 +9,7 @@ request so that writing to one request never waits on another.
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
@@ -27,7 +28,7 @@ def event_hash(event: RequestEvent) -> str:
         "to": event.to_status,
         "data": event.data,
         "visible": event.visible_to_subject,
-        "at": event.created_at.isoformat(),
+        "at": event.created_at.astimezone(UTC).isoformat(),
         "prev": event.prev_hash,
     }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
@@ -93,6 +94,11 @@ def verify_chain(rights_request: RightsRequest) -> ChainBreak | None:
             return ChainBreak(rights_request.reference, event.seq, "content changed after it was written")
         prev_hash = event.hash
         expected_seq += 1
-    if expected_seq - 1 != rights_request.event_count or prev_hash != rights_request.chain_head:
+    last_seq = expected_seq - 1
+    if last_seq < rights_request.event_count:
         return ChainBreak(rights_request.reference, expected_seq, "missing (deleted at the end of the chain)")
+    if last_seq > rights_request.event_count:
+        return ChainBreak(rights_request.reference, rights_request.event_count + 1, "added after the chain head")
+    if prev_hash != rights_request.chain_head:
+        return ChainBreak(rights_request.reference, last_seq, "does not match the chain head (events rewritten)")
     return None

@@ -19,8 +19,8 @@ class DataSubject(models.Model):
     # Keyed hashes of the identifiers the organisation may know them by (orgs/identifiers.py).
     email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    member_number_hash = models.CharField(max_length=64, blank=True, editable=False)
-    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    member_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     masked_identifiers = models.CharField(_("identifiers (masked)"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     contact_purged_at = models.DateTimeField(_("contact details purged at"), null=True, blank=True)
@@ -201,6 +201,16 @@ class CompensationClaim(models.Model):
         return f"{self.claimed_minor / 100:.2f} {self.currency} ({self.get_status_display()})"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk update and delete are refused too; a database trigger backs this up."""
+
+    def update(self, **kwargs):
+        raise PermissionError("request events are append-only")
+
+    def delete(self):
+        raise PermissionError("request events are append-only")
+
+
 class RequestEvent(models.Model):
     """One entry of a request's append-only, hash-chained history (requests_app/audit.py)."""
 
@@ -218,6 +228,8 @@ class RequestEvent(models.Model):
     created_at = models.DateTimeField(_("at"), editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["request", "seq"]

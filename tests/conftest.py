@@ -49,3 +49,12 @@ def officer_b(org_b):
 @pytest.fixture
 def administrator(db):
     return get_user_model().objects.create_superuser("admin", "admin@example.com", "correct-horse-battery")
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """Production uses WhiteNoise's manifest, which needs collectstatic; tests render without it."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -1,0 +1,277 @@
+"""Admin for rights requests and their history: a window onto the case, never a way round it.
+
+Every status change goes through requests_app/workflow.py, which writes the audit
+event; an admin form that saved a request would change it off the record. So requests
+and everything hanging off them are read-only here, and the audit events can be
+neither added, edited nor deleted.
+"""
+
+import json
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from orgs.admin import IdentifierSearchMixin
+from orgs.identifiers import IdentifierKind
+from requests_app import audit
+from requests_app.models import (
+    Attachment,
+    CompensationClaim,
+    DataSubject,
+    FulfilmentTask,
+    Message,
+    Reminder,
+    RequestEvent,
+    RightsRequest,
+    VerificationChallenge,
+)
+
+
+class ReadOnlyMixin:
+    """View permission only: no add, no change, no delete (so no bulk delete action)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def short_hash(value: str) -> str:
+    return f"{value[:12]}…" if value else "—"
+
+
+def compact_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+# --- inlines of a request: its case file, read-only --------------------------------
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+    # Each row's label is str(obj), which names the request (and sometimes more): join them.
+    related = ("request",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.related)
+
+
+class RequestEventInline(ReadOnlyInline):
+    model = RequestEvent
+    verbose_name = _("timeline event")
+    verbose_name_plural = _("timeline")
+    fields = ("seq", "created_at", "action", "actor_display", "transition", "event_data", "hash_display")
+    ordering = ("seq",)
+    related = ("actor",)
+
+    @admin.display(description=_("actor"))
+    def actor_display(self, event):
+        return event.actor or event.actor_kind
+
+    @admin.display(description=_("from → to"))
+    def transition(self, event):
+        # Labels, not codes; a code the model no longer knows is shown as it was written.
+        labels = dict(RightsRequest.Status.choices)
+        source, target = (labels.get(code, code) for code in (event.from_status, event.to_status))
+        if not source or source == target:
+            return target or "—"
+        return f"{source} → {target}"
+
+    @admin.display(description=_("details"))
+    def event_data(self, event):
+        return compact_json(event.data)
+
+    @admin.display(description=_("hash"))
+    def hash_display(self, event):
+        return short_hash(event.hash)
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = ("created_at", "direction", "author", "body")
+    related = ("request", "author")
+
+
+class CompensationClaimInline(ReadOnlyInline):
+    model = CompensationClaim
+    fields = ("status", "currency", "claimed_minor", "assessed_minor", "offered_minor", "paid_minor", "created_at")
+
+
+class FulfilmentTaskInline(ReadOnlyInline):
+    model = FulfilmentTask
+    fields = ("system", "connector", "status", "attempts", "created_at", "completed_at", "result")
+    related = ("request", "system")
+
+
+class ReminderInline(ReadOnlyInline):
+    model = Reminder
+    fields = ("threshold", "due_at", "created_at", "sent_at")
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    # Not the file link: media is not served to the public, and the file is evidence.
+    fields = ("created_at", "purpose", "original_name", "content_type", "size", "from_subject")
+
+
+# --- requests ----------------------------------------------------------------------
+
+
+@admin.register(RightsRequest)
+class RightsRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("reference", "organisation", "kind", "status", "jurisdiction", "due_at", "assignee")
+    list_filter = ("status", "kind", "jurisdiction", "organisation", "filed_by")
+    search_fields = ("reference",)
+    list_select_related = ("organisation", "assignee")
+    date_hierarchy = "received_at"
+    actions = ("verify_chains",)
+    inlines = (
+        RequestEventInline, MessageInline, CompensationClaimInline, FulfilmentTaskInline, ReminderInline,
+        AttachmentInline,
+    )
+    fieldsets = (
+        (None, {"fields": ("reference", "organisation", "subject", "kind", "status", "assignee", "chain_status")}),
+        (_("Filed by"), {"fields": ("filed_by", "requester_name", "requester_email")}),
+        (_("Request"), {"fields": ("jurisdiction", "data_description", "details")}),
+        (_("Clock"), {"fields": (
+            "received_at", "verified_at", "clock_started_at", "paused_at", "paused_total", "extensions",
+            "extension_reason", "acknowledge_by", "target_at", "due_at", "expires_at", "appeal_closes_at",
+            "closed_at",
+        )}),
+        (_("Refusal"), {"fields": ("refusal_reason", "refusal_legal_ground")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Every field shown, none editable (a view-only admin already refuses a POST).
+        return [name for _title, options in self.fieldsets for name in options["fields"]]
+
+    @admin.display(description=_("audit chain"))
+    def chain_status(self, obj):
+        broken = audit.verify_chain(obj)
+        if broken is None:
+            return _("Holds (%(count)d events checked)") % {"count": obj.event_count}
+        return _("BROKEN: %(problem)s") % {"problem": broken}
+
+    @admin.action(description=_("Verify the audit chain of the selected requests"))
+    def verify_chains(self, request, queryset):
+        broken = [b for b in map(audit.verify_chain, queryset.iterator()) if b is not None]
+        for chain_break in broken:
+            self.message_user(request, str(chain_break), messages.ERROR)
+        if not broken:
+            count = queryset.count()
+            self.message_user(
+                request,
+                ngettext("The audit chain of %(count)d request holds.",
+                         "The audit chains of %(count)d requests hold.", count) % {"count": count},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(RequestEvent)
+class RequestEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("request", "seq", "action", "actor_kind", "actor", "from_status", "to_status", "created_at")
+    list_filter = ("action", "actor_kind", "to_status", "visible_to_subject")
+    search_fields = ("request__reference",)
+    list_select_related = ("request", "actor")
+    date_hierarchy = "created_at"
+    actions = None
+    fields = readonly_fields = (
+        "request", "seq", "action", "actor", "actor_kind", "from_status", "to_status", "data",
+        "visible_to_subject", "created_at", "prev_hash", "hash",
+    )
+
+
+@admin.register(DataSubject)
+class DataSubjectAdmin(IdentifierSearchMixin, admin.ModelAdmin):
+    list_display = ("__str__", "preferred_language", "created_at", "contact_purged_at")
+    list_filter = ("preferred_language", ("contact_purged_at", admin.EmptyFieldListFilter))
+    search_fields = ("requests__reference",)
+    # Only email and phone hashes are indexed on subjects.
+    identifier_kinds = (IdentifierKind.EMAIL, IdentifierKind.PHONE)
+    date_hierarchy = "created_at"
+    fields = (
+        "masked_identifiers", "full_name", "email", "phone", "preferred_language", "created_at", "contact_purged_at"
+    )
+    # Email and phone are what the matching hashes were computed from: editing them here
+    # would leave the hashes pointing at the old values.
+    readonly_fields = ("masked_identifiers", "email", "phone", "created_at", "contact_purged_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- the rest of a case: read-only lists --------------------------------------------
+
+
+@admin.register(CompensationClaim)
+class CompensationClaimAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("request", "status", "currency", "claimed_minor", "assessed_minor", "offered_minor",
+                    "paid_minor", "created_at")
+    list_filter = ("status", "currency", "basis")
+    search_fields = ("request__reference", "payment_reference")
+    list_select_related = ("request",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(VerificationChallenge)
+class VerificationChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    # Never code_hash: a hash of six digits is the code to anyone who tries a million.
+    fields = readonly_fields = ("request", "channel", "created_at", "sent_at", "expires_at", "attempts", "used_at")
+    list_display = ("request", "channel", "created_at", "sent_at", "expires_at", "attempts", "used_at")
+    list_filter = ("channel", ("used_at", admin.EmptyFieldListFilter))
+    search_fields = ("request__reference",)
+    list_select_related = ("request",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("request", "threshold", "due_at", "created_at", "sent_at")
+    list_filter = ("threshold", ("sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("request__reference",)
+    list_select_related = ("request",)
+    date_hierarchy = "due_at"
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("request", "direction", "author", "created_at")
+    list_filter = ("direction",)
+    search_fields = ("request__reference",)
+    list_select_related = ("request", "author")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    fields = readonly_fields = (
+        "request", "message", "purpose", "original_name", "content_type", "size", "sha256", "from_subject",
+        "created_at",
+    )
+    list_display = ("original_name", "request", "purpose", "content_type", "size", "from_subject", "created_at")
+    list_filter = ("purpose", "from_subject")
+    search_fields = ("request__reference", "sha256")
+    list_select_related = ("request",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(FulfilmentTask)
+class FulfilmentTaskAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("request", "system", "connector", "status", "attempts", "deadline_at", "completed_at")
+    list_filter = ("status", "connector", "system__organisation")
+    search_fields = ("request__reference", "system__name")
+    list_select_related = ("request", "system")
+    date_hierarchy = "created_at"

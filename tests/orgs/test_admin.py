@@ -1,0 +1,218 @@
+"""The Django admin as an administrator sees it: every model browsable, nothing secret shown,
+and no way round the workflow or the audit trail."""
+
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.db import connection
+from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from orgs.models import BiometricRecord
+from requests_app import workflow
+from requests_app.actors import SUBJECT, member
+from requests_app.models import Attachment, RequestEvent, Reminder, RightsRequest
+from tests import factories, tampering
+from tests.orgs.test_crypto import TEMPLATE, biometric_record
+
+MODELS = [model for label in ("orgs", "requests_app") for model in apps.get_app_config(label).get_models()]
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    # Tests run with DEBUG off, whose manifest storage needs a collectstatic the tests never ran.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }}
+
+
+@pytest.fixture
+def admin_client(client, administrator):
+    client.force_login(administrator)
+    return client
+
+
+@pytest.fixture
+def case(org_a, officer_a):
+    """One object of every model: a deletion request carried into fulfilment, with a claim."""
+    record = biometric_record(org_a)
+    rr = factories.in_review_request(org_a, officer_a)
+    workflow.approve(rr, actor=member(officer_a))
+    workflow.start_fulfilment(rr, actor=member(officer_a))
+    workflow.message_subject(rr, actor=member(officer_a), body="We are deleting your face data.")
+    workflow.claim_compensation(rr, actor=SUBJECT, amount_minor=103800, currency="CNY", covers="Pass and travel")
+    Reminder.objects.create(request=rr, threshold=Reminder.Threshold.DAYS_7, due_at=rr.due_at)
+    Attachment.objects.create(
+        request=rr, purpose=Attachment.Purpose.EVIDENCE, file=f"requests/{rr.pk}/{'a' * 64}",
+        original_name="annual-pass.jpg", content_type="image/jpeg", size=1024, sha256="a" * 64,
+        from_subject=True,
+    )
+    rr.refresh_from_db()
+    return rr, record
+
+
+def url(model: type[Model] | Model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def test_every_model_of_both_apps_is_registered():
+    assert [m for m in MODELS if not admin.site.is_registered(m)] == []
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_changelist_and_change_page_open_for_the_administrator(admin_client, case, model):
+    obj = model.objects.order_by("pk").first()
+    assert obj is not None, "the case fixture should build one of each"
+
+    changelist = admin_client.get(url(model, "changelist"))
+    change = admin_client.get(url(model, "change", obj.pk))
+
+    assert changelist.status_code == 200
+    assert url(model, "change", obj.pk) in changelist.content.decode()
+    assert change.status_code == 200
+
+
+def test_biometric_pages_show_no_template(admin_client, case):
+    _rr, record = case
+    ciphertext = bytes(BiometricRecord.objects.values_list("template_ciphertext", flat=True).get(pk=record.pk))
+
+    for page in (url(BiometricRecord, "changelist"), url(BiometricRecord, "change", record.pk)):
+        content = admin_client.get(page).content.decode()
+        assert "g***@example.com" in content
+        for secret in (TEMPLATE.decode(), ciphertext.decode(), repr(ciphertext), ciphertext.hex(),
+                       "template_ciphertext", record.email_hash):
+            assert secret not in content, (page, secret)
+
+
+def test_biometric_records_are_found_by_the_persons_email(admin_client, case):
+    _rr, record = case
+    changelist = url(BiometricRecord, "changelist")
+
+    assert url(record, "change", record.pk) in admin_client.get(changelist, {"q": " GUO@example.com"}).content.decode()
+    assert url(record, "change", record.pk) not in admin_client.get(changelist, {"q": "li@example.com"}).content.decode()
+
+
+def test_biometric_records_cannot_be_added_in_the_admin(admin_client, case):
+    assert admin_client.get(url(BiometricRecord, "add")).status_code == 403
+
+
+def test_request_page_shows_the_timeline_in_order(admin_client, case):
+    rr, _record = case
+
+    content = admin_client.get(url(rr, "change", rr.pk)).content.decode()
+
+    actions = re.findall(r'<td class="field-action">\s*<p>(\w+)</p>', content)
+    assert actions == ["submit", "verify", "assign", "approve", "start_fulfilment", "message_subject",
+                       "claim_compensation"]
+    assert "Holds (7 events checked)" in content
+
+
+def test_request_page_reports_a_broken_chain(admin_client, case):
+    rr, _record = case
+    tampering.update_events(RequestEvent.objects.filter(request=rr, seq=2), data={"method": "forged"})
+
+    content = admin_client.get(url(rr, "change", rr.pk)).content.decode()
+
+    assert f"BROKEN: {rr.reference} event 2: content changed" in content
+
+
+def test_request_status_cannot_be_changed_in_the_admin(admin_client, case):
+    rr, _record = case
+
+    page = admin_client.get(url(rr, "change", rr.pk)).content.decode()
+    response = admin_client.post(url(rr, "change", rr.pk), {"status": "fulfilled", "_save": "Save"})
+
+    assert 'name="status"' not in page
+    assert response.status_code == 403
+    assert RightsRequest.objects.get(pk=rr.pk).status == RightsRequest.Status.FULFILLING
+
+
+def test_requests_cannot_be_added_or_deleted_in_the_admin(admin_client, case):
+    rr, _record = case
+
+    assert admin_client.get(url(rr, "add")).status_code == 403
+    assert admin_client.post(url(rr, "delete", rr.pk), {"post": "yes"}).status_code == 403
+    assert RightsRequest.objects.filter(pk=rr.pk).exists()
+
+
+def test_verify_chain_action_names_the_broken_request(admin_client, case):
+    rr, _record = case
+    tampering.update_events(RequestEvent.objects.filter(request=rr, seq=3), prev_hash="")
+
+    response = admin_client.post(
+        url(rr, "changelist"), {"action": "verify_chains", "_selected_action": [rr.pk]}, follow=True
+    )
+
+    assert f"{rr.reference} event 3: does not follow the previous event" in response.content.decode()
+
+
+def queries_to_open(client, page: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(page).status_code == 200
+    return len(captured)
+
+
+def test_request_changelist_does_not_query_per_row(admin_client, case, org_a):
+    before = queries_to_open(admin_client, url(RightsRequest, "changelist"))
+    for n in range(3):
+        factories.submitted_request(org_a, email=f"p{n}@example.com")
+
+    assert queries_to_open(admin_client, url(RightsRequest, "changelist")) == before
+
+
+def test_request_page_does_not_query_per_timeline_row(admin_client, case, officer_a):
+    rr, _record = case
+    before = queries_to_open(admin_client, url(rr, "change", rr.pk))
+    for n in range(3):
+        workflow.message_subject(rr, actor=member(officer_a), body=f"Update {n}")
+
+    assert queries_to_open(admin_client, url(rr, "change", rr.pk)) == before
+
+
+def test_events_are_read_only_and_cannot_be_deleted(admin_client, case):
+    rr, _record = case
+    event = rr.events.get(seq=1)
+
+    page = admin_client.get(url(event, "change", event.pk)).content.decode()
+    edit = admin_client.post(url(event, "change", event.pk), {"action": "forged", "_save": "Save"})
+    delete = admin_client.post(url(event, "delete", event.pk), {"post": "yes"})
+    changelist = admin_client.get(url(RequestEvent, "changelist")).content.decode()
+
+    assert 'name="_save"' not in page
+    assert edit.status_code == 403
+    assert delete.status_code == 403
+    assert RequestEvent.objects.get(pk=event.pk).action == "submit"
+    assert "delete_selected" not in changelist
+    assert admin_client.get(url(RequestEvent, "add")).status_code == 403
+
+
+def test_subject_list_shows_masked_identifiers_only(admin_client, case):
+    rr, _record = case
+
+    content = admin_client.get(url(rr.subject, "changelist")).content.decode()
+
+    assert "g***@example.com" in content
+    assert "guo@example.com" not in content
+    assert admin_client.post(url(rr.subject, "delete", rr.subject.pk), {"post": "yes"}).status_code == 403
+
+
+def test_subject_is_found_by_email_but_listed_masked(admin_client, case, org_a):
+    rr, _record = case
+    other = factories.submitted_request(org_a, email="li@example.com").subject
+
+    content = admin_client.get(url(rr.subject, "changelist"), {"q": "Guo@Example.com"}).content.decode()
+
+    assert url(rr.subject, "change", rr.subject.pk) in content
+    assert url(other, "change", other.pk) not in content
+    assert "guo@example.com" not in content.replace('value="Guo@Example.com"', "")
+
+
+def test_verification_code_hash_is_never_shown(admin_client, case):
+    rr, _record = case
+    challenge = rr.challenges.get()
+
+    for page in (url(challenge, "changelist"), url(challenge, "change", challenge.pk)):
+        assert challenge.code_hash not in admin_client.get(page).content.decode()
