@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import DataSystem, Jurisdiction, Organisation
+from requests_app.money import format_money
 
 
 class DataSubject(models.Model):
@@ -198,7 +199,7 @@ class CompensationClaim(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.claimed_minor / 100:.2f} {self.currency} ({self.get_status_display()})"
+        return f"{format_money(self.claimed_minor, self.currency)} ({self.get_status_display()})"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
