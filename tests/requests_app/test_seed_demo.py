@@ -1,0 +1,117 @@
+"""`manage.py seed_demo`: the demo a person sees after `make run`, built through the workflow."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from django.utils import timezone
+
+from orgs.models import BiometricRecord, Organisation
+from requests_app import demo
+from requests_app.audit import verify_chain
+from requests_app.models import CompensationClaim, RequestEvent, RightsRequest
+
+pytestmark = pytest.mark.django_db
+
+DEMO_SLUGS = {
+    "hangzhou-wildlife-world": ("CN", "Asia/Shanghai"),
+    "nanjing-riverside-sales": ("CN", "Asia/Shanghai"),
+    "hangzhou-greenfield-estate": ("CN", "Asia/Shanghai"),
+    "amsterdam-museum-pass": ("EU", "Europe/Amsterdam"),
+    "golden-gate-fitness": ("US-CA", "America/Los_Angeles"),
+}
+
+
+def seed_demo() -> str:
+    out = io.StringIO()
+    # Tests run with DEBUG off, where the command refuses without --force.
+    call_command("seed_demo", "--force", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    """Row counts of every model of both apps and of users, and the identity of every event."""
+    counts = {
+        model._meta.label: model._default_manager.count()
+        for label in ("orgs", "requests_app")
+        for model in apps.get_app_config(label).get_models()
+    }
+    counts["auth.User"] = get_user_model().objects.count()
+    events = list(RequestEvent.objects.order_by("request_id", "seq").values_list("request_id", "seq", "hash"))
+    requests = list(RightsRequest.objects.order_by("pk").values_list("pk", "status", "due_at", "chain_head"))
+    return {"counts": counts, "events": events, "requests": requests}
+
+
+def test_seed_demo_builds_the_demo():
+    out = seed_demo()
+
+    orgs = {o.slug: o for o in Organisation.objects.all()}
+    assert {slug: (o.jurisdiction, str(o.time_zone)) for slug, o in orgs.items()} == DEMO_SLUGS
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password(demo.DEMO_PASSWORD)
+    assert "admin" in out and demo.DEMO_PASSWORD in out and "/admin/" in out
+
+    statuses = set(RightsRequest.objects.values_list("status", flat=True))
+    assert statuses == set(RightsRequest.Status.values)
+    assert set(RightsRequest.objects.values_list("organisation__slug", flat=True)) == set(DEMO_SLUGS)
+    assert RightsRequest.objects.filter(filed_by=RightsRequest.FiledBy.NEXT_OF_KIN).exists()
+    assert RightsRequest.objects.filter(filed_by=RightsRequest.FiledBy.AGENT, jurisdiction__in=["EU", "US-CA"]).exists()
+
+    now = timezone.now()
+    open_requests = RightsRequest.objects.exclude(status__in=RightsRequest.CLOSED_STATUSES)
+    assert open_requests.filter(due_at__lt=now).exists()
+    assert open_requests.filter(due_at__gt=now, due_at__lte=now + timedelta(days=2)).exists()
+    assert open_requests.filter(due_at__gt=now, due_at__lte=now + timedelta(days=7)).exists()
+    for jurisdiction in ("EU", "US-CA"):
+        assert open_requests.filter(jurisdiction=jurisdiction, due_at__lt=now).exists(), jurisdiction
+        near = open_requests.filter(jurisdiction=jurisdiction, due_at__gt=now, due_at__lte=now + timedelta(days=7))
+        assert near.exists(), jurisdiction
+
+    # The Hangzhou case: Guo's deletion request, verified by his code, an open claim of RMB 1,038.
+    park = orgs["hangzhou-wildlife-world"]
+    case = RightsRequest.objects.get(organisation=park, subject__email=f"guo.bing@{demo.DEMO_DOMAIN}")
+    assert case.kind == RightsRequest.Kind.DELETION and case.is_open
+    assert case.events.get(action="verify").data["method"] == "code"
+    assert case.received_at < now - timedelta(days=7)
+    claim = case.claims.get(status__in=CompensationClaim.OPEN_STATUSES)
+    assert (claim.claimed_minor, claim.currency) == (103800, "CNY")
+    matched = BiometricRecord.objects.matching(case.subject.identifier_hashes()).filter(organisation=park)
+    assert set(matched.values_list("modality", flat=True)) == {"face", "fingerprint"}
+    assert case.reference in out
+
+    assert BiometricRecord.objects.filter(organisation=park).count() >= 24
+    assert BiometricRecord.objects.filter(retain_until__lt=now, state=BiometricRecord.State.ACTIVE).exists()
+    assert park.systems.get(name="Gate vendor cloud").webhook_url == "https://gate-vendor.example/hooks/rightsdesk"
+    assert park.systems.get(name="Ticketing office paper archive").owner.username == "park.archive"
+
+
+def test_second_run_creates_nothing_and_changes_nothing():
+    first = seed_demo()
+    assert "Nothing new was created" not in first
+    before = snapshot()
+
+    second = seed_demo()
+
+    assert snapshot() == before
+    assert "Nothing new was created" in second
+    assert demo.DEMO_PASSWORD in second
+
+
+def test_every_audit_chain_holds_after_seeding():
+    seed_demo()
+    requests = list(RightsRequest.objects.all())
+    assert requests
+    assert [(rr.reference, verify_chain(rr)) for rr in requests if verify_chain(rr)] == []
+    assert sum(rr.event_count for rr in requests) == RequestEvent.objects.count()
+
+
+@override_settings(DEBUG=False)
+def test_refuses_to_publish_a_superuser_password_with_debug_off():
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not get_user_model().objects.filter(username="admin").exists()
