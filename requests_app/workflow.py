@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -180,8 +181,14 @@ def submit(
         raise NotPermitted(_("This organisation does not take requests through Rightsdesk."))
     if kind not in RightsRequest.Kind.values:
         raise InvalidInput({"kind": _("Choose what you are asking for.")})
+    if filed_by not in RightsRequest.FiledBy.values:
+        raise InvalidInput({"filed_by": _("Choose who is filing the request.")})
     if filed_by != RightsRequest.FiledBy.SELF:
         _require_text(requester_name=requester_name, requester_email=requester_email)
+        try:
+            validate_email(requester_email.strip())
+        except ValidationError:
+            raise InvalidInput({"requester_email": _("Enter a valid email address.")}) from None
     try:
         subject = build_subject(identity, jurisdiction=organisation.jurisdiction, language=language)
     except ValidationError as exc:
@@ -409,9 +416,9 @@ def claim_compensation(
 ) -> CompensationClaim:
     """The subject claims compensation; at most one open claim per request."""
     errors = {}
-    if not isinstance(amount_minor, int) or amount_minor <= 0:
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
         errors["amount"] = _("Enter an amount greater than zero.")
-    if not (len(currency) == 3 and currency.isalpha()):
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
         errors["currency"] = _("Enter a three-letter currency code such as CNY.")
     if errors:
         raise InvalidInput(errors)
@@ -442,7 +449,7 @@ def _claim_step(claim: CompensationClaim, action: str, actor: Actor) -> Iterator
 
 
 def _positive_amount(amount_minor: int) -> None:
-    if not isinstance(amount_minor, int) or amount_minor < 0:
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor < 0:
         raise InvalidInput({"amount": _("Enter an amount of zero or more.")})
 
 

@@ -1,0 +1,227 @@
+"""Who may take which step: every workflow step against every kind of actor.
+
+Actors: org A's owner, officer, auditor and data-system owner; an officer of org B; the
+site administrator (a superuser who is no member of any organisation); the data subject
+(holding the secret link); and the system (Celery tasks). The expectations are written
+out from DESIGN.md, not read from workflow.RULES, so a change to the table shows here.
+A step an actor may not take raises NotPermitted and leaves the request untouched.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from orgs.models import DataSystem, Membership, Organisation
+from requests_app import tasks, workflow
+from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind, member
+from requests_app.errors import NotPermitted
+from requests_app.models import CompensationClaim, RightsRequest
+from tests import factories
+
+Status = RightsRequest.Status
+ClaimStatus = CompensationClaim.Status
+
+ACTORS = ["owner_a", "officer_a", "auditor_a", "system_owner_a", "officer_b", "administrator", "subject", "system"]
+DECIDERS = {"owner_a", "officer_a"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    org_a: Organisation
+    officer_a: object
+    system_owner_a: object
+    code: str = ""  # the subject's one-time code, once sent
+
+
+@dataclass
+class Case:
+    """`setup(world)` builds the state and returns (request, what the step acts on);
+    `act(target, actor, world)` takes the step."""
+
+    allowed: set[str]
+    setup: Callable
+    act: Callable
+
+
+def _in(status):
+    def setup(w):
+        rr = factories.request_in_state(status, w.org_a, w.officer_a)
+        return rr, rr
+    return setup
+
+
+def _submitted_with_code(w):
+    rr = factories.submitted_request(w.org_a)
+    tasks.send_verification_code(rr.challenges.get().pk)
+    w.code = factories.code_from_outbox()
+    return rr, rr
+
+
+def _verify(rr, actor, w):
+    if actor.kind == ActorKind.SUBJECT:
+        workflow.verify_identity(rr, actor=actor, code=w.code)
+    else:
+        workflow.verify_identity(rr, actor=actor, check_performed="Saw the annual pass")
+
+
+def _eu_in_review(w):
+    """Org A under the GDPR, where a deadline may be extended."""
+    Organisation.objects.filter(pk=w.org_a.pk).update(jurisdiction="EU")
+    w.org_a.refresh_from_db()
+    rr = factories.in_review_request(w.org_a, w.officer_a)
+    return rr, rr
+
+
+def _task_of_owned_system(w):
+    system = factories.system(w.org_a, name="Pass ledger", connector=DataSystem.Connector.MANUAL,
+                              owner=w.system_owner_a)
+    rr = factories.fulfilling_request(w.org_a, w.officer_a)
+    return rr, rr.fulfilment_tasks.get(system=system)
+
+
+def _expirable(w):
+    with time_machine.travel(timezone.now() - timedelta(days=100), tick=False):
+        rr = factories.submitted_request(w.org_a)
+    return rr, rr
+
+
+def _claim(claim_status):
+    def setup(w):
+        rr = factories.refused_request(w.org_a, w.officer_a)
+        return rr, factories.claim_in_state(claim_status, rr, w.officer_a)
+    return setup
+
+
+CASES: dict[str, Case] = {
+    "verify": Case(DECIDERS | {"subject"}, _submitted_with_code, _verify),
+    "assign": Case(DECIDERS, _in(Status.VERIFIED), lambda rr, a, w: workflow.assign(rr, actor=a, assignee=w.officer_a)),
+    "ask_info": Case(DECIDERS, _in(Status.IN_REVIEW),
+                     lambda rr, a, w: workflow.ask_for_information(rr, actor=a, question="Which gate?")),
+    "answer": Case({"subject"}, _in(Status.AWAITING_SUBJECT),
+                   lambda rr, a, w: workflow.answer(rr, actor=a, body="The east gate")),
+    "extend": Case(DECIDERS, _eu_in_review, lambda rr, a, w: workflow.extend(rr, actor=a, reason="Vendor export")),
+    "approve": Case(DECIDERS, _in(Status.IN_REVIEW), lambda rr, a, w: workflow.approve(rr, actor=a)),
+    "refuse": Case(DECIDERS, _in(Status.IN_REVIEW),
+                   lambda rr, a, w: workflow.refuse(rr, actor=a, reason="Retention duty", legal_ground="Art. 47(2)")),
+    "appeal": Case({"subject"}, _in(Status.REFUSED), lambda rr, a, w: workflow.appeal(rr, actor=a, grounds="Unfair")),
+    "start_fulfilment": Case(DECIDERS | {"system"}, _in(Status.APPROVED),
+                             lambda rr, a, w: workflow.start_fulfilment(rr, actor=a)),
+    "record_task_outcome": Case(DECIDERS | {"system", "system_owner_a"}, _task_of_owned_system,
+                                lambda task, a, w: workflow.record_task_outcome(task, actor=a, outcome={"deleted": 1})),
+    "finish_fulfilment": Case(DECIDERS | {"system"}, _in(Status.FULFILLING),
+                              lambda rr, a, w: workflow.finish_fulfilment(rr, actor=a)),
+    "withdraw": Case({"subject"}, _in(Status.IN_REVIEW), lambda rr, a, w: workflow.withdraw(rr, actor=a)),
+    "expire": Case({"system"}, _expirable, lambda rr, a, w: workflow.expire(rr, actor=a)),
+    "message_subject": Case(DECIDERS, _in(Status.IN_REVIEW),
+                            lambda rr, a, w: workflow.message_subject(rr, actor=a, body="We are on it")),
+    "claim_compensation": Case({"subject"}, _in(Status.REFUSED),
+                               lambda rr, a, w: workflow.claim_compensation(rr, actor=a, amount_minor=103800,
+                                                                            currency="CNY")),
+    "assess_claim": Case(DECIDERS, _claim(ClaimStatus.CLAIMED),
+                         lambda c, a, w: workflow.assess_claim(c, actor=a, basis="loss", amount_minor=103800)),
+    "offer_compensation": Case(DECIDERS, _claim(ClaimStatus.ASSESSED),
+                               lambda c, a, w: workflow.offer_compensation(c, actor=a, amount_minor=103800)),
+    "accept_offer": Case({"subject"}, _claim(ClaimStatus.OFFERED), lambda c, a, w: workflow.accept_offer(c, actor=a)),
+    "decline_offer": Case({"subject"}, _claim(ClaimStatus.OFFERED),
+                          lambda c, a, w: workflow.decline_offer(c, actor=a)),
+    "record_payment": Case(DECIDERS, _claim(ClaimStatus.ACCEPTED),
+                           lambda c, a, w: workflow.record_payment(c, actor=a, amount_minor=103800, reference="P-1")),
+}
+
+
+def _actor(request, name) -> Actor:
+    if name == "subject":
+        return SUBJECT
+    if name == "system":
+        return SYSTEM
+    return member(request.getfixturevalue(name))
+
+
+@pytest.mark.parametrize("actor_name", ACTORS)
+@pytest.mark.parametrize("action", list(CASES))
+def test_who_may_take_each_step(request, org_a, officer_a, system_owner_a, org_b, action, actor_name):
+    case = CASES[action]
+    world = World(org_a, officer_a, system_owner_a)
+    rr, target = case.setup(world)
+    actor = _actor(request, actor_name)
+    before = factories.snapshot(rr)
+
+    if actor_name not in case.allowed:
+        with pytest.raises(NotPermitted):
+            case.act(target, actor, world)
+        assert factories.snapshot(rr) == before
+        return
+
+    case.act(target, actor, world)
+    event = factories.new_event(rr, before)
+    assert event.action == action
+    assert (event.actor_id, event.actor_kind) == (actor.user_id, actor.kind)
+
+
+def test_every_workflow_step_is_in_the_matrix():
+    assert set(CASES) == set(workflow.RULES)
+
+
+# --- organisations --------------------------------------------------------------------------
+
+
+def test_an_officer_of_another_organisation_changes_nothing(org_a, officer_a, officer_b):
+    rr = factories.in_review_request(org_a, officer_a)
+    before = factories.snapshot(rr)
+
+    for step in (
+        lambda: workflow.approve(rr, actor=member(officer_b)),
+        lambda: workflow.refuse(rr, actor=member(officer_b), reason="No", legal_ground="Art. 1"),
+        lambda: workflow.assign(rr, actor=member(officer_b), assignee=officer_b),
+        lambda: workflow.message_subject(rr, actor=member(officer_b), body="Hello"),
+    ):
+        with pytest.raises(NotPermitted):
+            step()
+
+    assert factories.snapshot(rr) == before
+
+
+def test_an_officer_of_org_a_cannot_decide_org_bs_request(org_b, officer_b, officer_a):
+    rr = factories.in_review_request(org_b, officer_b)
+    before = factories.snapshot(rr)
+
+    with pytest.raises(NotPermitted):
+        workflow.approve(rr, actor=member(officer_a))
+
+    assert factories.snapshot(rr) == before
+
+
+def test_a_role_counts_only_in_its_own_organisation(org_a, officer_a, org_b, officer_b):
+    # officer_b also audits org A: an officer there, a reader here.
+    Membership.objects.create(user=officer_b, organisation=org_a, role=Membership.Role.AUDITOR)
+    in_a = factories.in_review_request(org_a, officer_a)
+    in_b = factories.in_review_request(org_b, officer_b, email="other@example.com")
+
+    with pytest.raises(NotPermitted):
+        workflow.approve(in_a, actor=member(officer_b))
+    workflow.approve(in_b, actor=member(officer_b))
+
+    in_a.refresh_from_db()
+    assert (in_a.status, in_b.status) == (Status.IN_REVIEW, Status.APPROVED)
+
+
+def test_a_system_owner_of_org_b_cannot_confirm_org_as_task(org_a, officer_a, org_b):
+    owner_b = factories.member(org_b, "system_owner", username="sysowner_b")
+    system = factories.system(org_a, name="Pass ledger", connector=DataSystem.Connector.MANUAL, owner=owner_b)
+    rr = factories.fulfilling_request(org_a, officer_a)
+    task = rr.fulfilment_tasks.get(system=system)
+    before = factories.snapshot(rr)
+
+    with pytest.raises(NotPermitted):
+        workflow.record_task_outcome(task, actor=member(owner_b), outcome={"deleted": 1})
+
+    assert factories.snapshot(rr) == before
