@@ -27,6 +27,7 @@ run: install messages
 
 # Tests run on PostgreSQL and Redis only; fail fast if either is not there.
 test: install messages check-services
+	mkdir -p var/staticfiles
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(REDIS_URL) \
 	SECRET_KEY=test-secret-key-not-for-production-use-0123456789 DEBUG=0 \
 	BIOMETRIC_KEYS=$$($(PY) -c 'import base64;print(base64.urlsafe_b64encode(b"k"*32).decode())') \

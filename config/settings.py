@@ -129,6 +129,7 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rightsdesk <no-reply@rightsdesk.localhost>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+SMS_BACKEND = env_str("SMS_BACKEND", "requests_app.sms.ConsoleBackend")
 
 
 # Biometric templates are encrypted with MultiFernet: the first key encrypts, every key

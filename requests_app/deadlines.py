@@ -201,6 +201,13 @@ def appeal_closes_at(policy: Policy, *, refused_at: datetime, tz: ZoneInfo) -> d
     return _deadline(policy, refused_at, policy.appeal_window, tz)
 
 
+def appeal_due_at(policy: Policy, *, appealed_at: datetime, tz: ZoneInfo) -> datetime | None:
+    """When an appeal must be answered, where the law sets a period (US-VA: 60 days)."""
+    if policy.appeal_response is None:
+        return None
+    return _deadline(policy, appealed_at, policy.appeal_response, tz)
+
+
 def unverified_expires_at(policy: Policy, *, received_at: datetime, tz: ZoneInfo) -> datetime:
     """Unverified requests are dropped so unproven identities do not linger as personal data."""
     return _deadline(policy, received_at, policy.unverified_expiry, tz)

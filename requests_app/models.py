@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -98,7 +100,7 @@ class RightsRequest(models.Model):
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     clock_started_at = models.DateTimeField(_("clock started at"), null=True, blank=True)
     paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
-    paused_total = models.DurationField(_("time paused"), default=timezone.timedelta)
+    paused_total = models.DurationField(_("time paused"), default=timedelta)
     extensions = models.PositiveSmallIntegerField(_("extensions"), default=0)
     extension_reason = models.TextField(_("extension reason"), blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
@@ -118,7 +120,7 @@ class RightsRequest(models.Model):
     event_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
-        ordering = ["due_at", "pk"]
+        ordering = [models.F("due_at").asc(nulls_last=True), "pk"]
         verbose_name = _("rights request")
         verbose_name_plural = _("rights requests")
         constraints = [
@@ -148,6 +150,13 @@ class RightsRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES
+
+    @property
+    def contact_email(self) -> str:
+        """Where mail about the request goes: the relative or agent who filed it, else the subject."""
+        if self.filed_by != FiledBy.SELF and self.requester_email:
+            return self.requester_email
+        return self.subject.email
 
 
 class ClaimStatus(models.TextChoices):
@@ -191,6 +200,7 @@ class CompensationClaim(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="claim_currency_iso"),
+            models.CheckConstraint(condition=Q(claimed_minor__gt=0), name="claim_amount_positive"),
             models.UniqueConstraint(
                 fields=["request"],
                 condition=Q(status__in=["claimed", "assessed", "offered", "accepted"]),

@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from requests_app import tokens
+from requests_app.sms import send_sms
 from requests_app.models import RequestEvent, VerificationChallenge
 
 
@@ -23,9 +24,12 @@ def send_verification_code(challenge_id: int) -> None:
     with translation.override(subject.preferred_language):
         body = _(
             "Your code to confirm request %(reference)s to %(organisation)s is %(code)s. "
-            "It is valid for 15 minutes. If you did not make this request, ignore this email."
+            "It is valid for 15 minutes. If you did not make this request, ignore this message."
         ) % {"reference": rr.reference, "organisation": rr.organisation.name, "code": code}
-        send_mail(_("Your Rightsdesk code"), body, settings.DEFAULT_FROM_EMAIL, [subject.email])
+        if challenge.channel == VerificationChallenge.Channel.SMS:
+            send_sms(subject.phone, body)
+        else:
+            send_mail(_("Your Rightsdesk code"), body, settings.DEFAULT_FROM_EMAIL, [rr.contact_email])
 
 
 @shared_task(name="requests.notify_subject", acks_late=True)
@@ -33,7 +37,7 @@ def notify_subject(event_id: int) -> None:
     """Tell the subject their request changed, in their language."""
     event = RequestEvent.objects.select_related("request__subject", "request__organisation").get(pk=event_id)
     rr, subject = event.request, event.request.subject
-    if not subject.email:
+    if not rr.contact_email:
         return
     with translation.override(subject.preferred_language):
         body = _("Your request %(reference)s to %(organisation)s is now: %(status)s.") % {
@@ -45,5 +49,5 @@ def notify_subject(event_id: int) -> None:
             _("Update on your request %(reference)s") % {"reference": rr.reference},
             body,
             settings.DEFAULT_FROM_EMAIL,
-            [subject.email],
+            [rr.contact_email],
         )

@@ -208,7 +208,8 @@ def submit(
         )
         _recompute_deadlines(rr)
         _save_with_unique_reference(rr)
-        challenge = VerificationChallenge.objects.create(request=rr)
+        channel = VerificationChallenge.Channel.EMAIL if rr.contact_email else VerificationChallenge.Channel.SMS
+        challenge = VerificationChallenge.objects.create(request=rr, channel=channel)
         event = audit.append_event(
             rr, action="submit", actor_id=None, actor_kind=ActorKind.SUBJECT,
             to_status=Status.SUBMITTED, data={"kind": kind, "filed_by": filed_by}, visible_to_subject=True,
@@ -236,6 +237,9 @@ def verify_identity(rights_request: RightsRequest, *, actor: Actor, code: str = 
     officer who states the check performed. Starts the clock where the policy says so.
     A wrong code counts an attempt (kept even though the step fails)."""
     if actor.kind == ActorKind.SUBJECT:
+        if rights_request.status != Status.SUBMITTED:
+            # Before the code is checked, so a late correct code is not used up for nothing.
+            raise TransitionNotAllowed(_("This request does not need verifying."))
         check_code(rights_request, code)
         method = "code"
     else:
@@ -340,6 +344,8 @@ def appeal(rights_request: RightsRequest, *, actor: Actor, grounds: str) -> None
         )
         rr.assignee_id = other or rr.assignee_id
         rr.closed_at = None
+        tz = rr.organisation.time_zone
+        rr.due_at = deadlines.appeal_due_at(_policy(rr), appealed_at=step.now, tz=tz) or rr.due_at
         Message.objects.create(request=rr, direction=Message.Direction.FROM_SUBJECT, body=grounds.strip())
         step.data = {"reviewer": rr.assignee_id}
 

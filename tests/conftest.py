@@ -58,3 +58,19 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests make many users; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """Text messages go to requests_app.sms.outbox, emptied for every test like mail.outbox."""
+    from requests_app import sms
+
+    settings.SMS_BACKEND = "requests_app.sms.LocmemBackend"
+    sms.outbox.clear()
+    return sms.outbox

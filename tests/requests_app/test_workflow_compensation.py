@@ -19,10 +19,6 @@ ClaimStatus = CompensationClaim.Status
 Basis = CompensationClaim.Basis
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def refused(org_a, officer_a):

@@ -13,10 +13,6 @@ from tests import factories
 Status = RightsRequest.Status
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _refused_by_database(queryset, **values):
     with pytest.raises(IntegrityError), transaction.atomic():

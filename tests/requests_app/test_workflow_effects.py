@@ -17,10 +17,6 @@ from tests import factories
 Status = RightsRequest.Status
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def queued(monkeypatch):

@@ -14,10 +14,6 @@ DELETED = {"records": [{"id": 1, "outcome": "deleted"}]}
 STORAGE_ONLY = {"records": [{"id": 2, "outcome": "storage_only", "why": "statutory retention"}]}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def systems(org_a, org_b, system_owner_a):

@@ -29,10 +29,6 @@ ACTORS = ["owner_a", "officer_a", "auditor_a", "system_owner_a", "officer_b", "a
 DECIDERS = {"owner_a", "officer_a"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @dataclass
 class World:

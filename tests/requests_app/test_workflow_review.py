@@ -15,10 +15,6 @@ from tests import factories
 Status = RightsRequest.Status
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _all_but(*allowed):
     return [s for s in Status.values if s not in allowed]
