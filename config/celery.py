@@ -1,9 +1,21 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("rightsdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The whole periodic schedule, in one place. django-celery-beat's DatabaseScheduler
+# copies it into the database, where an administrator can see and pause each entry.
+app.conf.beat_schedule = {
+    "sweep-deadlines": {"task": "requests.sweep_deadlines", "schedule": 300.0},
+    "requeue-stale-work": {"task": "requests.requeue_stale_work", "schedule": 60.0},
+    "flag-silent-webhooks": {"task": "requests.flag_silent_webhooks", "schedule": 900.0},
+    "expire-unverified": {"task": "requests.expire_unverified", "schedule": crontab(hour=2, minute=10)},
+    "purge-closed-contacts": {"task": "requests.purge_closed_contacts", "schedule": crontab(hour=2, minute=20)},
+    "enforce-retention": {"task": "orgs.enforce_retention", "schedule": crontab(hour=2, minute=30)},
+}

@@ -20,6 +20,7 @@ from requests_app.models import (
     CompensationClaim,
     DataSubject,
     FulfilmentTask,
+    Notification,
     Message,
     Reminder,
     RequestEvent,
@@ -274,4 +275,13 @@ class FulfilmentTaskAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ("status", "connector", "system__organisation")
     search_fields = ("request__reference", "system__name")
     list_select_related = ("request", "system")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("request", "kind", "user", "created_at", "attempts", "sent_at")
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("request__reference",)
+    list_select_related = ("request", "user")
     date_hierarchy = "created_at"

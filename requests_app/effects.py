@@ -1,24 +1,32 @@
-"""Side effects of workflow steps, queued to run after the step's transaction commits.
+"""Side effects of workflow steps: notifications and background work, after commit.
 
 The database row is the truth and the queue only a nudge: if the broker cannot be
-reached the step still stands, and the failure is logged (by id, never personal data).
+reached the step still stands, the failure is logged (by id, never personal data), and
+the re-queue sweep (requests_app/sweeps.py) finds the work again from the rows.
 """
 
 import logging
 
 from django.db import transaction
 
-from requests_app.models import RequestEvent, VerificationChallenge
+from requests_app import notifications
+from orgs.models import DataSystem
+from requests_app.models import Notification, RequestEvent, VerificationChallenge
 
 logger = logging.getLogger(__name__)
+Kind = Notification.Kind
 
 
-def _enqueue(task, *args) -> None:
+def enqueue(task, *args) -> None:
+    """Publish `task(*args)` once the current transaction commits; never fail the caller."""
+
     def send():
         try:
             task.delay(*args)
         except Exception:  # noqa: BLE001 - any broker failure must not undo a committed step
-            logger.warning("could not queue %s%r; the periodic sweep will pick it up", task.name, args)
+            logger.warning(
+                "could not queue %s for %s; the re-queue sweep will pick it up", task.name, args[:1], exc_info=True
+            )
 
     transaction.on_commit(send)
 
@@ -26,12 +34,30 @@ def _enqueue(task, *args) -> None:
 def send_verification_code(challenge: VerificationChallenge) -> None:
     from requests_app import tasks
 
-    _enqueue(tasks.send_verification_code, challenge.pk)
+    enqueue(tasks.send_verification_code, challenge.pk)
 
 
 def after_event(event: RequestEvent) -> None:
-    """Tell the subject of every change they can see."""
+    """Who is told of the step, and what background work it starts."""
     from requests_app import tasks
 
-    if event.visible_to_subject and event.action != "submit":
-        _enqueue(tasks.notify_subject, event.pk)
+    rr, action = event.request, event.action
+    if event.visible_to_subject and action != "submit":
+        notifications.notify(rr, Kind.SUBJECT_UPDATE, to_requester=True, event=event)
+    if action == "verify" and rr.assignee_id is None:
+        notifications.notify(rr, Kind.NEW_REQUEST, users=notifications.deciders(rr.organisation), event=event)
+    elif action == "assign" and rr.assignee_id != event.actor_id:
+        notifications.notify(rr, Kind.ASSIGNED, users=[rr.assignee], event=event)
+    elif action in ("answer", "appeal") and rr.assignee_id:
+        notifications.notify(rr, Kind.SUBJECT_REPLIED, users=[rr.assignee], event=event)
+    elif action == "approve":
+        enqueue(tasks.begin_fulfilment, rr.pk)
+    elif action == "start_fulfilment":
+        for task in rr.fulfilment_tasks.select_related("system__owner"):
+            if task.connector == DataSystem.Connector.MANUAL:
+                owners = [task.system.owner] if task.system.owner else notifications.deciders(rr.organisation)
+                notifications.notify(rr, Kind.TASK_ASSIGNED, users=owners, task=task)
+            else:
+                enqueue(tasks.run_fulfilment_task, task.pk)
+    elif action == "record_task_outcome":
+        enqueue(tasks.complete_fulfilment, rr.pk)

@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -115,6 +116,12 @@ class RightsRequest(models.Model):
     )
     refusal_reason = models.TextField(_("refusal reason"), blank=True)
     refusal_legal_ground = models.CharField(_("legal ground of refusal"), max_length=200, blank=True)
+    # The next instant the deadline sweep must look at this request (a reminder threshold,
+    # the acknowledgement, or overdue); null when nothing is left to remind of.
+    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    certificate = models.ForeignKey(
+        "orgs.ErasureCertificate", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Head of the audit chain: hash of the newest event, so deleting the last one shows.
     chain_head = models.CharField(max_length=64, blank=True, editable=False)
     event_count = models.PositiveIntegerField(default=0, editable=False)
@@ -142,7 +149,12 @@ class RightsRequest(models.Model):
                 fields=["status_token_hash"], condition=~Q(status_token_hash=""), name="status_token_unique"
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "status", "due_at"], name="request_queue_idx")]
+        indexes = [
+            models.Index(fields=["organisation", "status", "due_at"], name="request_queue_idx"),
+            models.Index(
+                fields=["next_reminder_at"], name="request_next_reminder_idx", condition=Q(next_reminder_at__isnull=False)
+            ),
+        ]
 
     def __str__(self):
         return self.reference
@@ -271,6 +283,7 @@ class VerificationChallenge(models.Model):
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.EMAIL)
     code_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -388,9 +401,12 @@ class FulfilmentTask(models.Model):
     system = models.ForeignKey(DataSystem, on_delete=models.PROTECT, related_name="fulfilment_tasks")
     connector = models.CharField(max_length=10, choices=DataSystem.Connector.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    # The webhook's callback URL names the task by this, never by its sequential id.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True)
+    flagged_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -406,3 +422,52 @@ class FulfilmentTask(models.Model):
 
     def __str__(self):
         return f"{self.request} · {self.system.name}"
+
+
+class NotificationKind(models.TextChoices):
+    SUBJECT_UPDATE = "subject_update", _("Update to the requester")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Receipt acknowledged to the requester")
+    NEW_REQUEST = "new_request", _("New verified request")
+    ASSIGNED = "assigned", _("Request assigned")
+    SUBJECT_REPLIED = "subject_replied", _("The requester replied")
+    REMINDER = "reminder", _("Deadline reminder")
+    ESCALATION = "escalation", _("Overdue escalation")
+    TASK_ASSIGNED = "task_assigned", _("Fulfilment task to confirm")
+    TASK_FLAGGED = "task_flagged", _("Fulfilment task silent past its deadline")
+
+
+class Notification(models.Model):
+    """One email to send: the outbox row is the truth, the queued task only a nudge.
+
+    `key` makes each notification exist once however often the code that creates it
+    runs; the lease and `sent_at` make it go out once however often its task runs.
+    """
+
+    Kind = NotificationKind
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=120, unique=True, editable=False)
+    # A member of the organisation, or null for the requester (the subject, or who filed for them).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
+    event = models.ForeignKey(RequestEvent, on_delete=models.PROTECT, null=True, blank=True)
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, null=True, blank=True)
+    task = models.ForeignKey(FulfilmentTask, on_delete=models.CASCADE, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], name="notification_unsent_idx", condition=Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.request} · {self.get_kind_display()}"

@@ -1,4 +1,12 @@
-"""Celery tasks: take ids, load the row, call one function, safe to run twice."""
+"""Celery tasks: named, take ids only, load the rows, call one service, safe to run twice.
+
+Each is acks_late (a worker killed mid-task leaves the message to be delivered again)
+and retries only errors that can succeed later: a mail server or webhook endpoint that
+is unreachable for now. Long waits are never countdowns on the broker; the periodic
+sweeps find due work in the database instead.
+"""
+
+import smtplib
 
 from celery import shared_task
 from django.conf import settings
@@ -6,18 +14,22 @@ from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from requests_app import tokens
+from requests_app import fulfilment, notifications, sweeps, tokens
+from requests_app.models import VerificationChallenge
 from requests_app.sms import send_sms
-from requests_app.models import RequestEvent, VerificationChallenge
+
+# A mail server or endpoint that is down or slow now may answer later; nothing else is retried.
+TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 30, "retry_backoff_max": 600, "max_retries": 6}
 
 
-@shared_task(name="requests.send_verification_code", acks_late=True)
+@shared_task(name="requests.send_verification_code", acks_late=True, **RETRY)
 def send_verification_code(challenge_id: int) -> None:
-    """Email a fresh six-digit code for the challenge, once: a second run finds it issued."""
+    """Send a fresh six-digit code for the challenge, once: a rerun finds it sent or leased."""
     challenge = VerificationChallenge.objects.select_related("request__subject", "request__organisation").get(
         pk=challenge_id
     )
-    code = tokens.issue_code(challenge)
+    code = tokens.claim_code(challenge)
     if code is None:
         return
     rr, subject = challenge.request, challenge.request.subject
@@ -30,24 +42,59 @@ def send_verification_code(challenge_id: int) -> None:
             send_sms(subject.phone, body)
         else:
             send_mail(_("Your Rightsdesk code"), body, settings.DEFAULT_FROM_EMAIL, [rr.contact_email])
+    tokens.mark_code_sent(challenge)
 
 
-@shared_task(name="requests.notify_subject", acks_late=True)
-def notify_subject(event_id: int) -> None:
-    """Tell the subject their request changed, in their language."""
-    event = RequestEvent.objects.select_related("request__subject", "request__organisation").get(pk=event_id)
-    rr, subject = event.request, event.request.subject
-    if not rr.contact_email:
-        return
-    with translation.override(subject.preferred_language):
-        body = _("Your request %(reference)s to %(organisation)s is now: %(status)s.") % {
-            "reference": rr.reference,
-            "organisation": rr.organisation.name,
-            "status": rr.get_status_display(),
-        }
-        send_mail(
-            _("Update on your request %(reference)s") % {"reference": rr.reference},
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [rr.contact_email],
-        )
+@shared_task(name="requests.send_notifications", acks_late=True, **RETRY)
+def send_notifications(notification_ids: list[int]) -> None:
+    """Deliver each notification not yet sent; one already sent or leased is skipped."""
+    for notification_id in notification_ids:
+        notifications.deliver(notification_id)
+
+
+@shared_task(name="requests.begin_fulfilment", acks_late=True)
+def begin_fulfilment(request_id: int) -> None:
+    """Create the fulfilment tasks of an approved request (no-op once it has started)."""
+    fulfilment.begin(request_id)
+
+
+@shared_task(name="requests.run_fulfilment_task", acks_late=True, **RETRY)
+def run_fulfilment_task(task_id: int) -> None:
+    """Carry out one data system's part through its connector; a done task is left alone."""
+    fulfilment.run_task(task_id)
+
+
+@shared_task(name="requests.complete_fulfilment", acks_late=True)
+def complete_fulfilment(request_id: int) -> None:
+    """Close the request as fulfilled and issue its certificate once every task is done."""
+    fulfilment.complete_if_done(request_id)
+
+
+@shared_task(name="requests.sweep_deadlines", acks_late=True)
+def sweep_deadlines() -> int:
+    """Fire the reminders and escalations that have fallen due (each exactly once)."""
+    return sweeps.sweep_deadlines()
+
+
+@shared_task(name="requests.requeue_stale_work", acks_late=True)
+def requeue_stale_work() -> dict:
+    """Queue again the work whose message was lost or whose worker died (lease ran out)."""
+    return sweeps.requeue_stale_work()
+
+
+@shared_task(name="requests.flag_silent_webhooks", acks_late=True)
+def flag_silent_webhooks() -> int:
+    """Tell the officers about webhook tasks that heard nothing by their deadline."""
+    return fulfilment.flag_silent_tasks()
+
+
+@shared_task(name="requests.expire_unverified", acks_late=True)
+def expire_unverified() -> int:
+    """Close requests whose identity was not verified within the policy's period."""
+    return sweeps.expire_unverified()
+
+
+@shared_task(name="requests.purge_closed_contacts", acks_late=True)
+def purge_closed_contacts() -> int:
+    """Remove the contact details of cases closed longer than the policy keeps them."""
+    return sweeps.purge_closed_contacts()

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from requests_app.models import RightsRequest, VerificationChallenge
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 10
 CODE_VALIDITY = timedelta(minutes=15)
+CODE_LEASE = timedelta(minutes=2)
 
 
 def new_reference() -> str:
@@ -50,14 +51,25 @@ def request_for_status_token(token: str) -> RightsRequest | None:
     return RightsRequest.objects.filter(status_token_hash=_digest(token)).select_related("organisation").first()
 
 
-def issue_code(challenge: VerificationChallenge) -> str | None:
-    """Generate the challenge's code once; None if it was already issued (a task ran twice)."""
+def claim_code(challenge: VerificationChallenge) -> str | None:
+    """Make the challenge's code, under a short lease; None if it was sent or is being sent.
+
+    A worker that dies before `mark_code_sent` leaves the lease to run out, and the
+    re-send sweep then makes a fresh code: a code is never marked sent before it was.
+    """
     code = f"{secrets.randbelow(10**6):06d}"
     now = timezone.now()
-    claimed = VerificationChallenge.objects.filter(pk=challenge.pk, sent_at__isnull=True).update(
-        code_hash=_code_digest(challenge.pk, code), sent_at=now, expires_at=now + CODE_VALIDITY
+    claimed = (
+        VerificationChallenge.objects.filter(pk=challenge.pk, sent_at__isnull=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(code_hash=_code_digest(challenge.pk, code), lease_until=now + CODE_LEASE)
     )
     return code if claimed else None
+
+
+def mark_code_sent(challenge: VerificationChallenge) -> None:
+    now = timezone.now()
+    VerificationChallenge.objects.filter(pk=challenge.pk).update(sent_at=now, expires_at=now + CODE_VALIDITY)
 
 
 def check_code(rights_request: RightsRequest, code: str) -> None:

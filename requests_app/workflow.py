@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.models import DataSystem, Membership, Organisation
-from requests_app import audit, deadlines, effects
+from requests_app import audit, deadlines, effects, reminders
 from requests_app.actors import Actor, ActorKind
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
 from requests_app.models import CompensationClaim, FulfilmentTask, Message, RightsRequest, VerificationChallenge
@@ -152,6 +152,7 @@ def _recompute_deadlines(rr: RightsRequest) -> None:
         policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, extensions=rr.extensions
     )
     rr.target_at = deadlines.target_at(policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total)
+    rr.next_reminder_at = reminders.first_reminder_at(rr)
 
 
 def _require_text(**fields: str) -> None:
@@ -207,6 +208,7 @@ def submit(
             expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
         )
         _recompute_deadlines(rr)
+        rr.next_reminder_at = reminders.first_reminder_at(rr)
         _save_with_unique_reference(rr)
         channel = VerificationChallenge.Channel.EMAIL if rr.contact_email else VerificationChallenge.Channel.SMS
         challenge = VerificationChallenge.objects.create(request=rr, channel=channel)
@@ -275,6 +277,7 @@ def ask_for_information(rights_request: RightsRequest, *, actor: Actor, question
         rr = step.request
         if _policy(rr).pauses_while_awaiting_subject:
             rr.paused_at = step.now
+            rr.next_reminder_at = None  # the clock is stopped; answering sets it again
         message = Message.objects.create(
             request=rr, direction=Message.Direction.TO_SUBJECT, author=actor.user, body=question.strip()
         )
@@ -346,6 +349,7 @@ def appeal(rights_request: RightsRequest, *, actor: Actor, grounds: str) -> None
         rr.closed_at = None
         tz = rr.organisation.time_zone
         rr.due_at = deadlines.appeal_due_at(_policy(rr), appealed_at=step.now, tz=tz) or rr.due_at
+        rr.next_reminder_at = reminders.first_reminder_at(rr, status=Status.IN_REVIEW)
         Message.objects.create(request=rr, direction=Message.Direction.FROM_SUBJECT, body=grounds.strip())
         step.data = {"reviewer": rr.assignee_id}
 

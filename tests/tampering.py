@@ -32,4 +32,10 @@ def update_event(pk: int, **fields) -> None:
 
 def delete_event(request_id: int, seq: int) -> None:
     with triggers_off() as cursor:
+        # Notifications point at events; whoever deletes an event must unhook them first.
+        cursor.execute(
+            "UPDATE requests_app_notification SET event_id = NULL WHERE event_id IN "
+            "(SELECT id FROM requests_app_requestevent WHERE request_id = %s AND seq = %s)",
+            [request_id, seq],
+        )
         cursor.execute("DELETE FROM requests_app_requestevent WHERE request_id = %s AND seq = %s", [request_id, seq])

@@ -37,7 +37,7 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("requests_app", "0002_subject_hash_indexes")]
+    dependencies = [("requests_app", "0001_initial")]
 
     operations = [
         migrations.RunPython(

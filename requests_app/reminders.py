@@ -1,0 +1,52 @@
+"""When a request's deadline reminders fall due (DESIGN.md "Deadlines").
+
+Thresholds are counted back from the due instant: 7 days, 2 days, the due day itself,
+and overdue (escalated to the owners). A CCPA request is also acknowledged to the
+consumer at the first sweep after receipt (10 business days at the latest). The
+request keeps `next_reminder_at`, the earliest instant the sweep must look at it, so the
+sweep reads only the requests that have something due.
+"""
+
+from datetime import datetime, timedelta
+
+from requests_app.models import Reminder, RightsRequest
+
+Threshold = Reminder.Threshold
+BEFORE_DUE = [
+    (Threshold.DAYS_7, timedelta(days=7)),
+    (Threshold.DAYS_2, timedelta(days=2)),
+    (Threshold.DUE_TODAY, timedelta(days=1)),  # the due instant is the end of the due day
+    (Threshold.OVERDUE, timedelta(0)),
+]
+REMINDED_STATUSES = {
+    RightsRequest.Status.SUBMITTED, RightsRequest.Status.VERIFIED, RightsRequest.Status.IN_REVIEW,
+    RightsRequest.Status.AWAITING_SUBJECT, RightsRequest.Status.APPROVED, RightsRequest.Status.FULFILLING,
+}
+
+
+def schedule(rr: RightsRequest, status: str | None = None) -> list[tuple[str, datetime, datetime]]:
+    """Every (threshold, instant it fires, due date it is for) of the request as it stands
+    (or as it will stand in `status`, for a step that is about to move it)."""
+    if (status or rr.status) not in REMINDED_STATUSES or rr.paused_at is not None:
+        return []
+    fires = []
+    if rr.acknowledge_by is not None:
+        fires.append((Threshold.ACKNOWLEDGE, rr.received_at, rr.acknowledge_by))
+    if rr.due_at is not None:
+        fires += [(threshold, rr.due_at - before, rr.due_at) for threshold, before in BEFORE_DUE]
+    return fires
+
+
+def first_reminder_at(rr: RightsRequest, status: str | None = None) -> datetime | None:
+    """Where a changed due date starts its own reminders: the earliest of its thresholds."""
+    instants = [fires_at for _threshold, fires_at, _due in schedule(rr, status)]
+    return min(instants) if instants else None
+
+
+def crossed(rr: RightsRequest, now: datetime) -> list[tuple[str, datetime, datetime]]:
+    return [entry for entry in schedule(rr) if entry[1] <= now]
+
+
+def next_after(rr: RightsRequest, now: datetime) -> datetime | None:
+    later = [fires_at for _threshold, fires_at, _due in schedule(rr) if fires_at > now]
+    return min(later) if later else None
