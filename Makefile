@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 # `make test` honours DATABASE_URL and REDIS_URL, defaulting to the local servers.
 export TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/rightsdesk)
 export REDIS_URL ?= redis://127.0.0.1:6379/0
+export TEST_CACHE_URL ?= redis://127.0.0.1:6379/1
 
 .PHONY: run test install messages migrate seed check-services clean
 
@@ -28,7 +29,7 @@ run: install messages
 # Tests run on PostgreSQL and Redis only; fail fast if either is not there.
 test: install messages check-services
 	mkdir -p var/staticfiles
-	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(REDIS_URL) \
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(REDIS_URL) CACHE_URL=$(TEST_CACHE_URL) \
 	SECRET_KEY=test-secret-key-not-for-production-use-0123456789 DEBUG=0 \
 	BIOMETRIC_KEYS=$$($(PY) -c 'import base64;print(base64.urlsafe_b64encode(b"k"*32).decode())') \
 	IDENTIFIER_PEPPER=test-pepper-not-for-production-0123456789 \

@@ -85,7 +85,9 @@ class RightsRequest(models.Model):
     CLOSED_STATUSES = (Status.FULFILLED, Status.WITHDRAWN, Status.EXPIRED, Status.REFUSED)
 
     reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
-    status_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Requests filed together (one form, several kinds) share this: one code verifies them
+    # all and one secret link shows them all. Random, so it can appear in a URL.
+    submission = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="requests")
     subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="requests")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -144,9 +146,6 @@ class RightsRequest(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="refused") | (~Q(refusal_reason="") & ~Q(refusal_legal_ground="")),
                 name="refusal_has_reason_and_ground",
-            ),
-            models.UniqueConstraint(
-                fields=["status_token_hash"], condition=~Q(status_token_hash=""), name="status_token_unique"
             ),
         ]
         indexes = [
@@ -424,6 +423,26 @@ class FulfilmentTask(models.Model):
         return f"{self.request} · {self.system.name}"
 
 
+class StatusLink(models.Model):
+    """A secret link to a submission's status page; only the token's hash is stored.
+
+    Every email to the requester carries a fresh link, so no token ever passes through
+    the queue or the outbox; each stays valid until the contact details are purged.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    submission = models.UUIDField(db_index=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("status link")
+        verbose_name_plural = _("status links")
+
+    def __str__(self):
+        return f"{self.submission} · {self.created_at:%Y-%m-%d}"
+
+
 class NotificationKind(models.TextChoices):
     SUBJECT_UPDATE = "subject_update", _("Update to the requester")
     ACKNOWLEDGEMENT = "acknowledgement", _("Receipt acknowledged to the requester")
@@ -434,6 +453,7 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", _("Overdue escalation")
     TASK_ASSIGNED = "task_assigned", _("Fulfilment task to confirm")
     TASK_FLAGGED = "task_flagged", _("Fulfilment task silent past its deadline")
+    STATUS_LINK = "status_link", _("Link to the status page")
 
 
 class Notification(models.Model):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from requests_app.errors import VerificationFailed
-from requests_app.models import RightsRequest, VerificationChallenge
+from requests_app.models import RightsRequest, StatusLink, VerificationChallenge
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 10
@@ -38,17 +38,22 @@ def _code_digest(challenge_pk: int, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"code:{challenge_pk}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def issue_status_token(rights_request: RightsRequest) -> str:
-    """A new secret link token for the request; the previous one stops working."""
+def issue_status_link(submission) -> str:
+    """A new secret token for the submission's status page (earlier ones keep working)."""
     token = secrets.token_urlsafe(24)
-    RightsRequest.objects.filter(pk=rights_request.pk).update(status_token_hash=_digest(token))
+    StatusLink.objects.create(token_hash=_digest(token), submission=submission)
     return token
 
 
-def request_for_status_token(token: str) -> RightsRequest | None:
+def submission_for_token(token: str):
+    """The submission the token opens, or None. Constant work whatever the token."""
     if not token or len(token) > 64:
         return None
-    return RightsRequest.objects.filter(status_token_hash=_digest(token)).select_related("organisation").first()
+    link = StatusLink.objects.filter(token_hash=_digest(token)).first()
+    if link is None:
+        return None
+    StatusLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+    return link.submission
 
 
 def claim_code(challenge: VerificationChallenge) -> str | None:

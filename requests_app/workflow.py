@@ -6,6 +6,8 @@ RequestEvent, and queues side effects on commit. No other code assigns `status`.
 A forbidden step raises a WorkflowError subclass and changes nothing.
 """
 
+import hashlib
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +23,14 @@ from orgs.models import DataSystem, Membership, Organisation
 from requests_app import audit, deadlines, effects, reminders
 from requests_app.actors import Actor, ActorKind
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
-from requests_app.models import CompensationClaim, FulfilmentTask, Message, RightsRequest, VerificationChallenge
+from requests_app.models import (
+    Attachment,
+    CompensationClaim,
+    FulfilmentTask,
+    Message,
+    RightsRequest,
+    VerificationChallenge,
+)
 from requests_app.subjects import Identity, build_subject
 from requests_app.tokens import check_code, new_reference
 
@@ -64,6 +73,8 @@ RULES: dict[str, Rule] = {
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
     "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
     "message_subject": _rule(set(Status.values), None, DECIDERS),
+    "subject_message": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
+    "add_evidence": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
     # Compensation steps are recorded on the request's chain; the claim has its own rules.
     "claim_compensation": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
     "assess_claim": _rule(set(Status.values), None, DECIDERS),
@@ -164,10 +175,15 @@ def _require_text(**fields: str) -> None:
 # --- intake ---------------------------------------------------------------------------
 
 
-def submit(
+def submit(*, kind: str, **intake) -> RightsRequest:
+    """File one request; see submit_many."""
+    return submit_many(kinds=[kind], **intake)[0]
+
+
+def submit_many(
     *,
     organisation: Organisation,
-    kind: str,
+    kinds: list[str],
     identity: Identity,
     filed_by: str = RightsRequest.FiledBy.SELF,
     requester_name: str = "",
@@ -175,12 +191,13 @@ def submit(
     data_description: str = "",
     details: str = "",
     language: str = "en",
-) -> RightsRequest:
-    """File a new request from the public. Creates the subject, the request, its first
-    event and a verification challenge; the code is sent by a task after commit."""
+) -> list[RightsRequest]:
+    """File one request per kind from the public, as one submission: one subject, one
+    verification challenge (on the first request) whose code verifies them all, one
+    first event each. The code is sent by a task after commit."""
     if not organisation.accepts_public_requests:
         raise NotPermitted(_("This organisation does not take requests through Rightsdesk."))
-    if kind not in RightsRequest.Kind.values:
+    if not kinds or any(kind not in RightsRequest.Kind.values for kind in kinds) or len(set(kinds)) != len(kinds):
         raise InvalidInput({"kind": _("Choose what you are asking for.")})
     if filed_by not in RightsRequest.FiledBy.values:
         raise InvalidInput({"filed_by": _("Choose who is filing the request.")})
@@ -195,30 +212,45 @@ def submit(
     except ValidationError as exc:
         raise InvalidInput(exc.message_dict) from None
     policy = deadlines.get_policy(organisation.jurisdiction)
-    tz, now = organisation.time_zone, timezone.now()
+    tz, now, submission = organisation.time_zone, timezone.now(), uuid.uuid4()
+    filed = []
     with transaction.atomic():
         subject.save()
-        rr = RightsRequest(
-            organisation=organisation, subject=subject, kind=kind, filed_by=filed_by,
-            requester_name=requester_name.strip(), requester_email=requester_email.strip(),
-            jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
-            details=details.strip(), received_at=now, status=Status.SUBMITTED,
-            clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
-            acknowledge_by=deadlines.acknowledge_by(policy, received_at=now, tz=tz),
-            expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
-        )
-        _recompute_deadlines(rr)
-        rr.next_reminder_at = reminders.first_reminder_at(rr)
-        _save_with_unique_reference(rr)
-        channel = VerificationChallenge.Channel.EMAIL if rr.contact_email else VerificationChallenge.Channel.SMS
-        challenge = VerificationChallenge.objects.create(request=rr, channel=channel)
-        event = audit.append_event(
-            rr, action="submit", actor_id=None, actor_kind=ActorKind.SUBJECT,
-            to_status=Status.SUBMITTED, data={"kind": kind, "filed_by": filed_by}, visible_to_subject=True,
-        )
+        for kind in kinds:
+            rr = RightsRequest(
+                organisation=organisation, subject=subject, kind=kind, filed_by=filed_by, submission=submission,
+                requester_name=requester_name.strip(), requester_email=requester_email.strip(),
+                jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
+                details=details.strip(), received_at=now, status=Status.SUBMITTED,
+                clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
+                acknowledge_by=deadlines.acknowledge_by(policy, received_at=now, tz=tz),
+                expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
+            )
+            _recompute_deadlines(rr)
+            rr.next_reminder_at = reminders.first_reminder_at(rr)
+            _save_with_unique_reference(rr)
+            event = audit.append_event(
+                rr, action="submit", actor_id=None, actor_kind=ActorKind.SUBJECT,
+                to_status=Status.SUBMITTED, data={"kind": kind, "filed_by": filed_by}, visible_to_subject=True,
+            )
+            effects.after_event(event)
+            filed.append(rr)
+        channel = VerificationChallenge.Channel.EMAIL if filed[0].contact_email else VerificationChallenge.Channel.SMS
+        challenge = VerificationChallenge.objects.create(request=filed[0], channel=channel)
         effects.send_verification_code(challenge)
-        effects.after_event(event)
-    return rr
+    return filed
+
+
+def new_verification_challenge(rights_request: RightsRequest) -> VerificationChallenge:
+    """A fresh code for the submission (the resend button); earlier codes stop working."""
+    first = RightsRequest.objects.filter(submission=rights_request.submission).order_by("pk").first()
+    if first.status != Status.SUBMITTED:
+        raise TransitionNotAllowed(_("This request does not need verifying."))
+    with transaction.atomic():
+        channel = VerificationChallenge.Channel.EMAIL if first.contact_email else VerificationChallenge.Channel.SMS
+        challenge = VerificationChallenge.objects.create(request=first, channel=channel)
+        effects.send_verification_code(challenge)
+    return challenge
 
 
 def _save_with_unique_reference(rr: RightsRequest) -> None:
@@ -235,18 +267,25 @@ def _save_with_unique_reference(rr: RightsRequest) -> None:
 
 
 def verify_identity(rights_request: RightsRequest, *, actor: Actor, code: str = "", check_performed: str = "") -> None:
-    """Mark the subject's identity as verified: by the subject's one-time code, or by an
-    officer who states the check performed. Starts the clock where the policy says so.
-    A wrong code counts an attempt (kept even though the step fails)."""
-    if actor.kind == ActorKind.SUBJECT:
-        if rights_request.status != Status.SUBMITTED:
-            # Before the code is checked, so a late correct code is not used up for nothing.
-            raise TransitionNotAllowed(_("This request does not need verifying."))
-        check_code(rights_request, code)
-        method = "code"
-    else:
+    """Mark the subject's identity as verified: by the subject's one-time code (which
+    verifies every request of the submission), or by an officer who states the check
+    performed. Starts the clock where the policy says so. A wrong code counts an attempt
+    (kept even though the step fails)."""
+    if actor.kind != ActorKind.SUBJECT:
         _require_text(check_performed=check_performed)
-        method = "manual"
+        _mark_verified(rights_request, actor, method="manual", check_performed=check_performed.strip())
+        return
+    if rights_request.status != Status.SUBMITTED:
+        # Before the code is checked, so a late correct code is not used up for nothing.
+        raise TransitionNotAllowed(_("This request does not need verifying."))
+    submission = RightsRequest.objects.filter(submission=rights_request.submission).order_by("pk")
+    check_code(submission.first(), code)
+    for each in submission.filter(status=Status.SUBMITTED):
+        _mark_verified(each, actor, method="code")
+    rights_request.refresh_from_db()
+
+
+def _mark_verified(rights_request: RightsRequest, actor: Actor, *, method: str, check_performed: str = "") -> None:
     with _transition(rights_request, "verify", actor) as step:
         rr = step.request
         rr.verified_at = step.now
@@ -254,7 +293,7 @@ def verify_identity(rights_request: RightsRequest, *, actor: Actor, code: str = 
         if rr.clock_started_at is None:
             rr.clock_started_at = step.now
             _recompute_deadlines(rr)
-        step.data = {"method": method, "check_performed": check_performed.strip()}
+        step.data = {"method": method, "check_performed": check_performed}
 
 
 def assign(rights_request: RightsRequest, *, actor: Actor, assignee) -> None:
@@ -416,6 +455,36 @@ def message_subject(rights_request: RightsRequest, *, actor: Actor, body: str) -
         )
         step.data = {"message": message.pk}
     return message
+
+
+def subject_message(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:
+    """The requester writes to the organisation outside a question (a question is `answer`)."""
+    _require_text(body=body)
+    with _transition(rights_request, "subject_message", actor) as step:
+        message = Message.objects.create(
+            request=step.request, direction=Message.Direction.FROM_SUBJECT, body=body.strip()
+        )
+        step.data = {"message": message.pk}
+    return message
+
+
+def add_evidence(rights_request: RightsRequest, *, actor: Actor, upload, purpose: str) -> Attachment:
+    """Attach a file the requester sends (already checked for size and type by the form)."""
+    if purpose not in Attachment.Purpose.values:
+        raise InvalidInput({"purpose": _("Choose what the file is.")})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    with _transition(rights_request, "add_evidence", actor) as step:
+        attachment = Attachment(
+            request=step.request, purpose=purpose, original_name=upload.name[:255], sha256=digest.hexdigest(),
+            content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
+            from_subject=True,
+        )
+        attachment.file.save(digest.hexdigest(), upload, save=False)
+        attachment.save()
+        step.data = {"attachment": attachment.pk, "purpose": purpose, "sha256": attachment.sha256}
+    return attachment
 
 
 # --- compensation (PIPL art. 69, GDPR art. 82) -----------------------------------------

@@ -74,3 +74,13 @@ def sms_outbox(settings):
     settings.SMS_BACKEND = "requests_app.sms.LocmemBackend"
     sms.outbox.clear()
     return sms.outbox
+
+
+@pytest.fixture(autouse=True)
+def own_cache_namespace(settings):
+    """Each test counts rate limits from zero, without flushing a cache others share."""
+    import uuid
+
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
+    }
