@@ -1,19 +1,14 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "Rightsdesk"
+admin.site.site_header = _("Rightsdesk administration")
 admin.site.site_title = "Rightsdesk"
 
+# Uploaded files are never served from MEDIA_URL: each download checks who asks.
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("requests_app.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("requests_app.public.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

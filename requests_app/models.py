@@ -222,6 +222,10 @@ class CompensationClaim(models.Model):
     def __str__(self):
         return f"{format_money(self.claimed_minor, self.currency)} ({self.get_status_display()})"
 
+    @property
+    def offered_display(self) -> str:
+        return format_money(self.offered_minor, self.currency)
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     """Bulk update and delete are refused too; a database trigger backs this up."""

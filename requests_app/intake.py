@@ -1,0 +1,89 @@
+"""Filing requests from the public form: duplicates, evidence and a claim around the workflow.
+
+A request that repeats an open one (same person, organisation and kind) is not filed
+again: the person is pointed to the open one and sent its status link.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+
+from orgs.models import Organisation
+from requests_app import status_links, workflow
+from requests_app.actors import SUBJECT
+from requests_app.models import Attachment, RightsRequest
+from requests_app.subjects import Identity, build_subject
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    amount: Decimal
+    currency: str
+    covers: str = ""
+
+    @property
+    def amount_minor(self) -> int:
+        from requests_app.money import MINOR_UNIT_EXPONENT
+
+        return int(self.amount.scaleb(MINOR_UNIT_EXPONENT.get(self.currency, 2)))
+
+
+@dataclass
+class IntakeResult:
+    created: list[RightsRequest] = field(default_factory=list)
+    existing: list[RightsRequest] = field(default_factory=list)
+
+
+def open_duplicates(organisation: Organisation, identity: Identity, kinds: list[str]) -> list[RightsRequest]:
+    """Open requests of the same person (by email or phone hash) to the organisation, of these kinds."""
+    subject = build_subject(identity, jurisdiction=organisation.jurisdiction)
+    same_person = Q()
+    if subject.email_hash:
+        same_person |= Q(subject__email_hash=subject.email_hash)
+    if subject.phone_hash:
+        same_person |= Q(subject__phone_hash=subject.phone_hash)
+    return list(
+        RightsRequest.objects.filter(same_person, organisation=organisation, kind__in=kinds)
+        .exclude(status__in=RightsRequest.CLOSED_STATUSES)
+        .order_by("pk")
+    )
+
+
+def file_requests(
+    *,
+    organisation: Organisation,
+    kinds: list[str],
+    identity: Identity,
+    evidence: list = (),
+    authorisation=None,
+    death_evidence=None,
+    claim: ClaimInput | None = None,
+    **details,
+) -> IntakeResult:
+    """File the kinds not already open; attach the files and the claim to each new request."""
+    existing = open_duplicates(organisation, identity, kinds)
+    new_kinds = [kind for kind in kinds if kind not in {rr.kind for rr in existing}]
+    result = IntakeResult(existing=existing)
+    if existing:
+        status_links.send_status_link(existing[0])
+    if not new_kinds:
+        return result
+    files = [(upload, Attachment.Purpose.EVIDENCE) for upload in evidence]
+    if authorisation:
+        files.append((authorisation, Attachment.Purpose.AUTHORISATION))
+    if death_evidence:
+        files.append((death_evidence, Attachment.Purpose.DEATH_EVIDENCE))
+    with transaction.atomic():
+        result.created = workflow.submit_many(organisation=organisation, kinds=new_kinds, identity=identity, **details)
+        for rr in result.created:
+            for upload, purpose in files:
+                upload.seek(0)
+                workflow.add_evidence(rr, actor=SUBJECT, upload=upload, purpose=purpose)
+        if claim is not None:
+            workflow.claim_compensation(
+                result.created[0], actor=SUBJECT, amount_minor=claim.amount_minor,
+                currency=claim.currency, covers=claim.covers,
+            )
+    return result

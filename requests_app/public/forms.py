@@ -1,0 +1,150 @@
+"""Forms of the public pages. Each bad value gets a message beside its field and keeps what was typed."""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import Organisation
+from requests_app.models import CompensationClaim, RightsRequest
+from requests_app.public.uploads import validate_upload
+
+CURRENCIES = [("CNY", "CNY ¥"), ("EUR", "EUR €"), ("USD", "USD $"), ("BRL", "BRL R$")]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(files) > settings.MAX_UPLOAD_FILES:
+            raise ValidationError(_("Attach at most %(count)d files.") % {"count": settings.MAX_UPLOAD_FILES})
+        errors, cleaned = [], []
+        for upload in files:
+            try:
+                validate_upload(super().clean(upload, initial))
+                cleaned.append(upload)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+class DocumentField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ".pdf,image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            validate_upload(upload)
+        return upload
+
+
+class OrganisationSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False, max_length=100)
+    city = forms.CharField(label=_("City"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind"))] + Organisation.Kind.choices)
+
+
+class RequestForm(forms.Form):
+    kinds = forms.MultipleChoiceField(
+        label=_("What are you asking for?"), choices=RightsRequest.Kind.choices, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one thing you are asking for.")},
+    )
+    data_description = forms.CharField(
+        label=_("Which data, and where was it collected?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: “face scan at the north gate when I entered with my annual pass”."),
+    )
+    details = forms.CharField(label=_("Anything else the organisation should know"), required=False,
+                              max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    full_name = forms.CharField(label=_("Your full name"), required=False, max_length=200)
+    email = forms.EmailField(label=_("Email"), required=False, help_text=_("We send the code and updates here."))
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=32,
+                            help_text=_("If you give no email, we send the code by text message."))
+    member_number = forms.CharField(label=_("Member, card or pass number"), required=False, max_length=64)
+    id_number = forms.CharField(label=_("Identity document number"), required=False, max_length=64,
+                                help_text=_("Only if the organisation knows you by it. Stored only as a keyed hash."))
+    filed_by = forms.ChoiceField(label=_("Who is filing?"), choices=RightsRequest.FiledBy.choices,
+                                 initial=RightsRequest.FiledBy.SELF, widget=forms.RadioSelect)
+    requester_name = forms.CharField(label=_("Your name (relative or agent)"), required=False, max_length=200)
+    requester_email = forms.EmailField(label=_("Your email (relative or agent)"), required=False)
+    death_evidence = DocumentField(label=_("Evidence of death and of your relationship"), required=False,
+                                   help_text=_("PIPL art. 49: a close relative may act for a deceased person."))
+    authorisation = DocumentField(label=_("Signed authorisation from the person"), required=False)
+    evidence = MultipleFileField(label=_("Evidence (optional)"), required=False,
+                                 help_text=_("PDF or images, at most 10 MB each."))
+    claim_amount = forms.DecimalField(label=_("Compensation claimed"), required=False, min_value=Decimal("0.01"),
+                                      max_digits=12, decimal_places=2)
+    claim_currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, required=False)
+    claim_covers = forms.CharField(label=_("What the compensation covers"), required=False, max_length=1000,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
+    # A field people never see; bots fill it in.
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("phone") and "email" not in self.errors:
+            self.add_error("email", _("Give an email address or a phone number so we can reach you."))
+        filed_by = data.get("filed_by")
+        if filed_by in (RightsRequest.FiledBy.NEXT_OF_KIN, RightsRequest.FiledBy.AGENT):
+            for name in ("requester_name", "requester_email"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Required when you file for someone else."))
+        if filed_by == RightsRequest.FiledBy.NEXT_OF_KIN and not data.get("death_evidence"):
+            self.add_error("death_evidence", _("Attach evidence of the death and of your relationship."))
+        if filed_by == RightsRequest.FiledBy.AGENT and not data.get("authorisation"):
+            self.add_error("authorisation", _("Attach the person's signed authorisation."))
+        if data.get("claim_amount") and not data.get("claim_currency"):
+            self.add_error("claim_currency", _("Choose the currency of the amount."))
+        return data
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(label=_("Six-digit code"), regex=r"^\s*\d{6}\s*$", max_length=12,
+                            error_messages={"invalid": _("The code has six digits.")},
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Your message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class EvidenceForm(forms.Form):
+    evidence = MultipleFileField(label=_("Add files"), help_text=_("PDF or images, at most 10 MB each."))
+
+
+class AppealForm(forms.Form):
+    grounds = forms.CharField(label=_("Why the decision should be looked at again"), max_length=4000,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class OfferForm(forms.Form):
+    claim = forms.ModelChoiceField(queryset=CompensationClaim.objects.none(), widget=forms.HiddenInput)
+    answer = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
+
+    def __init__(self, *args, claims=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if claims is not None:
+            self.fields["claim"].queryset = claims
+
+
+class StatusLookupForm(forms.Form):
+    reference = forms.CharField(label=_("Reference"), max_length=20)
+    email = forms.EmailField(label=_("Email you gave"))

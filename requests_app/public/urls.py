@@ -1,0 +1,19 @@
+from django.urls import path
+
+from requests_app.public import views
+
+app_name = "public"
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("organisations/", views.organisation_finder, name="organisations"),
+    path("organisations/<slug:slug>/request/", views.request_form, name="request"),
+    path("thanks/", views.thanks, name="thanks"),
+    path("verify/<uuid:submission>/", views.verify, name="verify"),
+    path("verify/<uuid:submission>/resend/", views.resend_code, name="resend_code"),
+    path("status/", views.lookup, name="lookup"),
+    path("status/<str:token>/", views.status, name="status"),
+    path("status/<str:token>/<str:reference>/certificate/", views.certificate, name="certificate"),
+    path("status/<str:token>/<str:reference>/files/<int:attachment_id>/", views.download, name="download"),
+    path("status/<str:token>/<str:reference>/<str:action>/", views.status_action, name="status_action"),
+]

@@ -1,0 +1,22 @@
+"""Sending a requester the secret link to their status page.
+
+The token is made when the email is sent (notifications.deliver), so it never sits in
+the queue or the outbox; each email carries a fresh link and older ones keep working.
+"""
+
+import uuid
+
+from django.db import transaction
+
+from requests_app.models import Notification, RightsRequest
+
+
+def send_status_link(rights_request: RightsRequest) -> None:
+    """Queue an email with a new link to the request's submission (a resend creates a new one)."""
+    from requests_app import notifications
+
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            request=rights_request, kind=Notification.Kind.STATUS_LINK, key=f"status_link:{uuid.uuid4()}"
+        )
+        notifications.queue_delivery([notification.pk])
