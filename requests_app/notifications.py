@@ -1,53 +1,133 @@
 """Emails (and texts) about requests, through an outbox.
 
-`notify` writes Notification rows inside the caller's transaction and queues their
-delivery after commit; `deliver` claims one row with a conditional UPDATE, sends it and
-marks it sent. A row is created once (unique key) and sent once (lease + sent_at),
-however many times the code around it runs; the re-send sweep picks up any row whose
-delivery was lost (broker down, worker killed).
+`notify` / `notify_many` write Notification rows inside the caller's transaction and
+queue their delivery after commit; `deliver` claims one row with a conditional UPDATE,
+sends it and marks it sent. A row is created once (unique key) and sent once (lease +
+sent_at), however many times the code around it runs; the re-send sweep picks up any
+row whose delivery was lost (broker down, worker killed).
+
+Who hears: the requester (the subject, or the relative or agent who filed) in their
+preferred language; members of the request's organisation in the site language. A user
+who is not an active member of the organisation is never written to, and a row written
+before they left is not sent.
 """
 
 import logging
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from orgs.models import Membership, Organisation
+from requests_app import bulk, tokens
 from requests_app.models import Notification, RightsRequest
 from requests_app.sms import send_sms
 
 logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
-BATCH = 50
+BATCH = 100  # notifications per queued task: fewer messages, still a short task
+# A row that failed this often is left for a person to look at (admin) rather than re-sent forever.
+MAX_ATTEMPTS = 10
+Role = Membership.Role
+DECIDER_ROLES = (Role.OWNER, Role.OFFICER)
+
+
+# --- who ------------------------------------------------------------------------------
 
 
 def deciders(organisation: Organisation) -> list:
-    return _members(organisation, [Membership.Role.OWNER, Membership.Role.OFFICER])
+    return _members(organisation, list(DECIDER_ROLES))
 
 
 def owners(organisation: Organisation) -> list:
-    return _members(organisation, [Membership.Role.OWNER])
+    return _members(organisation, [Role.OWNER])
 
 
 def _members(organisation: Organisation, roles: list[str]) -> list:
     return list(
         get_user_model().objects.filter(
             memberships__organisation=organisation, memberships__role__in=roles, is_active=True
-        ).order_by("pk")
+        ).order_by("pk").distinct()
     )
 
 
-def _key(kind: str, rights_request: RightsRequest, user, **related) -> str:
-    parts = [kind, str(rights_request.pk)] + [f"{name}{obj.pk}" for name, obj in related.items() if obj is not None]
-    parts.append(f"u{user.pk}" if user is not None else "requester")
-    return ":".join(parts)
+@dataclass
+class Officers:
+    """An organisation's active owners and deciders (owners and officers), as user ids."""
+
+    owners: list[int] = field(default_factory=list)
+    deciders: list[int] = field(default_factory=list)
+
+
+def officers_by_org(organisation_ids: Iterable[int]) -> dict[int, Officers]:
+    """Owners and deciders of many organisations in one query (for the deadline sweep)."""
+    found: dict[int, Officers] = {}
+    rows = (
+        Membership.objects.filter(organisation_id__in=set(organisation_ids), role__in=DECIDER_ROLES,
+                                  user__is_active=True)
+        .order_by("organisation_id", "user_id")
+        .values_list("organisation_id", "user_id", "role")
+    )
+    for organisation_id, user_id, role in rows:
+        officers = found.setdefault(organisation_id, Officers())
+        if user_id not in officers.deciders:
+            officers.deciders.append(user_id)
+        if role == Role.OWNER and user_id not in officers.owners:
+            officers.owners.append(user_id)
+    return found
+
+
+def _is_member(user, organisation_id: int) -> bool:
+    return user.is_active and Membership.objects.filter(user=user, organisation_id=organisation_id).exists()
+
+
+# --- writing the outbox -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One notification to write: a member (user id) or the requester (None) hears `kind`."""
+
+    request_id: int
+    kind: str
+    user_id: int | None
+    event_id: int | None = None
+    reminder_id: int | None = None
+    task_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        parts = [self.kind, str(self.request_id)]
+        for prefix, related in (("e", self.event_id), ("r", self.reminder_id), ("t", self.task_id)):
+            if related is not None:
+                parts.append(f"{prefix}{related}")
+        parts.append(f"u{self.user_id}" if self.user_id is not None else "requester")
+        return ":".join(parts)
+
+
+FIELDS = ("request", "kind", "key", "user", "event", "reminder", "task")
+
+
+def notify_many(outgoing: Sequence[Outgoing]) -> list[int]:
+    """Write the notifications not written before (by key) and queue their delivery after
+    commit. Returns the ids of the rows this call wrote; a key that exists is skipped, so a
+    rerun writes and sends nothing twice. Recipients must already be the right people:
+    `notify` checks membership, the deadline sweep picks from `officers_by_org`."""
+    rows = [
+        (o.request_id, o.kind, o.key, o.user_id, o.event_id, o.reminder_id, o.task_id)
+        for o in dict.fromkeys(outgoing)  # same recipient twice: one row
+    ]
+    same = {"created_at": timezone.now(), "attempts": 0}
+    ids = [row[0] for row in bulk.insert_ignoring_conflicts(Notification, FIELDS, rows, same=same)]
+    queue_delivery(ids)
+    return ids
 
 
 def notify(
@@ -59,22 +139,28 @@ def notify(
     event=None,
     reminder=None,
     task=None,
-) -> None:
-    """Create the notifications (once per key) and queue their delivery after commit."""
-    recipients = list(users) + ([None] if to_requester else [])
-    rows = [
-        Notification(
-            request=rights_request, kind=kind, user=user, event=event, reminder=reminder, task=task,
-            key=_key(kind, rights_request, user, e=event, r=reminder, t=task),
-        )
-        for user in recipients
-    ]
-    if rows:
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        queue_delivery(list(Notification.objects.filter(key__in=[r.key for r in rows]).values_list("pk", flat=True)))
+) -> list[int]:
+    """Create the notifications (once per key) and queue their delivery after commit.
+
+    Users who are not active members of the request's organisation are left out (an
+    assignee who has since left, a system owner of another organisation)."""
+    wanted = list(dict.fromkeys(user.pk for user in users if user is not None))
+    members = set(
+        Membership.objects.filter(
+            organisation_id=rights_request.organisation_id, user_id__in=wanted, user__is_active=True
+        ).values_list("user_id", flat=True)
+    ) if wanted else set()
+    recipients = [pk for pk in wanted if pk in members] + ([None] if to_requester else [])
+    related = {
+        "event_id": event.pk if event is not None else None,
+        "reminder_id": reminder.pk if reminder is not None else None,
+        "task_id": task.pk if task is not None else None,
+    }
+    return notify_many([Outgoing(rights_request.pk, kind, user_id, **related) for user_id in recipients])
 
 
 def queue_delivery(notification_ids: list[int]) -> None:
+    """Queue `send_notifications` for the ids, in batches, once the transaction commits."""
     from requests_app import tasks
     from requests_app.effects import enqueue
 
@@ -82,8 +168,17 @@ def queue_delivery(notification_ids: list[int]) -> None:
         enqueue(tasks.send_notifications, notification_ids[start : start + BATCH])
 
 
+# --- sending ----------------------------------------------------------------------------
+
+
 def deliver(notification_id: int) -> bool:
-    """Send one notification unless it was sent or another worker holds it. Idempotent."""
+    """Send one notification unless it was sent or another worker holds it. Idempotent.
+
+    The claim is a conditional UPDATE committed on its own (call it outside a
+    transaction): of two runs at once only one gets the row; a run after the send finds
+    `sent_at` set. A worker that dies between sending and marking leaves the lease to run
+    out and the row is sent again by the re-send sweep: at least once, normally once.
+    Returns True if this call sent (or settled) the row."""
     now = timezone.now()
     claimed = (
         Notification.objects.filter(pk=notification_id, sent_at__isnull=True)
@@ -105,45 +200,85 @@ def deliver(notification_id: int) -> bool:
     return True
 
 
+def recipient_language(notification: Notification) -> str:
+    """The requester reads their own language; officers read the site's."""
+    if notification.user_id is None:
+        return notification.request.subject.preferred_language or settings.LANGUAGE_CODE
+    return settings.LANGUAGE_CODE
+
+
 def _send(notification: Notification) -> None:
     rr = notification.request
     if notification.user is not None:
-        address, phone, language = notification.user.email, "", settings.LANGUAGE_CODE
+        if not _is_member(notification.user, rr.organisation_id):
+            logger.info("notification %s not sent: user %s is no longer a member", notification.pk,
+                        notification.user_id)
+            return
+        address, phone = notification.user.email, ""
     else:
-        address, phone, language = rr.contact_email, rr.subject.phone, rr.subject.preferred_language
+        address, phone = rr.contact_email, rr.subject.phone
     if not address and not phone:
         logger.info("notification %s has no address (contact details purged or none given)", notification.pk)
         return
+    language = recipient_language(notification)
     context = {
         "notification": notification,
         "request": rr,
         "organisation": rr.organisation,
         "recipient": notification.user,
         "site_url": settings.SITE_URL,
+        "language": language,
+        # Made now, so no token waits in the outbox or the queue; each mail has its own.
+        "status_url": _status_url(rr) if notification.user is None else "",
     }
     template = f"emails/{notification.kind}"
     with translation.override(language), timezone.override(rr.organisation.time_zone):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        text = render_to_string(f"{template}.txt", context)
+        text = render_to_string(f"{template}.txt", context).strip() + "\n"
         if not address:
             send_sms(phone, f"{subject}\n{text.strip()}")
             return
         message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [address])
-        html = render_to_string("emails/base.html", {"subject": subject, "text": text})
+        html = render_to_string("emails/base.html", {**context, "subject": subject, "text": text})
         message.attach_alternative(html, "text/html")
         message.send()
 
 
-def resend_unsent(older_than: timedelta = timedelta(minutes=2), limit: int = 1000) -> int:
-    """Queue again every unsent notification whose delivery seems lost. Returns how many."""
-    now = timezone.now()
-    ids = list(
-        Notification.objects.filter(sent_at__isnull=True, created_at__lt=now - older_than)
+def _status_url(rights_request: RightsRequest) -> str:
+    token = tokens.issue_status_link(rights_request.submission)
+    return settings.SITE_URL.rstrip("/") + reverse("public:status", kwargs={"token": token})
+
+
+# --- the re-send sweep ------------------------------------------------------------------
+
+
+def unsent_ids(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=2),
+               limit: int = 1000) -> list[int]:
+    """Unsent notifications nobody holds, written more than `older_than` ago, oldest first."""
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(sent_at__isnull=True, created_at__lt=now - older_than,
+                                    attempts__lt=MAX_ATTEMPTS)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .order_by("created_at")
+        .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    if ids:
-        with transaction.atomic():
-            queue_delivery(ids)
-    return len(ids)
+
+
+def resend_unsent(older_than: timedelta = timedelta(minutes=2), limit: int = 1000,
+                  now: datetime | None = None) -> int:
+    """Queue again every unsent notification whose delivery seems lost. Returns how many
+    were queued; stops at the first batch the broker refuses (the next sweep tries again)."""
+    from requests_app import tasks
+
+    ids = unsent_ids(now=now, older_than=older_than, limit=limit)
+    queued = 0
+    for start in range(0, len(ids), BATCH):
+        part = ids[start : start + BATCH]
+        try:
+            tasks.send_notifications.delay(part)
+        except Exception:  # noqa: BLE001 - the broker is down: the rows wait for the next sweep
+            logger.warning("could not queue %s unsent notifications; will retry", len(ids) - queued, exc_info=True)
+            break
+        queued += len(part)
+    return queued

@@ -44,7 +44,24 @@ def first_reminder_at(rr: RightsRequest, status: str | None = None) -> datetime 
 
 
 def crossed(rr: RightsRequest, now: datetime) -> list[tuple[str, datetime, datetime]]:
-    return [entry for entry in schedule(rr) if entry[1] <= now]
+    """The thresholds whose instant has come, earliest first (recorded once each by the sweep)."""
+    return sorted((entry for entry in schedule(rr) if entry[1] <= now), key=lambda entry: entry[1])
+
+
+def to_send(crossed_now: list[tuple[str, datetime, datetime]]) -> set[tuple[str, datetime]]:
+    """Which of the thresholds crossed in one sweep are sent, as (threshold, due date).
+
+    Of the due-date thresholds only the newest: a request first seen after several have
+    passed (a sweep that was down, a due date moved into the past) gets one message, not
+    a burst; the older ones are recorded unsent. The acknowledgement goes to the consumer,
+    not to the officers, and is owed whatever else is due, so it is always sent.
+    """
+    chosen = {(threshold, due) for threshold, _fires, due in crossed_now if threshold == Threshold.ACKNOWLEDGE}
+    before_due = [entry for entry in crossed_now if entry[0] != Threshold.ACKNOWLEDGE]
+    if before_due:
+        threshold, _fires, due = max(before_due, key=lambda entry: entry[1])
+        chosen.add((threshold, due))
+    return chosen
 
 
 def next_after(rr: RightsRequest, now: datetime) -> datetime | None:

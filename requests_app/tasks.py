@@ -6,8 +6,10 @@ is unreachable for now. Long waits are never countdowns on the broker; the perio
 sweeps find due work in the database instead.
 """
 
+import logging
 import smtplib
 
+import requests
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -15,11 +17,17 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from requests_app import fulfilment, notifications, sweeps, tokens
+from requests_app.connectors import Unavailable
 from requests_app.models import VerificationChallenge
 from requests_app.sms import send_sms
 
+logger = logging.getLogger(__name__)
+
 # A mail server or endpoint that is down or slow now may answer later; nothing else is retried.
-TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
+TRANSIENT = (
+    smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError,
+    requests.ConnectionError, requests.Timeout, Unavailable,
+)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 30, "retry_backoff_max": 600, "max_retries": 6}
 
 
@@ -47,9 +55,20 @@ def send_verification_code(challenge_id: int) -> None:
 
 @shared_task(name="requests.send_notifications", acks_late=True, **RETRY)
 def send_notifications(notification_ids: list[int]) -> None:
-    """Deliver each notification not yet sent; one already sent or leased is skipped."""
+    """Deliver each notification not yet sent; one already sent or leased is skipped.
+
+    One bad notification does not hold up the others: it is logged (by id) and left to the
+    re-send sweep; a transient failure retries the batch once the rest was tried."""
+    transient = None
     for notification_id in notification_ids:
-        notifications.deliver(notification_id)
+        try:
+            notifications.deliver(notification_id)
+        except TRANSIENT as exc:
+            transient = exc
+        except Exception:
+            logger.exception("notification %s could not be sent", notification_id)
+    if transient is not None:
+        raise transient
 
 
 @shared_task(name="requests.begin_fulfilment", acks_late=True)

@@ -185,3 +185,150 @@ def new_event(rr, before: dict) -> RequestEvent:
     assert fresh.chain_head == events[0].hash != before["row"]["chain_head"]
     assert audit.verify_chain(fresh) is None
     return events[0]
+
+
+# --- Builders for the biometric vault's erasure orders and retention -------------------
+# (tests/orgs/test_erasure*.py, tests/orgs/test_retention.py)
+
+from orgs import erasure  # noqa: E402
+from orgs.models import BiometricRecord, ErasureOrder, Modality, ProcessingActivity  # noqa: E402
+
+
+def activity(org, *, name="Annual pass entry", collection_point="Main gate", modality=Modality.FACE,
+             statutory_retention=False, **extra) -> ProcessingActivity:
+    return ProcessingActivity.objects.create(
+        organisation=org, name=name, purpose="Entry with an annual pass", legal_basis="consent",
+        collection_point=collection_point, modality=modality, consent_type="bundled", retention_days=365,
+        statutory_retention=statutory_retention, **extra,
+    )
+
+
+def vault_records(activity, n=1, *, data_system=None, retain_until=None, state=BiometricRecord.State.ACTIVE,
+                  reason="") -> list[BiometricRecord]:
+    """`n` records of the activity in a vault system (the organisation's first, made if
+    need be), each with its own encrypted template; a deleted one is stored as the vault
+    leaves it (tombstone, no template)."""
+    org = activity.organisation
+    data_system = data_system or (
+        DataSystem.objects.filter(organisation=org, connector=DataSystem.Connector.VAULT).order_by("pk").first()
+        or system(org)
+    )
+    now = timezone.now()
+    records = []
+    for _n in range(n):
+        record = BiometricRecord(
+            organisation=org, system=data_system, activity=activity, modality=activity.modality,
+            masked_identifiers="p***@example.com", collected_at=now - timedelta(days=400),
+            retain_until=retain_until or now + timedelta(days=365), state=state,
+        )
+        if state == BiometricRecord.State.DELETED:
+            record.tombstoned_at, record.tombstone_reason = now - timedelta(days=1), reason or "Deletion request"
+        else:
+            record.set_template(f"template-{activity.pk}-{_n}".encode())
+            if state == BiometricRecord.State.RESTRICTED:
+                record.tombstoned_at, record.tombstone_reason = now - timedelta(days=1), reason or "Storage only"
+        records.append(record)
+    return BiometricRecord.objects.bulk_create(records)
+
+
+def erasure_order(org, *, reason="Ordered by the city: face cameras out of sales offices", **fields) -> ErasureOrder:
+    return ErasureOrder.objects.create(organisation=org, reason=reason, **fields)
+
+
+def run_order(order, *, chunk_size=erasure.CHUNK_SIZE) -> int:
+    """Run the order to the end as the chained task would; returns the number of runs."""
+    runs = 1
+    while erasure.run_next_chunk(order.pk, chunk_size=chunk_size):
+        runs += 1
+    order.refresh_from_db()
+    return runs
+
+
+# --- Builders for fulfilment (tests/requests_app/test_fulfilment_*.py) -----------------
+
+from orgs.identifiers import IdentifierKind, identifier_hash, mask, normalise  # noqa: E402
+
+
+def person_record(activity, *, email="guo@example.com", data_system=None, template=None) -> BiometricRecord:
+    """One vault record of the person known by `email`, matchable as fulfilment matches
+    (the keyed hash of the normalised address), with an encrypted template."""
+    org = activity.organisation
+    data_system = data_system or (
+        DataSystem.objects.filter(organisation=org, connector=DataSystem.Connector.VAULT).order_by("pk").first()
+        or system(org)
+    )
+    value = normalise(IdentifierKind.EMAIL, email)
+    now = timezone.now()
+    record = BiometricRecord(
+        organisation=org, system=data_system, activity=activity, modality=activity.modality,
+        email_hash=identifier_hash(IdentifierKind.EMAIL, value), masked_identifiers=mask(IdentifierKind.EMAIL, value),
+        collected_at=now - timedelta(days=30), retain_until=now + timedelta(days=335),
+    )
+    record.set_template(template or f"{activity.modality}-template-of-{value}".encode())
+    record.save()
+    return record
+
+
+def webhook_system(org, *, url, secret="shared-webhook-secret-0123456789", name="Membership CRM",
+                   **extra) -> DataSystem:
+    data_system = DataSystem(organisation=org, name=name, connector=DataSystem.Connector.WEBHOOK, webhook_url=url,
+                             **extra)
+    data_system.set_webhook_secret(secret)
+    data_system.save()
+    return data_system
+
+
+# --- Builders and readers for the sweeps and notifications suites -----------------------
+# (tests/requests_app/test_sweep_*.py, test_notifications.py, test_workflow_effects.py)
+
+import base64  # noqa: E402
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+
+from requests_app.subjects import Identity as _Identity  # noqa: E402
+
+
+def jurisdiction_org(jurisdiction, *, slug=None, **extra):
+    """An organisation under another law: EU (Berlin), US-CA (Los Angeles), CN (Shanghai)."""
+    zones = {"EU": "Europe/Berlin", "US-CA": "America/Los_Angeles", "US-VA": "America/New_York",
+             "BR": "America/Sao_Paulo", "CN": "Asia/Shanghai"}
+    return organisation(name=f"{jurisdiction} org", slug=slug or f"org-{jurisdiction.lower()}",
+                        jurisdiction=jurisdiction, time_zone=zones[jurisdiction], **extra)
+
+
+def submitted_at(org, moment, **kwargs) -> RightsRequest:
+    """A request filed at `moment` (through the workflow, the clock moved there)."""
+    with time_machine.travel(moment, tick=False):
+        return submitted_request(org, **kwargs)
+
+
+def phone_only_request(org, *, phone="13800138000", **extra) -> RightsRequest:
+    return workflow.submit(organisation=org, kind="deletion", identity=_Identity(phone=phone), **extra)
+
+
+def queued_tasks(queue: str) -> list[tuple[str, list]]:
+    """The (task name, args) waiting on `queue` of the machine's Redis, oldest first: read
+    from the broker itself, so a test sees what a worker would receive."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    found = []
+    for raw in reversed(client.lrange(queue, 0, -1)):  # LPUSH: newest first
+        message = json.loads(raw)
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        found.append((message["headers"]["task"], args))
+    return found
+
+
+@pytest.fixture
+def own_queue(celery_queue):
+    """`celery_queue` (this process publishes to a queue of the test's own), emptied after."""
+    import redis
+    from django.conf import settings
+
+    yield celery_queue
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    for key in client.scan_iter(f"{celery_queue}*"):
+        client.delete(key)

@@ -49,6 +49,8 @@ class Worker:
             "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
             "CELERY_BROKER_URL": broker_url,
             "CELERY_VISIBILITY_TIMEOUT": "5",
+            # Tasks the worker queues itself (fulfilment chains) stay on the test's queue.
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "VAR_DIR": str(var_dir),
             "SMS_BACKEND": "requests_app.sms.ConsoleBackend",
@@ -115,6 +117,10 @@ def _pings(client) -> bool:
 def point_app_at(broker_url: str, queue: str) -> None:
     """Make this process publish to `broker_url`, on `queue`."""
     celery_app.conf.broker_url = broker_url
+    # Celery reads a CELERY_BROKER_URL environment variable (set by `make test`) before
+    # conf.broker_url; the explicit read and write URLs come before both.
+    celery_app.conf.broker_write_url = broker_url
+    celery_app.conf.broker_read_url = broker_url
     celery_app.conf.task_default_queue = queue
     celery_app._pool = None
     celery_app.amqp._producer_pool = None

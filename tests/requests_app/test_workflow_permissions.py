@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Callable
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 import time_machine
 from django.utils import timezone
 
@@ -90,6 +91,13 @@ def _expirable(w):
     return rr, rr
 
 
+def _purgeable(w):
+    """Withdrawn longer ago than CN keeps contact details (365 days)."""
+    with time_machine.travel(timezone.now() - timedelta(days=400), tick=False):
+        rr = factories.withdrawn_request(w.org_a)
+    return rr, rr
+
+
 def _claim(claim_status):
     def setup(w):
         rr = factories.refused_request(w.org_a, w.officer_a)
@@ -117,8 +125,13 @@ CASES: dict[str, Case] = {
                               lambda rr, a, w: workflow.finish_fulfilment(rr, actor=a)),
     "withdraw": Case({"subject"}, _in(Status.IN_REVIEW), lambda rr, a, w: workflow.withdraw(rr, actor=a)),
     "expire": Case({"system"}, _expirable, lambda rr, a, w: workflow.expire(rr, actor=a)),
+    "purge_contact": Case({"system"}, _purgeable, lambda rr, a, w: workflow.purge_contact_details(rr, actor=a)),
     "message_subject": Case(DECIDERS, _in(Status.IN_REVIEW),
                             lambda rr, a, w: workflow.message_subject(rr, actor=a, body="We are on it")),
+    "subject_message": Case({"subject"}, _in(Status.IN_REVIEW),
+                            lambda rr, a, w: workflow.subject_message(rr, actor=a, body="Any news?")),
+    "add_evidence": Case({"subject"}, _in(Status.IN_REVIEW), lambda rr, a, w: workflow.add_evidence(
+        rr, actor=a, upload=SimpleUploadedFile("pass.pdf", b"%PDF-1.4 annual pass"), purpose="evidence")),
     "claim_compensation": Case({"subject"}, _in(Status.REFUSED),
                                lambda rr, a, w: workflow.claim_compensation(rr, actor=a, amount_minor=103800,
                                                                             currency="CNY")),

@@ -1,0 +1,368 @@
+"""Benchmark of the deadline sweep: 1,000,000 open requests, 10,000 of them crossing a threshold.
+
+Run by hand from the repository root (not part of the test suite):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rightsdesk_bench .venv/bin/python bench/sweep.py
+
+Options: --refill (drop the bench data and fill again), --runs N (default 5),
+--requests N and --due N (default 1,000,000 and 10,000). REDIS_URL (default
+redis://127.0.0.1:6379/0) receives the notification nudges on a queue of the bench's
+own, deleted after every run; without Redis they go to Celery's in-memory transport.
+
+The script sets Django up itself, creates the database named in DATABASE_URL if it does
+not exist, migrates it, and fills it once with COPY (organisations, members, subjects,
+requests, and the reminders already recorded before the benchmark's "now"); later runs
+reuse the data. Each timed run first puts the 10,000 due requests back as they were
+(next_reminder_at, no reminders or notifications written by a sweep) and then times
+`requests_app.sweeps.sweep_deadlines(now=<the fill's now>)`. It prints the fill time,
+each run's time and the median (target: under 5 s), and EXPLAIN ANALYZE of the claim.
+"""
+
+import argparse
+import base64
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rightsdesk_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# DEBUG off (no query log kept in memory); bench-only secrets, never used elsewhere.
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
+os.environ.setdefault("BIOMETRIC_KEYS", base64.urlsafe_b64encode(b"bench-key-".ljust(32, b"k")).decode())
+os.environ.setdefault("IDENTIFIER_PEPPER", "bench-pepper-not-for-production-0123456789")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+QUEUE = f"bench-sweep-{os.getpid()}"
+
+ORGANISATIONS = 300
+OFFICERS_PER_ORG = 2  # plus one owner
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def create_database() -> None:
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"],
+              "password": db["PASSWORD"] or None, "dbname": "postgres", "autocommit": True}
+    with psycopg.connect(**params) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone():
+            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+            print(f"created database {db['NAME']}")
+
+
+def setup() -> None:
+    import django
+
+    from django.conf import settings  # noqa: F401 - read DATABASE_URL before connecting
+
+    django.setup()
+    create_database()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def point_celery_at_own_queue() -> str:
+    from config.celery import app
+
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        url = REDIS_URL
+    except Exception:  # noqa: BLE001 - no Redis here: publish to Celery's in-memory transport
+        url = "memory://"
+    app.conf.broker_url = url
+    app.conf.task_default_queue = QUEUE
+    app._pool = None
+    app.amqp._producer_pool = None
+    return url
+
+
+def drop_queue(url: str) -> None:
+    if url.startswith("redis"):
+        import redis
+
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(f"{QUEUE}*"):
+            client.delete(key)
+
+
+# --- fill -----------------------------------------------------------------------------------
+
+
+def copy_rows(model, columns: list[str], rows) -> int:
+    """COPY rows (tuples in the order of `columns`, field names) into the model's table."""
+    from django.db import connection
+
+    opts = model._meta
+    names = [opts.get_field(name).column for name in columns]
+    count = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f'COPY {opts.db_table} ({", ".join(names)}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+    return count
+
+
+def reset_sequence(model) -> None:
+    from django.db import connection
+
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+
+
+def fill(n_requests: int, n_due: int) -> tuple[datetime, float]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from orgs.models import Membership, Organisation
+    from requests_app import deadlines, reminders
+    from requests_app.models import DataSubject, Reminder, RightsRequest
+
+    started = time.perf_counter()
+    rng = random.Random(42)
+    now = datetime.now(UTC).replace(microsecond=0)
+    Status, Threshold = RightsRequest.Status, Reminder.Threshold
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE requests_app_notification, requests_app_reminder, requests_app_verificationchallenge, "
+            "requests_app_rightsrequest, requests_app_datasubject, orgs_membership, orgs_organisation, "
+            "auth_user RESTART IDENTITY CASCADE"
+        )
+        cursor.execute("DROP TABLE IF EXISTS bench_meta, bench_due")
+
+    with transaction.atomic():
+        orgs = Organisation.objects.bulk_create(
+            Organisation(name=f"Org {i}", slug=f"bench-org-{i}", jurisdiction="US-CA" if i % 10 == 0 else "CN",
+                         time_zone="America/Los_Angeles" if i % 10 == 0 else "Asia/Shanghai",
+                         contact_email=f"privacy@org{i}.example")
+            for i in range(ORGANISATIONS)
+        )
+        User = get_user_model()
+        users = User.objects.bulk_create(
+            User(username=f"bench-{org.pk}-{j}", email=f"m{j}@org{org.pk}.example", password="!")
+            for org in orgs for j in range(OFFICERS_PER_ORG + 1)
+        )
+        staff = {org.pk: users[i * (OFFICERS_PER_ORG + 1):(i + 1) * (OFFICERS_PER_ORG + 1)]
+                 for i, org in enumerate(orgs)}
+        Membership.objects.bulk_create(
+            Membership(user=user, organisation_id=org_pk, role="owner" if j == 0 else "officer")
+            for org_pk, members in staff.items() for j, user in enumerate(members)
+        )
+    print(f"  {len(orgs)} organisations, {len(users)} members", flush=True)
+
+    t = time.perf_counter()
+    copy_rows(
+        DataSubject,
+        ["id", "full_name", "email", "phone", "preferred_language", "email_hash", "phone_hash",
+         "member_number_hash", "id_number_hash", "masked_identifiers", "created_at"],
+        ((i, f"Person {i}", f"p{i}@example.com", "", "zh-hans" if i % 3 else "en", f"{i:064x}", "", "", "",
+          f"p***{i}@example.com", now) for i in range(1, n_requests + 1)),
+    )
+    reset_sequence(DataSubject)
+    print(f"  {n_requests:,} subjects in {time.perf_counter() - t:.1f} s", flush=True)
+
+    # Due requests are spread over the cases the sweep meets: a first threshold crossed
+    # (7 days), a later one with the earlier ones recorded (2 days, due today, overdue),
+    # and the CCPA acknowledgement of a request just received.
+    cases = ["7d"] * 40 + ["2d"] * 30 + ["due"] * 15 + ["overdue"] * 10 + ["ack"] * 5
+    policy_cn, policy_ca = deadlines.get_policy("CN"), deadlines.get_policy("US-CA")
+    due_ids = set(rng.sample(range(1, n_requests + 1), n_due))
+    earlier = {"7d": [], "2d": [Threshold.DAYS_7], "due": [Threshold.DAYS_7, Threshold.DAYS_2],
+               "overdue": [Threshold.DAYS_7, Threshold.DAYS_2, Threshold.DUE_TODAY], "ack": []}
+    before_due = dict(reminders.BEFORE_DUE)
+    recorded = []  # reminders written before "now"
+    fields = [f for f in RightsRequest._meta.concrete_fields]
+    columns = [f.name for f in fields]
+
+    def request_rows():
+        statuses = [Status.VERIFIED, Status.IN_REVIEW, Status.APPROVED, Status.FULFILLING]
+        refs = set()
+        for i in range(1, n_requests + 1):
+            org = orgs[rng.randrange(ORGANISATIONS)]
+            members = staff[org.pk]
+            case = cases[i % len(cases)] if i in due_ids else None
+            if case == "ack":
+                org = orgs[rng.randrange(0, ORGANISATIONS, 10)]  # a US-CA organisation
+                members = staff[org.pk]
+            ccpa = org.jurisdiction == "US-CA"
+            policy = policy_ca if ccpa else policy_cn
+            if case in (None, "ack"):
+                # Nothing due before "now": the first threshold lies days or weeks ahead.
+                due = now + timedelta(days=rng.uniform(8, 60))
+                next_at = due - before_due[Threshold.DAYS_7]
+            else:
+                # Just past the case's threshold, a sweep interval ago at most.
+                due = now + before_due[case] - timedelta(minutes=rng.uniform(0.1, 5))
+                next_at = due - before_due[case]
+            received = due - timedelta(days=30)
+            acknowledge_by = None
+            status = statuses[i % len(statuses)]
+            if ccpa:
+                received = now - timedelta(minutes=rng.uniform(0.1, 5)) if case == "ack" else received
+                acknowledge_by = received + timedelta(days=14)
+                due = max(due, received + timedelta(days=45)) if case == "ack" else due
+                if case == "ack":
+                    next_at, status = received, Status.SUBMITTED
+                else:
+                    recorded.append((i, Threshold.ACKNOWLEDGE, acknowledge_by))
+            for threshold in earlier.get(case, []):
+                recorded.append((i, threshold, due))
+            reference = "".join(rng.choice(ALPHABET) for _ in range(10))
+            while reference in refs:
+                reference = "".join(rng.choice(ALPHABET) for _ in range(10))
+            refs.add(reference)
+            values = {
+                "id": i, "reference": reference, "organisation": org.pk, "subject": i,
+                "kind": "deletion", "status": status, "jurisdiction": policy.jurisdiction,
+                "received_at": received, "verified_at": received, "clock_started_at": received,
+                "due_at": due, "acknowledge_by": acknowledge_by, "next_reminder_at": next_at,
+                "assignee": members[1 + i % OFFICERS_PER_ORG].pk if i % 2 else None,
+            }
+            yield tuple(values[f.name] if f.name in values else f.get_default() for f in fields)
+
+    t = time.perf_counter()
+    copy_rows(RightsRequest, columns, request_rows())
+    reset_sequence(RightsRequest)
+    print(f"  {n_requests:,} requests in {time.perf_counter() - t:.1f} s", flush=True)
+
+    t = time.perf_counter()
+    copy_rows(Reminder, ["request", "threshold", "due_at", "created_at", "sent_at"],
+              ((pk, threshold, due, now - timedelta(days=1), now - timedelta(days=1))
+               for pk, threshold, due in recorded))
+    print(f"  {len(recorded):,} reminders recorded before now in {time.perf_counter() - t:.1f} s", flush=True)
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_meta (now timestamptz, requests int, due int, reminders bigint)")
+        cursor.execute("INSERT INTO bench_meta SELECT %s, %s, %s, coalesce(max(id), 0) FROM requests_app_reminder",
+                       [now, n_requests, n_due])
+        cursor.execute("CREATE TABLE bench_due AS SELECT id, next_reminder_at FROM requests_app_rightsrequest "
+                       "WHERE next_reminder_at <= %s", [now])
+        cursor.execute("ANALYZE")
+    return now, time.perf_counter() - started
+
+
+def existing_fill(n_requests: int, n_due: int) -> datetime | None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_meta') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute("SELECT now, requests, due FROM bench_meta")
+        row = cursor.fetchone()
+    if row is None or (row[1], row[2]) != (n_requests, n_due):
+        return None
+    return row[0]
+
+
+def reset() -> None:
+    """Put the due requests back as before a sweep: their pointer, no reminders or mails of a sweep."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM requests_app_notification")
+        cursor.execute("DELETE FROM requests_app_reminder WHERE id > (SELECT reminders FROM bench_meta)")
+        cursor.execute(
+            "UPDATE requests_app_rightsrequest r SET next_reminder_at = d.next_reminder_at FROM bench_due d "
+            "WHERE r.id = d.id AND r.next_reminder_at IS DISTINCT FROM d.next_reminder_at"
+        )
+        cursor.execute("VACUUM ANALYZE requests_app_rightsrequest")
+        cursor.execute("VACUUM ANALYZE requests_app_reminder")
+        cursor.execute("VACUUM ANALYZE requests_app_notification")
+        # Write out what the reset dirtied, so the timed sweep pays only for its own writes.
+        cursor.execute("CHECKPOINT")
+
+
+def explain_claim(now: datetime, batch: int) -> str:
+    from django.db import connection, transaction
+
+    from requests_app.models import RightsRequest
+    from requests_app.sweeps import CLAIM_FIELDS
+
+    qs = (
+        RightsRequest.objects.select_for_update(skip_locked=True)
+        .filter(next_reminder_at__lte=now)
+        .order_by("next_reminder_at")
+        .only(*CLAIM_FIELDS)[:batch]
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        sql, params = qs.query.sql_with_params()
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    return plan
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--refill", action="store_true")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=1_000_000)
+    parser.add_argument("--due", type=int, default=10_000)
+    parser.add_argument("--profile", action="store_true", help="profile the last run")
+    args = parser.parse_args()
+
+    setup()
+    from django.db import connection
+
+    from requests_app.models import Notification, Reminder, RightsRequest
+    from requests_app.sweeps import sweep_deadlines
+
+    url = point_celery_at_own_queue()
+    print(f"database {connection.settings_dict['NAME']}, broker {url.split('@')[-1]} (queue {QUEUE})")
+    now = None if args.refill else existing_fill(args.requests, args.due)
+    if now is None:
+        print(f"filling {args.requests:,} open requests, {args.due:,} of them due ...", flush=True)
+        now, fill_seconds = fill(args.requests, args.due)
+        print(f"fill: {fill_seconds:.1f} s")
+    else:
+        print("reusing the data of an earlier fill (--refill to make it again)")
+    print(f"open requests: {RightsRequest.objects.count():,}; due at the bench's now: "
+          f"{RightsRequest.objects.filter(next_reminder_at__lte=now).count():,}")
+
+    timings = []
+    for run in range(1, args.runs + 1):
+        reset()
+        started = time.perf_counter()
+        if args.profile and run == args.runs:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            recorded = profiler.runcall(sweep_deadlines, now=now)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        else:
+            recorded = sweep_deadlines(now=now)
+        elapsed = time.perf_counter() - started
+        drop_queue(url)
+        timings.append(elapsed)
+        print(f"run {run}: {elapsed:.2f} s, {recorded:,} reminders recorded, "
+              f"{Reminder.objects.filter(sent_at__isnull=False, created_at__gt=now).count():,} sent, "
+              f"{Notification.objects.count():,} notifications; "
+              f"still due: {RightsRequest.objects.filter(next_reminder_at__lte=now).count()}", flush=True)
+    print(f"sweep_deadlines: median {statistics.median(timings):.2f} s over {len(timings)} runs "
+          f"(min {min(timings):.2f}, max {max(timings):.2f}); target < 5 s")
+
+    reset()
+    print("\nEXPLAIN ANALYZE of the claim (first batch of 5,000):")
+    print(explain_claim(now, 5000))
+    reset()
+
+
+if __name__ == "__main__":
+    main()
