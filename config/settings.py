@@ -136,6 +136,9 @@ if CACHE_URL.startswith("redis://"):
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "rightsdesk"),
         }
     }
+    # django-ratelimit lists django-redis, not Django's own RedisCache, which has the
+    # atomic add/incr it needs.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be a redis:// URL (or unset for the in-memory cache)")
 else:
@@ -209,6 +212,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 # If the broker is down, give up publishing quickly: the row is stored and a sweep re-queues.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -25,6 +25,7 @@ from requests_app.models import (
     Reminder,
     RequestEvent,
     RightsRequest,
+    StatusLink,
     VerificationChallenge,
 )
 
@@ -284,4 +285,13 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("request__reference",)
     list_select_related = ("request", "user")
+    date_hierarchy = "created_at"
+
+
+@admin.register(StatusLink)
+class StatusLinkAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Only that a link exists and when it was used; the token itself is never stored."""
+
+    list_display = ("submission", "created_at", "last_used_at")
+    fields = readonly_fields = ("submission", "created_at", "last_used_at")
     date_hierarchy = "created_at"

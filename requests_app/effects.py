@@ -59,5 +59,9 @@ def after_event(event: RequestEvent) -> None:
                 notifications.notify(rr, Kind.TASK_ASSIGNED, users=owners, task=task)
             else:
                 enqueue(tasks.run_fulfilment_task, task.pk)
+    elif action == "record_task_outcome" and event.data.get("failed"):
+        task = rr.fulfilment_tasks.select_related("system").get(pk=event.data["task"])
+        notifications.notify(rr, Kind.TASK_FLAGGED, users=notifications.deciders(rr.organisation), event=event,
+                             task=task)
     elif action == "record_task_outcome":
         enqueue(tasks.complete_fulfilment, rr.pk)

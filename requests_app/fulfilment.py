@@ -1,18 +1,144 @@
-"""Carrying out an approved request in every data system that may hold the person's data."""
+"""Carrying out an approved request in every data system that may hold the person's data.
+
+The database row is the truth and the queue only a nudge: every function here may run
+twice, or in two workers at once, and still do its work once. A task is claimed with a
+conditional UPDATE (pending, or running with its lease run out -> running, a new lease,
+one more attempt) committed before any work, and the connector goes on only while that
+attempt still holds the task. The connectors are in requests_app/connectors/.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from orgs.models import DataSystem
+from requests_app import notifications, workflow
+from requests_app.actors import SYSTEM
+from requests_app.connectors import vault, webhook
+from requests_app.errors import TransitionNotAllowed
+from requests_app.models import FulfilmentTask, Notification, RightsRequest
+
+logger = logging.getLogger(__name__)
+Kind = RightsRequest.Kind
+Status = RightsRequest.Status
+TaskStatus = FulfilmentTask.Status
+Connector = DataSystem.Connector
+LEASE = timedelta(minutes=10)
+# Beyond this many claims (worker deaths, bugs) a task stops being retried and an officer steps in.
+MAX_ATTEMPTS = 10
+# Kinds carried out in the data systems; an explanation is written by the officer instead.
+SYSTEM_KINDS = (
+    Kind.DELETION, Kind.RESTRICTION, Kind.CORRECTION, Kind.ACCESS, Kind.COPY, Kind.PORTABILITY,
+    Kind.WITHDRAW_CONSENT,
+)
+CONNECTORS = {Connector.VAULT: vault.run, Connector.WEBHOOK: webhook.run}
 
 
 def begin(request_id: int) -> None:
-    """Start fulfilment of an approved request (SYSTEM actor); no-op if already started."""
-    raise NotImplementedError
+    """Start fulfilment of an approved request as the system: one task per data system
+    that may hold the person's data (workflow.start_fulfilment, whose effects queue the
+    vault and webhook tasks and tell the owners of manual ones).
+
+    Left to the officer: an explanation (no system to run), and an organisation with no
+    such system (finishing would certify a deletion nobody carried out). Idempotent: a
+    request already started, or no longer approved, is left alone."""
+    rr = RightsRequest.objects.filter(pk=request_id).first()
+    if rr is None or rr.status != Status.APPROVED or rr.kind not in SYSTEM_KINDS or rr.fulfilment_tasks.exists():
+        return
+    if not DataSystem.objects.filter(organisation_id=rr.organisation_id, holds_personal_data=True).exists():
+        logger.warning("request %s approved but its organisation has no data system; left to the officer", rr.pk)
+        return
+    try:
+        workflow.start_fulfilment(rr, actor=SYSTEM)
+    except TransitionNotAllowed:
+        pass  # another run (or an officer) started it, or the request moved on
 
 
 def run_task(task_id: int) -> None:
-    raise NotImplementedError
+    """Claim the task and run its connector. Side effects: the connector's (records
+    erased or exported, a webhook sent), the task's outcome and its events. A task
+    another worker holds, or one done, failed or waiting for a callback, is left alone;
+    manual tasks never run here. Raises connectors.Unavailable for a retry later."""
+    task = FulfilmentTask.objects.select_related("request__subject", "request__organisation", "system").filter(
+        pk=task_id
+    ).first()
+    if task is None or task.connector not in CONNECTORS or task.request.status != Status.FULFILLING:
+        return
+    lease = _claim(task_id)
+    if lease is None:
+        return
+    if lease > MAX_ATTEMPTS:
+        _give_up(task, lease)
+        return
+    CONNECTORS[task.connector](task, lease=lease)
+
+
+def _claim(task_id: int) -> int | None:
+    """The attempt number this worker now holds the task under, or None if it cannot."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = (
+            FulfilmentTask.objects.filter(pk=task_id)
+            .filter(Q(status=TaskStatus.PENDING) | Q(status=TaskStatus.RUNNING, lease_expires_at__lt=now))
+            .update(status=TaskStatus.RUNNING, lease_expires_at=now + LEASE, attempts=F("attempts") + 1)
+        )
+        if not claimed:
+            return None
+        # Our UPDATE holds the row until commit, so this is our own attempt number.
+        return FulfilmentTask.objects.values_list("attempts", flat=True).get(pk=task_id)
+
+
+def _give_up(task: FulfilmentTask, lease: int) -> None:
+    logger.error("task %s claimed %s times without finishing; failing it for an officer", task.pk, lease)
+    with transaction.atomic():
+        RightsRequest.objects.select_for_update().get(pk=task.request_id)
+        locked = FulfilmentTask.objects.select_for_update().get(pk=task.pk)
+        if locked.status == TaskStatus.RUNNING and locked.attempts == lease:
+            workflow.record_task_outcome(
+                locked, actor=SYSTEM, failed=True,
+                outcome={"connector": task.connector, "error": f"gave up after {lease - 1} attempts"},
+            )
 
 
 def complete_if_done(request_id: int) -> None:
-    raise NotImplementedError
+    """Finish a fulfilling request once every one of its tasks is done: fulfilled, with its
+    erasure certificate issued in the same step (workflow.finish_fulfilment), and the
+    subject told by the update that step sends. Idempotent: a request with a task still
+    open, or already fulfilled, is left alone; two runs at once finish it once."""
+    rr = RightsRequest.objects.filter(pk=request_id, status=Status.FULFILLING).first()
+    if rr is None:
+        return
+    statuses = set(rr.fulfilment_tasks.values_list("status", flat=True))
+    if statuses != {TaskStatus.DONE}:
+        return  # a task still open (or none at all: that is the officer's call)
+    try:
+        workflow.finish_fulfilment(rr, actor=SYSTEM)
+    except TransitionNotAllowed:
+        pass  # finished by another run meanwhile
 
 
-def flag_silent_tasks() -> int:
-    raise NotImplementedError
+def flag_silent_tasks(limit: int = 500) -> int:
+    """Flag webhook tasks still waiting for their callback past their deadline, once each,
+    and tell the organisation's owners and officers. Returns how many were flagged."""
+    now = timezone.now()
+    silent = FulfilmentTask.objects.filter(
+        status=TaskStatus.AWAITING_CALLBACK, deadline_at__lt=now, flagged_at__isnull=True
+    ).values_list("pk", flat=True)[:limit]
+    flagged = 0
+    for task_id in list(silent):
+        with transaction.atomic():
+            won = FulfilmentTask.objects.filter(
+                pk=task_id, status=TaskStatus.AWAITING_CALLBACK, flagged_at__isnull=True
+            ).update(flagged_at=now)
+            if not won:
+                continue  # another sweep flagged it, or the callback came
+            task = FulfilmentTask.objects.select_related("request__organisation", "system").get(pk=task_id)
+            rr = task.request
+            notifications.notify(
+                rr, Notification.Kind.TASK_FLAGGED, users=notifications.deciders(rr.organisation), task=task
+            )
+            flagged += 1
+    return flagged

@@ -8,7 +8,7 @@ A forbidden step raises a WorkflowError subclass and changes nothing.
 
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,16 +19,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.models import DataSystem, Membership, Organisation
-from requests_app import audit, deadlines, effects, reminders
+from orgs import erasure as vault
+from orgs.certificates import issue_certificate
+from orgs.models import BiometricRecord, DataSystem, Membership, Organisation
+from requests_app import audit, deadlines, effects, exports, reminders
 from requests_app.actors import Actor, ActorKind
+from requests_app.connectors import RecordOutcome
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
 from requests_app.models import (
     Attachment,
     CompensationClaim,
+    DataSubject,
     FulfilmentTask,
     Message,
     RightsRequest,
+    StatusLink,
     VerificationChallenge,
 )
 from requests_app.subjects import Identity, build_subject
@@ -72,6 +77,7 @@ RULES: dict[str, Rule] = {
     "finish_fulfilment": _rule({Status.FULFILLING}, Status.FULFILLED, DECIDERS | {SYS}),
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
     "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
+    "purge_contact": _rule(RightsRequest.CLOSED_STATUSES, None, {SYS}),
     "message_subject": _rule(set(Status.values), None, DECIDERS),
     "subject_message": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
     "add_evidence": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
@@ -405,28 +411,87 @@ def start_fulfilment(rights_request: RightsRequest, *, actor: Actor) -> list[Ful
     return tasks
 
 
-def record_task_outcome(task: FulfilmentTask, *, actor: Actor, outcome: dict) -> None:
-    """Record what one data system did (per record: deleted, storage only, not found)."""
+@dataclass(frozen=True)
+class Erasure:
+    """A vault record to delete (tombstone) or restrict to storage only, and why."""
+
+    record: BiometricRecord
+    outcome: str  # RecordOutcome.DELETED or RecordOutcome.STORAGE_ONLY
+    reason: str
+
+
+def record_task_outcome(
+    task: FulfilmentTask, *, actor: Actor, outcome: dict, erasures: Sequence[Erasure] = (), failed: bool = False
+) -> None:
+    """Record what one data system did (per record: deleted, storage only, not found).
+
+    `erasures` are the vault records this outcome deletes or restricts: each is changed
+    here and writes one `erase_record` event, before the step's own event and in the
+    same transaction, so a record is never erased without its audit row or the other
+    way round (the caller holds the records' row locks). `failed=True` ends the task
+    FAILED instead of DONE (the system refused or gave up); the officers are told.
+    Refused for a task already done."""
     with _transition(task.request, "record_task_outcome", actor) as step:
         locked = FulfilmentTask.objects.select_for_update().get(pk=task.pk)
         if actor.role_in(step.request.organisation) == Role.SYSTEM_OWNER and locked.system.owner_id != actor.user_id:
             raise NotPermitted(_("Only the owner of this system may confirm its task."))
         if locked.status == FulfilmentTask.Status.DONE:
             raise TransitionNotAllowed(_("This task is already done."))
-        locked.status, locked.result, locked.completed_at = FulfilmentTask.Status.DONE, outcome, step.now
-        locked.save(update_fields=["status", "result", "completed_at"])
+        for erasure in erasures:
+            _erase_record(step.request, locked, erasure, actor)
+        if failed:
+            locked.status, locked.result, locked.completed_at = FulfilmentTask.Status.FAILED, outcome, None
+        else:
+            locked.status, locked.result, locked.completed_at = FulfilmentTask.Status.DONE, outcome, step.now
+        locked.lease_expires_at = None
+        locked.save(update_fields=["status", "result", "completed_at", "lease_expires_at"])
         step.data = {"task": locked.pk, "system": locked.system_id, "outcome": outcome}
+        if failed:
+            step.data["failed"] = True
         step.visible_to_subject = False
     task.refresh_from_db()
 
 
+def _erase_record(rr: RightsRequest, task: FulfilmentTask, erasure: Erasure, actor: Actor) -> None:
+    records = BiometricRecord.objects.filter(
+        pk=erasure.record.pk, organisation_id=rr.organisation_id, system_id=task.system_id
+    )
+    if erasure.outcome == RecordOutcome.DELETED:
+        changed = vault.tombstone(records, reason=erasure.reason)
+    elif erasure.outcome == RecordOutcome.STORAGE_ONLY:
+        changed = vault.restrict(records, reason=erasure.reason)
+    else:
+        raise ValueError(f"not an erasing outcome: {erasure.outcome}")
+    if changed != 1:
+        # Already erased (or not this system's): the whole outcome is refused, nothing kept.
+        raise TransitionNotAllowed(_("A record of this task is no longer in a state to be erased."))
+    record = erasure.record
+    audit.append_event(
+        rr, action="erase_record", actor_id=actor.user_id, actor_kind=actor.kind,
+        from_status=rr.status, to_status=rr.status,
+        data={"task": task.pk, "system": task.system_id, "record": record.pk, "modality": record.modality,
+              "activity": record.activity_id, "outcome": erasure.outcome, "reason": erasure.reason},
+    )
+
+
+# Requests whose fulfilment erases data; finishing one issues an erasure certificate.
+ERASURE_KINDS = {RightsRequest.Kind.DELETION, RightsRequest.Kind.RESTRICTION, RightsRequest.Kind.WITHDRAW_CONSENT}
+
+
 def finish_fulfilment(rights_request: RightsRequest, *, actor: Actor) -> None:
-    """Close the request as fulfilled once every fulfilment task is done."""
+    """Close the request as fulfilled once every fulfilment task is done. A deletion,
+    restriction or withdrawal of consent gets its erasure certificate in the same step
+    (what, from which system, when, by which connector), linked from the request and
+    named in the event, so the subject's update mail can quote its number."""
     with _transition(rights_request, "finish_fulfilment", actor) as step:
         rr = step.request
-        if rr.fulfilment_tasks.exclude(status=FulfilmentTask.Status.DONE).exists():
+        tasks = list(rr.fulfilment_tasks.select_related("system").order_by("pk"))
+        if any(task.status != FulfilmentTask.Status.DONE for task in tasks):
             raise TransitionNotAllowed(_("Some data systems have not finished yet."))
         rr.closed_at = step.now
+        if rr.kind in ERASURE_KINDS:
+            rr.certificate = issue_certificate(rr.organisation, exports.certificate_body(rr, tasks))
+            step.data = {"certificate": rr.certificate.number}
 
 
 def withdraw(rights_request: RightsRequest, *, actor: Actor) -> None:
@@ -445,6 +510,40 @@ def expire(rights_request: RightsRequest, *, actor: Actor) -> None:
         if rr.expires_at is None or step.now < rr.expires_at:
             raise TransitionNotAllowed(_("This request has not reached its expiry yet."))
         rr.closed_at = step.now
+
+
+CONTACT_FIELDS = ("full_name", "email", "phone", "email_hash", "phone_hash", "member_number_hash", "id_number_hash",
+                  "masked_identifiers")
+
+
+def purge_contact_details(rights_request: RightsRequest, *, actor: Actor) -> None:
+    """Remove who the person is from a case closed longer than its policy keeps contact
+    details: the subject's name, email, phone, identifier hashes and masked identifiers,
+    and the name and email of a relative or agent who filed. The anonymised request, its
+    messages and its history stay. Refused while the period runs, while another case of
+    the same person still needs the details, or when there is nothing left to remove."""
+    with _transition(rights_request, "purge_contact", actor) as step:
+        rr = step.request
+        tz = rr.organisation.time_zone
+        if rr.closed_at is None or step.now < deadlines.contact_purge_at(_policy(rr), closed_at=rr.closed_at, tz=tz):
+            raise TransitionNotAllowed(_("This case is still within its period for keeping contact details."))
+        subject = DataSubject.objects.select_for_update().get(pk=rr.subject_id)
+        for other in subject.requests.exclude(pk=rr.pk).select_related("organisation"):
+            if other.is_open or other.closed_at is None or step.now < deadlines.contact_purge_at(
+                _policy(other), closed_at=other.closed_at, tz=other.organisation.time_zone
+            ):
+                raise TransitionNotAllowed(_("The same person has another case that still needs the details."))
+        if subject.contact_purged_at is not None and not (rr.requester_name or rr.requester_email):
+            raise TransitionNotAllowed(_("The contact details of this case were already removed."))
+        if subject.contact_purged_at is None:
+            DataSubject.objects.filter(pk=subject.pk).update(
+                contact_purged_at=step.now, **{name: "" for name in CONTACT_FIELDS}
+            )
+        rr.requester_name = rr.requester_email = ""
+        # The secret links go too: nobody is left to follow the case.
+        StatusLink.objects.filter(submission=rr.submission).delete()
+        step.data = {"subject": subject.pk}
+        step.visible_to_subject = False
 
 
 def message_subject(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:

@@ -40,6 +40,7 @@ PRODUCTION = {
     "SECURE_SSL_REDIRECT": "1",
     "SESSION_COOKIE_SECURE": "1",
     "CSRF_COOKIE_SECURE": "1",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 

@@ -1,0 +1,93 @@
+"""The built-in biometric vault: a person's records deleted, restricted or exported.
+
+Everything happens in one transaction that holds the request, the task and the
+records' row locks (always in that order): the records change, one `erase_record`
+event each, the task's outcome and its event. A worker killed inside it leaves nothing:
+the transaction rolls back, the task's lease runs out and the task runs again.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from orgs.models import BiometricRecord
+from requests_app import exports, workflow
+from requests_app.actors import SYSTEM
+from requests_app.connectors import RecordOutcome
+from requests_app.models import FulfilmentTask, RightsRequest
+
+Kind = RightsRequest.Kind
+State = BiometricRecord.State
+ERASE_KINDS = (Kind.DELETION, Kind.WITHDRAW_CONSENT)
+EXPORT_KINDS = (Kind.ACCESS, Kind.COPY, Kind.PORTABILITY)
+
+
+def run(task: FulfilmentTask, *, lease: int) -> bool:
+    """Carry out the task if this worker still holds it (`lease` is the attempt it claimed).
+
+    Returns False, changing nothing, if the task was taken over or finished meanwhile."""
+    with transaction.atomic():
+        rr = RightsRequest.objects.select_for_update().select_related("subject", "organisation").get(
+            pk=task.request_id
+        )
+        locked = FulfilmentTask.objects.select_for_update().select_related("system").get(pk=task.pk)
+        if locked.status != FulfilmentTask.Status.RUNNING or locked.attempts != lease:
+            return False
+        records = list(
+            BiometricRecord.objects.filter(organisation=rr.organisation, system=locked.system)
+            .matching(rr.subject.identifier_hashes())
+            .select_related("activity")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        outcome, erasures = _plan(rr, locked, records)
+        workflow.record_task_outcome(locked, actor=SYSTEM, outcome=outcome, erasures=erasures)
+    return True
+
+
+def _plan(rr: RightsRequest, task: FulfilmentTask, records: list[BiometricRecord]):
+    """The task's outcome and the records to erase, by the request's kind."""
+    entries, erasures, outcome = [], [], {"connector": task.connector}
+    if rr.kind in ERASE_KINDS or rr.kind == Kind.RESTRICTION:
+        deleted = _("Deleted on request %(reference)s") % {"reference": rr.reference}
+        kept = _("Storage only on request %(reference)s: a statutory retention duty applies (PIPL art. 47(2))") % {
+            "reference": rr.reference
+        }
+        restricted = _("Processing restricted on request %(reference)s") % {"reference": rr.reference}
+        for record in records:
+            if record.state == State.DELETED:
+                continue  # nothing of it is left to delete or restrict
+            if rr.kind == Kind.RESTRICTION:
+                result, reason = RecordOutcome.STORAGE_ONLY, restricted
+            elif record.activity.statutory_retention:
+                result, reason = RecordOutcome.STORAGE_ONLY, kept
+            else:
+                result, reason = RecordOutcome.DELETED, deleted
+            # A record already restricted stays so; only a change writes an event.
+            if not (result == RecordOutcome.STORAGE_ONLY and record.state == State.RESTRICTED):
+                erasures.append(workflow.Erasure(record=record, outcome=result, reason=reason))
+            entries.append(_entry(record, result, reason))
+    elif rr.kind in EXPORT_KINDS:
+        attachments = exports.export_records(rr, task, records)
+        entries = [_entry(record, RecordOutcome.EXPORTED) for record in records]
+        outcome["attachments"] = [attachment.pk for attachment in attachments]
+    elif rr.kind == Kind.CORRECTION:
+        entries = [_entry(record, RecordOutcome.NOT_APPLICABLE) for record in records]
+        outcome["note"] = _(
+            "A biometric template cannot be corrected, only replaced: the person may re-enrol, "
+            "or ask for the record to be deleted."
+        )
+    outcome["records"] = entries
+    return outcome, erasures
+
+
+def _entry(record: BiometricRecord, outcome: str, reason: str = "") -> dict:
+    entry = {
+        "id": record.pk,
+        "modality": record.modality,
+        "activity": record.activity.name,
+        "collection_point": record.activity.collection_point,
+        "outcome": str(outcome),
+    }
+    if reason:
+        entry["reason"] = reason
+    return entry

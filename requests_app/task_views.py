@@ -1,0 +1,36 @@
+"""The manual fulfilment tasks a signed-in member confirms (connectors/manual.py)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from requests_app.connectors import manual
+from requests_app.errors import NotPermitted, WorkflowError
+from requests_app.forms import ManualOutcomeForm
+
+
+@login_required
+@require_GET
+def task_list(request):
+    return render(request, "tasks/list.html", {"tasks": manual.tasks_to_confirm(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_confirm(request, public_id):
+    task = get_object_or_404(manual.tasks_to_confirm(request.user), public_id=public_id)
+    form = ManualOutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            manual.confirm(task, request.user, **form.cleaned_data)
+        except NotPermitted as exc:
+            raise PermissionDenied(str(exc)) from None
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Recorded. Thank you."))
+            return redirect("requests_app:task_list")
+    return render(request, "tasks/confirm.html", {"task": task, "form": form})
