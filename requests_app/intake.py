@@ -7,12 +7,14 @@ again: the person is pointed to the open one and sent its status link.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
 from orgs.models import Organisation
 from requests_app import status_links, workflow
 from requests_app.actors import SUBJECT
+from requests_app.errors import InvalidInput
 from requests_app.models import Attachment, RightsRequest
 from requests_app.subjects import Identity, build_subject
 
@@ -37,8 +39,13 @@ class IntakeResult:
 
 
 def open_duplicates(organisation: Organisation, identity: Identity, kinds: list[str]) -> list[RightsRequest]:
-    """Open requests of the same person (by email or phone hash) to the organisation, of these kinds."""
-    subject = build_subject(identity, jurisdiction=organisation.jurisdiction)
+    """Open requests of the same person (by email or phone hash) to the organisation, of these kinds.
+
+    Bad identifiers are refused here, before anything is looked up, as the workflow refuses them."""
+    try:
+        subject = build_subject(identity, jurisdiction=organisation.jurisdiction)
+    except ValidationError as exc:
+        raise InvalidInput(exc.message_dict) from None
     same_person = Q()
     if subject.email_hash:
         same_person |= Q(subject__email_hash=subject.email_hash)

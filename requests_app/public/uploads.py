@@ -1,4 +1,6 @@
-"""What a requester may upload: PDFs and images, checked by their first bytes, not their name."""
+"""What a requester may upload: PDFs and images, known by their first bytes; a name may not claim another type."""
+
+import os
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +13,15 @@ SIGNATURES = {
     b"\xff\xd8\xff": "image/jpeg",
     b"GIF87a": "image/gif",
     b"GIF89a": "image/gif",
+}
+
+# The extensions a file of each type may carry (a name without an extension is fine).
+EXTENSIONS = {
+    "application/pdf": {".pdf"},
+    "image/png": {".png"},
+    "image/jpeg": {".jpg", ".jpeg", ".jpe", ".jfif"},
+    "image/gif": {".gif"},
+    "image/webp": {".webp"},
 }
 
 
@@ -36,5 +47,12 @@ def validate_upload(upload) -> None:
     if content_type is None:
         raise ValidationError(
             _("“%(name)s” is not a PDF or an image (PNG, JPEG, GIF, WebP).") % {"name": upload.name}
+        )
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    if extension and extension not in EXTENSIONS[content_type]:
+        # A PNG named .pdf (or a PDF named .png) would open in the wrong program for the officer.
+        raise ValidationError(
+            _("“%(name)s” is not the kind of file its name says. Send a PDF or an image (PNG, JPEG, GIF, "
+              "WebP) under its usual extension.") % {"name": upload.name}
         )
     upload.content_type = content_type

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from orgs.models import Organisation
@@ -58,8 +58,19 @@ def _public_organisation(slug: str) -> Organisation:
     return get_object_or_404(Organisation, slug=slug, accepts_public_requests=True)
 
 
+def posted_email(group, request) -> str:
+    """The email typed in the form as intake normalises it: one count however it is written."""
+    return request.POST.get("email", "").strip().lower()
+
+
+def per_email(group, request) -> str | None:
+    """Five an hour per email; a form without one (phone only) is counted by address alone,
+    not in one bucket shared by everybody who gave no email."""
+    return "5/h" if posted_email(group, request) else None
+
+
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
-@ratelimit(key="post:email", rate="5/h", method="POST", block=True)
+@ratelimit(key=posted_email, rate=per_email, method="POST", block=True)
 def request_form(request, slug):
     organisation = _public_organisation(slug)
     form = forms.RequestForm(request.POST or None, request.FILES or None)
@@ -146,13 +157,18 @@ def resend_code(request, submission):
     return redirect("public:verify", submission=submission)
 
 
+TOKEN_GUESSES = "30/10m"
+
+
 def _requests_for_token(request, token) -> list[RightsRequest]:
-    """The submission's requests, or 404; repeated bad tokens from one address get 429."""
-    if is_ratelimited(request, group="status-token", key="ip", rate="30/10m", increment=False):
+    """The submission's requests, or 404; after 30 bad tokens in ten minutes one address gets
+    429 for every token, a good one included, so a hit cannot be told from a miss."""
+    usage = get_usage(request, group="status-token", key="ip", rate=TOKEN_GUESSES)
+    if usage is not None and usage["count"] >= usage["limit"]:
         raise_rate_limited()
     submission = tokens.submission_for_token(token)
     if submission is None:
-        is_ratelimited(request, group="status-token", key="ip", rate="30/10m", increment=True)
+        is_ratelimited(request, group="status-token", key="ip", rate=TOKEN_GUESSES, increment=True)
         raise Http404
     return _submission_requests(submission)
 
@@ -177,15 +193,16 @@ def status(request, token):
             "can_appeal": rr.status == RightsRequest.Status.REFUSED and rr.appeal_closes_at
             and timezone.now() <= rr.appeal_closes_at,
             "can_write": rr.status in workflow.RULES["subject_message"].sources,
+            # One set of forms per request, with ids of its own, so each label names its own field.
+            "message_form": forms.MessageForm(auto_id=f"id_{rr.reference}_%s"),
+            "evidence_form": forms.EvidenceForm(auto_id=f"id_{rr.reference}_%s"),
+            "appeal_form": forms.AppealForm(auto_id=f"id_{rr.reference}_%s"),
         }
         for rr in requests
     ]
     organisation = requests[0].organisation
     with timezone.override(organisation.time_zone):  # dates as the organisation's law counts them
-        return render(request, "public/status.html", {
-            "token": token, "cases": cases, "organisation": organisation, "message_form": forms.MessageForm(),
-            "evidence_form": forms.EvidenceForm(), "appeal_form": forms.AppealForm(),
-        })
+        return render(request, "public/status.html", {"token": token, "cases": cases, "organisation": organisation})
 
 
 def _case(request, token, reference) -> RightsRequest:
@@ -278,7 +295,7 @@ def certificate(request, token, reference):
 
 
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
-@ratelimit(key="post:email", rate="5/h", method="POST", block=True)
+@ratelimit(key=posted_email, rate=per_email, method="POST", block=True)
 def lookup(request):
     """Send a new status link for reference + email; the same answer whether or not they match."""
     form = forms.StatusLookupForm(request.POST or None)
