@@ -153,6 +153,9 @@ class RightsRequest(models.Model):
             models.Index(
                 fields=["next_reminder_at"], name="request_next_reminder_idx", condition=Q(next_reminder_at__isnull=False)
             ),
+            # The daily sweeps read only what they act on: unverified requests, closed cases.
+            models.Index(fields=["expires_at"], name="request_unverified_idx", condition=Q(status="submitted")),
+            models.Index(fields=["closed_at"], name="request_closed_idx", condition=Q(closed_at__isnull=False)),
         ]
 
     def __str__(self):
