@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("desk/", include("requests_app.officer.urls")),
     path("", include("requests_app.urls")),
     path("", include("requests_app.public.urls")),
 ]
