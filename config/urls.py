@@ -9,6 +9,7 @@ admin.site.site_title = "Rightsdesk"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("orgs.urls")),  # before Django's: its sign-in (lock-out, second factor) wins
     path("accounts/", include("django.contrib.auth.urls")),
     path("desk/", include("requests_app.officer.urls")),
     path("", include("requests_app.urls")),

@@ -43,6 +43,7 @@ from requests_app.models import RightsRequest
 from requests_app.subjects import PHONE_REGION, Identity
 
 DEMO_PASSWORD = "rightsdesk-demo"
+DEMO_AUTHENTICATOR = "Demo authenticator"
 DEMO_DOMAIN = "demo.rightsdesk.example"
 HANGZHOU_CASE_KEY = "guo.bing"
 LOCMEM_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
@@ -309,11 +310,21 @@ def _identifier_fields(person: Person, jurisdiction: str) -> dict[str, str]:
 # --- the run --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DemoAuthenticator:
+    """A demo login's TOTP secret, printed so a person can add it to an authenticator app."""
+
+    username: str
+    otpauth_uri: str
+    secret: str  # base32, for typing in by hand
+
+
 @dataclass
 class SeedResult:
     created: Counter = field(default_factory=Counter)
     new_logins: set[str] = field(default_factory=set)
     hangzhou_case: RightsRequest | None = None
+    authenticators: list[DemoAuthenticator] = field(default_factory=list)
 
     @property
     def nothing_new(self) -> bool:
@@ -361,6 +372,24 @@ class Demo:
                     user=user, organisation=self.orgs[slug], defaults={"role": role}
                 )
                 self.result.created["memberships"] += created
+            if slug is None or role == Role.OWNER:
+                self._authenticator(user)
+
+    def _authenticator(self, user) -> None:
+        """The administrator and the owners must sign in with a second factor: give each
+        a confirmed TOTP device (unless they have one already) and report its secret."""
+        from base64 import b32encode
+
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        if not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name=DEMO_AUTHENTICATOR, confirmed=True)
+            self.result.created["authenticator devices"] += 1
+        device = TOTPDevice.objects.filter(user=user, name=DEMO_AUTHENTICATOR, confirmed=True).first()
+        if device is not None:
+            self.result.authenticators.append(
+                DemoAuthenticator(user.username, device.config_url, b32encode(device.bin_key).decode())
+            )
 
     def _systems_and_activities(self, org: Organisation) -> None:
         for spec in SYSTEMS[org.slug]:

@@ -44,13 +44,13 @@ class Command(BaseCommand):
         if result.nothing_new:
             out.write("  Nothing new was created: the demo data is already there.")
         else:
-            kinds = ["organisations", "logins", "memberships", "data systems", "processing activities",
-                     "biometric records", "requests"]
+            kinds = ["organisations", "logins", "memberships", "authenticator devices", "data systems",
+                     "processing activities", "biometric records", "requests"]
             made = ", ".join(f"{result.created[k]} {k}" for k in kinds if result.created[k])
             out.write(style.SUCCESS(f"  Created {made} in {elapsed:.1f} s."))
 
         out.write("")
-        out.write(style.MIGRATE_HEADING(f"Sign in at {settings.SITE_URL.rstrip('/')}/admin/"))
+        out.write(style.MIGRATE_HEADING(f"Sign in at {settings.SITE_URL.rstrip('/')}/accounts/login/ (the admin: /admin/)"))
         out.write(f"  Password of every demo login: {demo.DEMO_PASSWORD}")
         out.write("  (set when the login is created; a login that existed before keeps its own password)")
         names = {o["slug"]: o["name"] for o in demo.ORGANISATIONS}
@@ -61,6 +61,15 @@ class Command(BaseCommand):
                 what = f"{role.label.lower()}, {names[slug]}"
             note = "" if username in result.new_logins or result.nothing_new else "  (existed already)"
             out.write(f"  {username:<20} {what}{note}")
+
+        if result.authenticators:
+            out.write("")
+            out.write(style.MIGRATE_HEADING("Second factor (administrator and owners)"))
+            out.write("  After the password these logins are asked for a 6-digit code. Add the secret to an")
+            out.write("  authenticator app (paste the otpauth URI, or type the base32 secret):")
+            for item in result.authenticators:
+                out.write(f"  {item.username:<20} {item.secret}")
+                out.write(f"  {'':<20} {item.otpauth_uri}")
 
         out.write("")
         out.write(style.MIGRATE_HEADING("Requests by status"))

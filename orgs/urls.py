@@ -1,0 +1,18 @@
+"""Staff accounts under /accounts/, included before django.contrib.auth.urls.
+
+Names are not namespaced: Django's password views (change, reset confirm, done pages,
+logout) come from django.contrib.auth.urls and find each other by these plain names.
+"""
+
+from django.urls import path
+
+from orgs import auth_views
+
+urlpatterns = [
+    path("login/", auth_views.SignInView.as_view(), name="login"),
+    path("otp/", auth_views.otp_verify, name="otp_verify"),
+    path("otp/setup/", auth_views.otp_setup, name="otp_setup"),
+    path("password_reset/", auth_views.ResetPasswordView.as_view(), name="password_reset"),
+    path("", auth_views.account, name="account"),
+    path("organisation/", auth_views.switch_organisation, name="switch_organisation"),
+]
