@@ -1,18 +1,45 @@
-"""Admin for organisations, their people, systems, activities and biometric records.
+"""Admin for organisations, their people, systems, activities and biometric records,
+and for the erasure orders and certificates of the vault.
 
 A biometric template never reaches the admin: the record's queryset defers the
 ciphertext, no form, list, read-only field or search names it, and records cannot be
-added here (templates arrive encrypted through the vault).
+added here (templates arrive encrypted through the vault). Nor does a webhook secret:
+it is shown once, when generated, and stored only encrypted.
 """
 
-from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.utils.translation import gettext_lazy as _
+import hashlib
+import json
+import logging
+import secrets
 
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import localize, number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from orgs import tasks
+from orgs.certificates import canonical_json
+from orgs.forms import ErasureOrderForm
 from orgs.identifiers import IdentifierKind, identifier_hash, normalise
-from orgs.models import BiometricRecord, DataSystem, Membership, Organisation, ProcessingActivity
+from orgs.models import (
+    BiometricRecord,
+    DataSystem,
+    ErasureCertificate,
+    ErasureOrder,
+    Membership,
+    Organisation,
+    ProcessingActivity,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def identifier_hashes_for(term: str, kinds=tuple(IdentifierKind)) -> dict[str, str]:
@@ -94,12 +121,63 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(DataSystem)
 class DataSystemAdmin(admin.ModelAdmin):
-    list_display = ("name", "organisation", "connector", "owner", "holds_personal_data")
+    list_display = ("name", "organisation", "connector", "owner", "holds_personal_data", "has_webhook_secret")
     list_filter = ("connector", "holds_personal_data", "organisation")
     search_fields = ("name", "organisation__name")
     list_select_related = ("organisation", "owner")
     raw_id_fields = ("owner",)
+    readonly_fields = ("has_webhook_secret",)
     formfield_overrides = WEBHOOK_HTTPS
+    actions = ("generate_webhook_secret",)
+
+    def get_queryset(self, request):
+        # Whether a secret is set is asked of the database; its ciphertext is never loaded.
+        return (
+            super().get_queryset(request)
+            .defer("webhook_secret_ciphertext")
+            .annotate(
+                secret_set=ExpressionWrapper(Q(webhook_secret_ciphertext__isnull=False), output_field=BooleanField())
+            )
+        )
+
+    @admin.display(description=_("webhook secret set"), boolean=True, ordering="secret_set")
+    def has_webhook_secret(self, obj):
+        return getattr(obj, "secret_set", obj.webhook_secret_ciphertext is not None) if obj.pk else False
+
+    @admin.action(description=_("Generate a new webhook secret"), permissions=["change"])
+    def generate_webhook_secret(self, request, queryset):
+        """Set a fresh random secret on each selected webhook system and show it, this once.
+
+        The page is rendered here rather than through a message after a redirect: a
+        message is kept in a cookie or the session until shown, and the secret must not
+        be kept anywhere in clear. Only its ciphertext is stored.
+        """
+        webhook = queryset.filter(connector=DataSystem.Connector.WEBHOOK).select_related("organisation")
+        skipped = queryset.exclude(connector=DataSystem.Connector.WEBHOOK).count()
+        if skipped:
+            self.message_user(request, ngettext(
+                "%(count)d selected system is not a webhook system and has no secret; it was left alone.",
+                "%(count)d selected systems are not webhook systems and have no secret; they were left alone.",
+                skipped,
+            ) % {"count": skipped}, messages.WARNING)
+        issued = []
+        with transaction.atomic():
+            for system in webhook.select_for_update(of=("self",)):
+                secret = secrets.token_urlsafe(32)
+                system.set_webhook_secret(secret)
+                system.save(update_fields=["webhook_secret_ciphertext"])
+                issued.append((system, secret))
+        if not issued:
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("New webhook secrets"),
+            "opts": self.opts,
+            "issued": issued,
+            "changelist_url": reverse("admin:orgs_datasystem_changelist"),
+        }
+        # The admin's views are never_cache: the page is not kept by the browser either.
+        return TemplateResponse(request, "admin/orgs/datasystem/webhook_secrets.html", context)
 
 
 @admin.register(ProcessingActivity)
@@ -156,3 +234,147 @@ class BiometricRecordAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- erasure orders and their certificates -----------------------------------------------
+
+
+def queue_order(order_id: int) -> None:
+    """Queue the order's first chunk after commit; a broker that is down never fails the save.
+
+    The order row is the truth: the re-queue sweep finds an unclaimed order and queues it.
+    """
+
+    def send():
+        try:
+            tasks.run_erasure_order.delay(order_id)
+        except Exception:  # noqa: BLE001 - any broker failure; the sweep picks the order up
+            logger.warning("could not queue erasure order %s; the re-queue sweep will pick it up", order_id,
+                           exc_info=True)
+
+    transaction.on_commit(send)
+
+
+@admin.register(ErasureOrder)
+class ErasureOrderAdmin(admin.ModelAdmin):
+    """Bulk deletion of one activity's or collection point's records, as Nanjing ordered.
+
+    Added here, run by workers in chunks; once added it can be watched, not changed or
+    deleted (the records are gone, the order is their record).
+    """
+
+    form = ErasureOrderForm
+    add_fields = ("organisation", "activity", "collection_point", "reason")
+    READ_ONLY = (
+        "kind", "organisation", "what", "reason", "ordered_by", "created_at", "status", "progress",
+        "finished_at", "certificate_link",
+    )
+    list_display = ("number", "kind", "organisation", "what", "status", "progress", "certificate_link",
+                    "created_at")
+    list_filter = ("kind", "status", "organisation")
+    list_select_related = ("organisation", "activity", "certificate")
+    search_fields = ("organisation__name", "collection_point", "activity__name", "reason")
+    date_hierarchy = "created_at"
+    actions = None
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.READ_ONLY
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.READ_ONLY
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ordered_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.ordered_by = request.user
+        super().save_model(request, obj, form, change)
+        queue_order(obj.pk)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # To the order's own (read-only) page, where its progress shows.
+        self.message_user(
+            request,
+            _("%(order)s was added. The records are deleted in the background; this page shows the progress.")
+            % {"order": obj},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:orgs_erasureorder_change", args=[obj.pk]))
+
+    @admin.display(description=_("order"), ordering="pk")
+    def number(self, obj):
+        return f"#{obj.pk}"
+
+    @admin.display(description=_("what"))
+    def what(self, obj):
+        if obj.kind == ErasureOrder.Kind.RETENTION:
+            # In the organisation's time zone, as every date it is shown.
+            return _("records retained until before %(cut_off)s") % {
+                "cut_off": localize(timezone.localtime(obj.retain_until_before, obj.organisation.time_zone))
+            }
+        parts = []
+        if obj.activity_id:
+            parts.append(_("activity “%(name)s”") % {"name": obj.activity.name})
+        if obj.collection_point:
+            parts.append(_("collection point “%(point)s”") % {"point": obj.collection_point})
+        return ", ".join(str(part) for part in parts)
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj):
+        if obj.status == ErasureOrder.Status.PENDING and not obj.total:
+            return _("not started")
+        percent = obj.processed * 100 // obj.total if obj.total else 100
+        return _("%(processed)s / %(total)s (%(percent)s %%)") % {
+            "processed": number_format(obj.processed, force_grouping=True),
+            "total": number_format(obj.total, force_grouping=True),
+            "percent": percent,
+        }
+
+    @admin.display(description=_("certificate"))
+    def certificate_link(self, obj):
+        if obj.certificate_id is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:orgs_erasurecertificate_change", args=[obj.certificate_id]), obj.certificate.number,
+        )
+
+
+@admin.register(ErasureCertificate)
+class ErasureCertificateAdmin(admin.ModelAdmin):
+    list_display = ("number", "organisation", "issued_at", "body_sha256")
+    list_filter = ("organisation",)
+    list_select_related = ("organisation",)
+    search_fields = ("number", "body_sha256", "organisation__name")
+    date_hierarchy = "issued_at"
+    actions = None
+    fields = readonly_fields = ("number", "organisation", "issued_at", "pretty_body", "sha256", "hash_check")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("content"))
+    def pretty_body(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.body, indent=2, sort_keys=True, ensure_ascii=False))
+
+    @admin.display(description=_("SHA-256 of the content"))
+    def sha256(self, obj):
+        return obj.body_sha256
+
+    @admin.display(description=_("content matches its SHA-256"))
+    def hash_check(self, obj):
+        if hashlib.sha256(canonical_json(obj.body).encode()).hexdigest() == obj.body_sha256:
+            return _("Holds")
+        return _("BROKEN: the content no longer matches the SHA-256 printed on the certificate")

@@ -6,12 +6,23 @@ A deleted record keeps a tombstone (when, why) and loses its encrypted template;
 restricted one keeps its template for storage only (PIPL art. 47(2)).
 """
 
-from django.db.models import QuerySet
-from django.utils import timezone
+from datetime import datetime, timedelta
 
-from orgs.models import BiometricRecord
+from django.db import transaction
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orgs.certificates import issue_certificate
+from orgs.models import BiometricRecord, DataSystem, ErasureOrder, Organisation, ProcessingActivity
 
 State = BiometricRecord.State
+Status = ErasureOrder.Status
+
+# A claim keeps other workers off an order this long; a chunk takes well under a second.
+LEASE = timedelta(minutes=5)
+CHUNK_SIZE = 10_000
+RETENTION_REASON = _("Retention period expired (PIPL art. 47(1))")
 
 
 def tombstone(records: QuerySet, *, reason: str) -> int:
@@ -28,9 +39,195 @@ def restrict(records: QuerySet, *, reason: str) -> int:
     )
 
 
-def run_next_chunk(order_id: int) -> bool:
-    raise NotImplementedError
+# --- erasure orders: chunked, claimed, resumable ---------------------------------------
 
 
-def open_retention_orders() -> list[int]:
-    raise NotImplementedError
+def scope(order: ErasureOrder) -> QuerySet:
+    """Every record the order covers, whatever its state."""
+    records = BiometricRecord.objects.filter(organisation_id=order.organisation_id)
+    if order.kind == ErasureOrder.Kind.RETENTION:
+        return records.filter(retain_until__lt=order.retain_until_before)
+    if order.activity_id:
+        records = records.filter(activity_id=order.activity_id)
+    if order.collection_point:
+        # Resolved to activity ids first: a plain `activity_id IN (...)` the planner can
+        # walk in id order, where a join to the activities could not.
+        activity_ids = ProcessingActivity.objects.filter(
+            organisation_id=order.organisation_id, collection_point=order.collection_point
+        ).values_list("pk", flat=True)
+        records = records.filter(activity_id__in=list(activity_ids))
+    return records
+
+
+def selection(order: ErasureOrder) -> QuerySet:
+    """The records the order still has to erase: not deleted yet (restricted ones included)."""
+    # `state IN (...)` rather than `state <> 'deleted'`: an index on (organisation, state,
+    # retain_until) then reads only the records still to erase, not every tombstone.
+    return scope(order).filter(state__in=[State.ACTIVE, State.RESTRICTED])
+
+
+def tombstone_reason(order: ErasureOrder) -> str:
+    """Written on every record the order erases: says why, and lets the certificate find them."""
+    return f"Erasure order #{order.pk}: {order.reason}"[:200]
+
+
+def claim(order_id: int) -> datetime | None:
+    """Take the order for one chunk; returns the lease held, or None if another has it or it is done."""
+    now = timezone.now()
+    lease = now + LEASE
+    claimable = Q(status=Status.PENDING) | Q(status=Status.RUNNING) & (
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    claimed = ErasureOrder.objects.filter(claimable, pk=order_id).update(status=Status.RUNNING, lease_until=lease)
+    return lease if claimed == 1 else None
+
+
+def run_next_chunk(order_id: int, chunk_size: int = CHUNK_SIZE) -> bool:
+    """Erase the order's next `chunk_size` records after `last_id`; True if more remain.
+
+    Claims the order first (a conditional UPDATE, committed on its own): a second run at
+    the same time, or a rerun while a live worker's lease holds, finds nothing to claim
+    and returns False. The chunk, the progress and, on the last chunk, the status, the
+    finish time and the certificate are written in one transaction, so a worker killed
+    mid-chunk leaves that chunk as it was; the next run, once the lease has expired,
+    continues from `last_id`. Nothing is erased twice, nothing skipped: idempotent.
+    Between chunks the lease is released, so the run queued for the next chunk can
+    claim at once; if that message is lost, `stale_order_ids` finds the order again.
+    """
+    lease = claim(order_id)
+    if lease is None:
+        return False
+    order = ErasureOrder.objects.get(pk=order_id)
+    if order.last_id == 0:
+        # Nothing erased yet (a first claim, or a rerun of one that died): size the job.
+        order.total = selection(order).count()
+        ErasureOrder.objects.filter(pk=order_id, lease_until=lease).update(total=order.total)
+
+    with transaction.atomic():
+        order = (
+            ErasureOrder.objects.select_for_update(of=("self",))
+            .select_related("organisation", "activity", "ordered_by")
+            .get(pk=order_id)
+        )
+        if order.status != Status.RUNNING or order.lease_until != lease:
+            return False  # our lease ran out and another run took the order over
+        ids = list(
+            selection(order).filter(pk__gt=order.last_id).order_by("pk").values_list("pk", flat=True)[:chunk_size]
+        )
+        if ids:
+            order.processed += tombstone(BiometricRecord.objects.filter(pk__in=ids), reason=tombstone_reason(order))
+            order.last_id = ids[-1]
+        more = len(ids) == chunk_size
+        if more:
+            order.lease_until = None
+        else:
+            finish(order)
+        order.save(update_fields=["processed", "last_id", "lease_until", "status", "total", "finished_at",
+                                  "certificate"])
+    return more
+
+
+def finish(order: ErasureOrder) -> None:
+    """Mark the order done and issue its certificate (inside the last chunk's transaction)."""
+    order.status = Status.DONE
+    order.finished_at = timezone.now()
+    order.lease_until = None
+    # Records added to the activity while the order ran were erased too.
+    order.total = max(order.total, order.processed)
+    order.certificate = issue_certificate(order.organisation, certificate_body(order))
+
+
+def certificate_body(order: ErasureOrder) -> dict:
+    """What was erased, from which system, by which connector, and when; from the records themselves."""
+    rows = list(
+        scope(order)
+        .filter(pk__lte=order.last_id, state=State.DELETED, tombstone_reason=tombstone_reason(order))
+        .values("system_id", "modality")
+        .annotate(records=Count("pk"), first=Min("pk"), last=Max("pk"), started=Min("tombstoned_at"))
+        .order_by("system_id", "modality")
+    )
+    systems = DataSystem.objects.in_bulk({row["system_id"] for row in rows})
+    by_modality: dict[str, int] = {}
+    for row in rows:
+        by_modality[row["modality"]] = by_modality.get(row["modality"], 0) + row["records"]
+    if order.kind == ErasureOrder.Kind.RETENTION:
+        what = {"retained_until_before": order.retain_until_before}
+    else:
+        what = {
+            "activity": {"id": order.activity_id, "name": order.activity.name} if order.activity_id else None,
+            "collection_point": order.collection_point or None,
+        }
+    return {
+        "type": "erasure_order",
+        "order": order.pk,
+        "kind": order.kind,
+        "what": what,
+        "reason": order.reason,
+        "ordered_by": order.ordered_by.get_username() if order.ordered_by_id else None,
+        "ordered_at": order.created_at,
+        "outcome": "deleted",
+        "records_selected": order.total,
+        "records_erased": order.processed,
+        "by_system": [
+            {
+                "system": systems[row["system_id"]].name,
+                "system_id": row["system_id"],
+                "connector": systems[row["system_id"]].connector,
+                "modality": row["modality"],
+                "records": row["records"],
+            }
+            for row in rows
+        ],
+        "by_modality": by_modality,
+        "first_record_id": min((row["first"] for row in rows), default=None),
+        "last_record_id": max((row["last"] for row in rows), default=None),
+        "started_at": min((row["started"] for row in rows), default=order.finished_at),
+        "finished_at": order.finished_at,
+    }
+
+
+def stale_order_ids(now: datetime | None = None) -> list[int]:
+    """Open orders no worker holds: never claimed, between chunks, or whose worker died.
+
+    The re-queue sweep queues `orgs.tasks.run_erasure_order` for each; a duplicate of a
+    run already under way finds the order claimed and does nothing.
+    """
+    now = now or timezone.now()
+    return list(
+        ErasureOrder.objects.filter(status__in=[Status.PENDING, Status.RUNNING])
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- retention (PIPL art. 47(1)) --------------------------------------------------------
+
+
+def open_retention_orders(now: datetime | None = None) -> list[int]:
+    """Open a retention order for each organisation holding records past their retention date.
+
+    Active and restricted records count: once the retention period has run out the duty
+    that kept a restricted record in storage has ended too. At most one retention order
+    is open per organisation: the organisation's row is locked while checking, so two
+    sweeps at once open one. Returns the ids of the orders opened (the caller queues them).
+    """
+    now = now or timezone.now()
+    expired = BiometricRecord.objects.filter(
+        organisation=OuterRef("pk"), state__in=[State.ACTIVE, State.RESTRICTED], retain_until__lt=now
+    )
+    opened = []
+    for organisation_id in Organisation.objects.filter(Exists(expired)).order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
+            already_open = ErasureOrder.objects.filter(
+                organisation=organisation, kind=ErasureOrder.Kind.RETENTION,
+                status__in=[Status.PENDING, Status.RUNNING],
+            ).exists()
+            if not already_open:
+                order = ErasureOrder.objects.create(
+                    organisation=organisation, kind=ErasureOrder.Kind.RETENTION, retain_until_before=now,
+                    reason=str(RETENTION_REASON),
+                )
+                opened.append(order.pk)
+    return opened

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orgs.models import BiometricRecord
-from requests_app import workflow
+from requests_app import tokens, workflow
 from requests_app.actors import SUBJECT, member
 from requests_app.models import Attachment, RequestEvent, Reminder, RightsRequest
 from tests import factories, tampering
@@ -31,14 +31,18 @@ def plain_static_files(settings):
 
 @pytest.fixture
 def admin_client(client, administrator):
-    client.force_login(administrator)
+    factories.force_sign_in(client, administrator)
     return client
 
 
 @pytest.fixture
-def case(org_a, officer_a):
-    """One object of every model: a deletion request carried into fulfilment, with a claim."""
+def case(org_a, officer_a, administrator):
+    """One object of every model: a deletion request carried into fulfilment, with a claim
+    (verifying it wrote a Notification), and a finished erasure order with its certificate."""
     record = biometric_record(org_a)
+    office = factories.activity(org_a, name="Visitor face capture", collection_point="Sales office")
+    factories.vault_records(office, 2)
+    factories.run_order(factories.erasure_order(org_a, collection_point="Sales office", ordered_by=administrator))
     rr = factories.in_review_request(org_a, officer_a)
     workflow.approve(rr, actor=member(officer_a))
     workflow.start_fulfilment(rr, actor=member(officer_a))
@@ -50,6 +54,7 @@ def case(org_a, officer_a):
         original_name="annual-pass.jpg", content_type="image/jpeg", size=1024, sha256="a" * 64,
         from_subject=True,
     )
+    tokens.issue_status_link(rr.submission)  # as the public pages do for the requester's link
     rr.refresh_from_db()
     return rr, record
 

@@ -1,0 +1,195 @@
+"""Benchmark: a bulk erasure order over 1,000,000 biometric records (not a test).
+
+Run by hand, from the project root, with PostgreSQL on 127.0.0.1:5432:
+
+    .venv/bin/python bench/erase.py                       # 1,000,000 records, chunks of 10,000
+    .venv/bin/python bench/erase.py --records 200000 --chunk-size 20000
+    .venv/bin/python bench/erase.py --without-redundant-indexes   # the schema change proposed
+
+It (re)creates its own database `rightsdesk_bench_erase` (another server or user:
+BENCH_SERVER_URL=postgres://user@host:port), migrates it, fills one organisation's one
+activity with the records (small Fernet-encrypted templates, hashed identifiers) by COPY,
+then runs an ErasureOrder to completion with `orgs.erasure.run_next_chunk` in this
+process (no broker), timing it. It prints records per second (target: at least 20,000,
+tombstones written) and checks that every record ends deleted, with no template left, and
+that the certificate counts them all.
+
+Nearly all the time is the UPDATE writing the tombstones: `state` is indexed, so each
+record's new version goes into every index of the table (14 today), and the identifier
+hash indexes take it at random places. `--without-redundant-indexes` first drops the six
+that no query needs (the `varchar_pattern_ops` twins Django adds to the four `*_hash`
+columns for LIKE, which hashes never see, and the single-column `organisation_id` and
+`retain_until` indexes that `biometric_retention_idx` covers) to measure that change.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, bench/ would come first on the path, where bench/queue.py would stand
+# in for the standard library's `queue` (which psycopg imports): the project root instead.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+from datetime import timedelta  # noqa: E402
+
+DATABASE = "rightsdesk_bench_erase"
+SERVER = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+TARGET = 20_000  # records per second, tombstones written (issue 3)
+REDUNDANT_INDEXES = (
+    "orgs_biometricrecord_email_hash_61303da5_like",
+    "orgs_biometricrecord_phone_hash_aba239cc_like",
+    "orgs_biometricrecord_member_number_hash_b15aaca5_like",
+    "orgs_biometricrecord_id_number_hash_fe8052db_like",
+    "orgs_biometricrecord_organisation_id_89b5e73c",
+    "orgs_biometricrecord_retain_until_ee1f2f37",
+)
+
+os.environ.update({
+    "DATABASE_URL": f"{SERVER}/{DATABASE}",
+    "DEBUG": "0",  # no query log in memory
+    "SECRET_KEY": "bench-secret-key-not-for-production-use-0123456789",
+    "BIOMETRIC_KEYS": "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",  # b"k" * 32, as `make test`
+    "IDENTIFIER_PEPPER": "bench-pepper-not-for-production-0123456789",
+    "CELERY_BROKER_URL": "memory://",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "LOG_LEVEL": "WARNING",
+})
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def fill(activity, system, count: int) -> None:
+    """COPY `count` records of the activity: distinct hashed identifiers, a template each."""
+    import hashlib
+
+    from cryptography.fernet import Fernet
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
+    fernet = Fernet(settings.BIOMETRIC_KEYS[0])
+    # Real ciphertexts (about 140 bytes, like a compact face embedding), a thousand distinct
+    # ones cycled: encrypting a million would time Fernet, not the database.
+    templates = [fernet.encrypt(os.urandom(64)) for _ in range(1000)]
+    now = timezone.now()
+    collected, retain = now - timedelta(days=200), now + timedelta(days=165)
+    columns = ("organisation_id", "system_id", "activity_id", "modality", "email_hash", "phone_hash",
+               "member_number_hash", "id_number_hash", "masked_identifiers", "template_ciphertext",
+               "collected_at", "retain_until", "state", "tombstone_reason")
+    with connection.cursor() as cursor:
+        # As bulk loaders do: drop the secondary indexes, COPY, build them again (sorted, fast).
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'orgs_biometricrecord'"
+                       " AND indexname <> 'orgs_biometricrecord_pkey'")
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        with raw.copy(f"COPY orgs_biometricrecord ({', '.join(columns)}) FROM STDIN") as copy:
+            for n in range(count):
+                email_hash = hashlib.sha256(b"e%d" % n).hexdigest()
+                phone_hash = hashlib.sha256(b"p%d" % n).hexdigest() if n % 2 else ""
+                copy.write_row((
+                    activity.organisation_id, system.pk, activity.pk, "face", email_hash, phone_hash,
+                    hashlib.sha256(b"m%d" % n).hexdigest(), "", f"v{n % 10}***@example.com",
+                    templates[n % len(templates)], collected, retain, "active", "",
+                ))
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("VACUUM ANALYZE orgs_biometricrecord")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--chunk-size", type=int, default=None, help="default: orgs.erasure.CHUNK_SIZE")
+    parser.add_argument("--without-redundant-indexes", action="store_true",
+                        help="drop the six indexes no query needs before erasing (see above)")
+    args = parser.parse_args()
+
+    recreate_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from orgs import erasure
+    from orgs.models import BiometricRecord, DataSystem, ErasureOrder, Organisation, ProcessingActivity
+
+    chunk_size = args.chunk_size or erasure.CHUNK_SIZE
+    call_command("migrate", verbosity=0)
+    org = Organisation.objects.create(name="Nanjing Sales Office", slug="nanjing-sales", jurisdiction="CN",
+                                      contact_email="privacy@nanjing-sales.example")
+    system = DataSystem.objects.create(organisation=org, name="Sales office cameras", connector="vault")
+    activity = ProcessingActivity.objects.create(
+        organisation=org, name="Visitor face capture", purpose="Identify returning buyers",
+        legal_basis="consent", collection_point="Sales office", modality="face", consent_type="implied",
+        retention_days=365,
+    )
+
+    started = time.perf_counter()
+    fill(activity, system, args.records)
+    with connection.cursor() as cursor:
+        if args.without_redundant_indexes:
+            for name in REDUNDANT_INDEXES:
+                cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'orgs_biometricrecord'")
+        index_count = cursor.fetchone()[0]
+        cursor.execute("CHECKPOINT")  # start the clock without the fill's dirty pages pending
+    print(f"filled {args.records:,} records in {time.perf_counter() - started:.1f} s; "
+          f"{index_count} indexes on the table")
+
+    order = ErasureOrder.objects.create(
+        organisation=org, collection_point="Sales office",
+        reason="Municipal order: face cameras out of property sales offices",
+    )
+    chunks, slowest = 0, 0.0
+    started = time.perf_counter()
+    more = True
+    while more:
+        tick = time.perf_counter()
+        more = erasure.run_next_chunk(order.pk, chunk_size=chunk_size)
+        chunks += 1
+        slowest = max(slowest, time.perf_counter() - tick)
+    elapsed = time.perf_counter() - started
+
+    order.refresh_from_db()
+    rate = order.processed / elapsed
+    print(f"erased {order.processed:,} records in {elapsed:.2f} s, {chunks} runs of up to {chunk_size:,} "
+          f"(slowest {slowest * 1000:.0f} ms, lease {erasure.LEASE}): {rate:,.0f} records/s "
+          f"(target {TARGET:,}/s: {'met' if rate >= TARGET else 'MISSED'})")
+
+    left = BiometricRecord.objects.exclude(state=BiometricRecord.State.DELETED).count()
+    templates = BiometricRecord.objects.filter(template_ciphertext__isnull=False).count()
+    untombstoned = BiometricRecord.objects.filter(tombstoned_at__isnull=True).count()
+    body = order.certificate.body
+    problems = [
+        problem for problem, failed in [
+            (f"order ended {order.status}", order.status != ErasureOrder.Status.DONE),
+            (f"{args.records - order.processed:,} records not counted", order.processed != args.records),
+            (f"{left:,} records not deleted", left),
+            (f"{templates:,} templates left", templates),
+            (f"{untombstoned:,} records without a tombstone", untombstoned),
+            ("certificate count is wrong", body["records_erased"] != args.records
+             or body["by_modality"] != {"face": args.records}),
+        ] if failed
+    ]
+    print(f"certificate {order.certificate.number}: {body['records_erased']:,} erased, "
+          f"ids {body['first_record_id']}..{body['last_record_id']}")
+    connection.close()
+    if problems:
+        sys.exit("FAILED: " + "; ".join(problems))
+    print(f"verified: all {args.records:,} records tombstoned, no template left")
+
+
+if __name__ == "__main__":
+    main()
