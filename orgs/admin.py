@@ -98,6 +98,19 @@ class DataSystemInline(admin.TabularInline):
     formfield_overrides = WEBHOOK_HTTPS
 
 
+class ViewOnlyMixin:
+    """View permission only: no add, no change, no delete (so no bulk delete action)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "kind", "city", "jurisdiction", "accepts_public_requests", "created_at")
@@ -192,7 +205,7 @@ class ProcessingActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(BiometricRecord)
-class BiometricRecordAdmin(IdentifierSearchMixin, admin.ModelAdmin):
+class BiometricRecordAdmin(ViewOnlyMixin, IdentifierSearchMixin, admin.ModelAdmin):
     # Explicit, so a field added to the model later does not appear here by default.
     FIELDS = (
         "organisation", "system", "activity", "modality", "masked_identifiers", "has_template",
@@ -224,16 +237,8 @@ class BiometricRecordAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     def has_template(self, obj):
         return obj.stored_template
 
-    # Templates come in through the vault, encrypted; deletion and restriction go
-    # through fulfilment, which keeps the tombstone and the request's audit trail.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # View only: templates come in through the vault, encrypted; deletion and restriction
+    # go through fulfilment, which keeps the tombstone and the request's audit trail.
 
 
 # --- erasure orders and their certificates -----------------------------------------------
@@ -347,7 +352,7 @@ class ErasureOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(ErasureCertificate)
-class ErasureCertificateAdmin(admin.ModelAdmin):
+class ErasureCertificateAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("number", "organisation", "issued_at", "body_sha256")
     list_filter = ("organisation",)
     list_select_related = ("organisation",)
@@ -356,14 +361,6 @@ class ErasureCertificateAdmin(admin.ModelAdmin):
     actions = None
     fields = readonly_fields = ("number", "organisation", "issued_at", "pretty_body", "sha256", "hash_check")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("content"))
     def pretty_body(self, obj):

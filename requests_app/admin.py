@@ -9,12 +9,17 @@ neither added, edited nor deleted.
 import json
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from orgs.admin import IdentifierSearchMixin
+from orgs.admin import IdentifierSearchMixin, ViewOnlyMixin
 from orgs.identifiers import IdentifierKind
 from requests_app import audit
+from requests_app.officer import casefile
 from requests_app.models import (
     Attachment,
     CompensationClaim,
@@ -30,19 +35,6 @@ from requests_app.models import (
 )
 
 
-class ReadOnlyMixin:
-    """View permission only: no add, no change, no delete (so no bulk delete action)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 def short_hash(value: str) -> str:
     return f"{value[:12]}…" if value else "—"
 
@@ -54,7 +46,7 @@ def compact_json(value) -> str:
 # --- inlines of a request: its case file, read-only --------------------------------
 
 
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+class ReadOnlyInline(ViewOnlyMixin, admin.TabularInline):
     extra = 0
     max_num = 0
     can_delete = False
@@ -130,19 +122,21 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(RightsRequest)
-class RightsRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RightsRequestAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("reference", "organisation", "kind", "status", "jurisdiction", "due_at", "assignee")
     list_filter = ("status", "kind", "jurisdiction", "organisation", "filed_by")
     search_fields = ("reference",)
     list_select_related = ("organisation", "assignee")
     date_hierarchy = "received_at"
-    actions = ("verify_chains",)
+    actions = ("verify_chains", "download_case_files")
     inlines = (
         RequestEventInline, MessageInline, CompensationClaimInline, FulfilmentTaskInline, ReminderInline,
         AttachmentInline,
     )
     fieldsets = (
-        (None, {"fields": ("reference", "organisation", "subject", "kind", "status", "assignee", "chain_status")}),
+        (None, {"fields": (
+            "reference", "organisation", "subject", "kind", "status", "assignee", "chain_status", "case_file_links",
+        )}),
         (_("Filed by"), {"fields": ("filed_by", "requester_name", "requester_email")}),
         (_("Request"), {"fields": ("jurisdiction", "data_description", "details")}),
         (_("Clock"), {"fields": (
@@ -164,6 +158,76 @@ class RightsRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return _("Holds (%(count)d events checked)") % {"count": obj.event_count}
         return _("BROKEN: %(problem)s") % {"problem": broken}
 
+    # --- the case file (requests_app/officer/casefile.py), any organisation's, for superusers ---
+
+    CASE_FILE_LIMIT = 200  # per download of selected requests: a case file reads every event
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/casefile.html", view(self.case_file_view), {"extension": "html"},
+                 name="requests_app_rightsrequest_casefile_html"),
+            path("<path:object_id>/casefile.json", view(self.case_file_view), {"extension": "json"},
+                 name="requests_app_rightsrequest_casefile_json"),
+        ] + super().get_urls()
+
+    def case_file_view(self, request, object_id, extension):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        rr = casefile.casefile_queryset().filter(pk=object_id).first() if object_id.isdigit() else None
+        if rr is None:
+            raise Http404
+        case = casefile.case_file(rr)
+        if extension == "html":
+            return HttpResponse(casefile.as_html(case, request=request))
+        response = HttpResponse(casefile.as_json(case), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{casefile.filename(case, "json")}"'
+        return response
+
+    @admin.display(description=_("case file"))
+    def case_file_links(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:requests_app_rightsrequest_casefile_html", args=[obj.pk]), _("printable page (HTML)"),
+            reverse("admin:requests_app_rightsrequest_casefile_json", args=[obj.pk]), _("JSON"),
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("download_case_files", None)
+        return actions
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # The links lead to superuser-only downloads: others do not see them.
+        return [(title, {**options, "fields": tuple(f for f in options["fields"] if f != "case_file_links")})
+                for title, options in fieldsets]
+
+    @admin.action(description=_("Download the case files of the selected requests (JSON)"))
+    def download_case_files(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        count = queryset.count()
+        if count > self.CASE_FILE_LIMIT:
+            self.message_user(
+                request,
+                _("Select at most %(limit)d requests for one download (%(count)d selected).")
+                % {"limit": self.CASE_FILE_LIMIT, "count": count},
+                messages.ERROR,
+            )
+            return None
+        cases = [casefile.case_file(rr) for rr in casefile.casefile_queryset().filter(
+            pk__in=queryset.values("pk")).order_by("pk")]
+        body = casefile.as_json({"format": casefile.FORMAT + "+list", "case_files": cases})
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="casefiles.json"'
+        return response
+
     @admin.action(description=_("Verify the audit chain of the selected requests"))
     def verify_chains(self, request, queryset):
         broken = [b for b in map(audit.verify_chain, queryset.iterator()) if b is not None]
@@ -180,7 +244,7 @@ class RightsRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RequestEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("request", "seq", "action", "actor_kind", "actor", "from_status", "to_status", "created_at")
     list_filter = ("action", "actor_kind", "to_status", "visible_to_subject")
     search_fields = ("request__reference",)
@@ -219,7 +283,7 @@ class DataSubjectAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(CompensationClaim)
-class CompensationClaimAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CompensationClaimAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("request", "status", "currency", "claimed_minor", "assessed_minor", "offered_minor",
                     "paid_minor", "created_at")
     list_filter = ("status", "currency", "basis")
@@ -229,7 +293,7 @@ class CompensationClaimAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(VerificationChallenge)
-class VerificationChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class VerificationChallengeAdmin(ViewOnlyMixin, admin.ModelAdmin):
     # Never code_hash: a hash of six digits is the code to anyone who tries a million.
     fields = readonly_fields = ("request", "channel", "created_at", "sent_at", "expires_at", "attempts", "used_at")
     list_display = ("request", "channel", "created_at", "sent_at", "expires_at", "attempts", "used_at")
@@ -240,7 +304,7 @@ class VerificationChallengeAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReminderAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("request", "threshold", "due_at", "created_at", "sent_at")
     list_filter = ("threshold", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("request__reference",)
@@ -249,7 +313,7 @@ class ReminderAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MessageAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("request", "direction", "author", "created_at")
     list_filter = ("direction",)
     search_fields = ("request__reference",)
@@ -258,7 +322,7 @@ class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
     fields = readonly_fields = (
         "request", "message", "purpose", "original_name", "content_type", "size", "sha256", "from_subject",
         "created_at",
@@ -271,7 +335,7 @@ class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(FulfilmentTask)
-class FulfilmentTaskAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class FulfilmentTaskAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("request", "system", "connector", "status", "attempts", "deadline_at", "completed_at")
     list_filter = ("status", "connector", "system__organisation")
     search_fields = ("request__reference", "system__name")
@@ -280,7 +344,7 @@ class FulfilmentTaskAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class NotificationAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("request", "kind", "user", "created_at", "attempts", "sent_at")
     list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("request__reference",)
@@ -289,7 +353,7 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(StatusLink)
-class StatusLinkAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StatusLinkAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """Only that a link exists and when it was used; the token itself is never stored."""
 
     list_display = ("submission", "created_at", "last_used_at")

@@ -88,6 +88,9 @@ RULES: dict[str, Rule] = {
     "accept_offer": _rule(set(Status.values), None, {S}),
     "decline_offer": _rule(set(Status.values), None, {S}),
     "record_payment": _rule(set(Status.values), None, DECIDERS),
+    # The officer desk: seeing who the person is is itself on the record (an auditor too).
+    "reveal_contact": _rule(set(Status.values), None, DECIDERS | {Role.AUDITOR}),
+    "add_note": _rule(set(Status.values), None, DECIDERS),
 }
 
 CLAIM_RULES: dict[str, tuple[set[str], str]] = {
@@ -554,6 +557,47 @@ def message_subject(rights_request: RightsRequest, *, actor: Actor, body: str) -
         )
         step.data = {"message": message.pk}
     return message
+
+
+def add_note(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:
+    """An internal note on the case: a Message the subject never sees, and an event that is
+    not shown to them either. No status change; no one is notified."""
+    _require_text(body=body)
+    with _transition(rights_request, "add_note", actor) as step:
+        message = Message.objects.create(
+            request=step.request, direction=Message.Direction.INTERNAL, author=actor.user, body=body.strip()
+        )
+        step.data = {"message": message.pk}
+        step.visible_to_subject = False
+    return message
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who the person is and how to reach them, as revealed to one member once."""
+
+    full_name: str
+    email: str
+    phone: str
+    requester_name: str
+    requester_email: str
+
+
+def reveal_contact(rights_request: RightsRequest, *, actor: Actor) -> Contact:
+    """Return the subject's contact details (and those of a relative or agent who filed)
+    and record that this member saw them: one `reveal_contact` event, not shown to the
+    subject, no status change. Allowed to owners, officers and auditors, in any state.
+    Refused once the details were purged (nothing left to see). Not idempotent: every
+    reveal is a new event, because every look is one."""
+    with _transition(rights_request, "reveal_contact", actor) as step:
+        rr = step.request
+        subject = DataSubject.objects.get(pk=rr.subject_id)
+        if subject.contact_purged_at is not None and not (rr.requester_name or rr.requester_email):
+            raise TransitionNotAllowed(_("The contact details of this case were removed."))
+        contact = Contact(subject.full_name, subject.email, subject.phone, rr.requester_name, rr.requester_email)
+        step.data = {"fields": [name for name, value in vars(contact).items() if value]}
+        step.visible_to_subject = False
+    return contact
 
 
 def subject_message(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:

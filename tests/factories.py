@@ -332,3 +332,70 @@ def own_queue(celery_queue):
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     for key in client.scan_iter(f"{celery_queue}*"):
         client.delete(key)
+
+
+# --- Signing in (tests/orgs/test_signin.py; any test of a staff page) -------------------
+# Owners, staff and superusers must pass a TOTP second factor (orgs/auth_views.py), so
+# `client.force_login(owner)` alone leaves them at the code page. Use `force_sign_in`
+# for a session that has passed both factors, or `sign_in` to walk the real pages.
+
+from urllib.parse import parse_qs, urlsplit  # noqa: E402
+
+from django.urls import reverse  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.oath import TOTP, totp  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+
+def totp_device(user, *, confirmed=True, name="Phone") -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name=name, confirmed=confirmed)
+
+
+def totp_code(device, *, steps_ahead=0) -> str:
+    """The code the user's authenticator app shows now (or `steps_ahead` steps later)."""
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + steps_ahead)
+    return f"{code:0{device.digits}d}"
+
+
+def fresh_totp_code(device) -> str:
+    """A code the device will accept now. A code works once per 30-second step, so a
+    second sign-in within the step (another client of the same user) takes the next
+    step's code, which the device's tolerance of one step accepts."""
+    device.refresh_from_db()
+    now_t = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    return totp_code(device, steps_ahead=1 if device.last_t >= now_t else 0)
+
+
+def force_sign_in(client, user) -> None:
+    """force_login, plus a session verified by the user's TOTP device (made if need be)
+    when the user must verify: what the real sign-in leaves behind, without the pages."""
+    from orgs.auth_views import must_verify
+
+    client.force_login(user)
+    if must_verify(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+def sign_in(client, user, *, password=PASSWORD, next_url=None):
+    """Sign in through the real pages: password, then the TOTP code where the user must
+    verify (enrolling an authenticator first if they have none). Returns the last
+    response (a redirect to `next_url` or the landing page)."""
+    data = {"username": user.get_username(), "password": password, **({"next": next_url} if next_url else {})}
+    response = client.post(reverse("login"), data)
+    assert response.status_code == 302, response.content[:500]
+    for page in ("otp_setup", "otp_verify"):
+        url = urlsplit(response.url)
+        if url.path != reverse(page):
+            continue
+        if page == "otp_setup":
+            client.get(response.url)  # makes the device whose secret the page shows
+        device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk").first()
+        then = parse_qs(url.query).get("next", [""])[0]
+        response = client.post(reverse(page), {"otp_token": fresh_totp_code(device),
+                                               "otp_device": device.persistent_id, "next": then})
+        assert response.status_code == 302, response.content[:500]
+    return response
+

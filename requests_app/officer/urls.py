@@ -1,7 +1,21 @@
 """The privacy officers' desk: queue, case pages, dashboard, exports (namespace "desk")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from requests_app.officer import report_views, views
 
 app_name = "desk"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # Queue and case pages (requests_app/officer/views.py).
+    path("", views.queue, name="queue"),
+    path("assign/", views.bulk_assign, name="bulk_assign"),
+    path("requests/<str:reference>/", views.case, name="case"),
+    path("requests/<str:reference>/files/<int:attachment_id>/", views.attachment, name="attachment"),
+    path("requests/<str:reference>/<slug:action>/", views.case_action, name="case_action"),
+    # Dashboard and exports (requests_app/officer/report_views.py).
+    path("dashboard/", report_views.dashboard, name="dashboard"),
+    path("export.csv", report_views.queue_csv, name="queue_csv"),
+    path("requests/<str:reference>/casefile.html", report_views.casefile_html, name="casefile_html"),
+    path("requests/<str:reference>/casefile.json", report_views.casefile_json, name="casefile_json"),
+]

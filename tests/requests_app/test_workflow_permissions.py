@@ -144,6 +144,11 @@ CASES: dict[str, Case] = {
                           lambda c, a, w: workflow.decline_offer(c, actor=a)),
     "record_payment": Case(DECIDERS, _claim(ClaimStatus.ACCEPTED),
                            lambda c, a, w: workflow.record_payment(c, actor=a, amount_minor=103800, reference="P-1")),
+    # An auditor may look at who the person is (and that look is recorded), but not act.
+    "reveal_contact": Case(DECIDERS | {"auditor_a"}, _in(Status.IN_REVIEW),
+                           lambda rr, a, w: workflow.reveal_contact(rr, actor=a)),
+    "add_note": Case(DECIDERS, _in(Status.IN_REVIEW),
+                     lambda rr, a, w: workflow.add_note(rr, actor=a, body="Checked the gate log")),
 }
 
 

@@ -1,0 +1,101 @@
+"""The queue's filters (django-filter). `QueueFilter` is also the filter of the queue's
+CSV export: one definition of "this filtered queue" for the page and the file.
+
+Construct it with the request and the current membership:
+    QueueFilter(request.GET, queryset=selectors.requests_visible_to(membership),
+                request=request, membership=membership)
+`.qs` is the filtered queryset (not yet ordered or paginated); with no status chosen it
+holds the open requests only, the queue an officer works.
+"""
+
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orgs.models import Jurisdiction
+from requests_app import selectors
+from requests_app.models import RightsRequest
+
+UNASSIGNED = "none"
+
+
+class QueueFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Reference or requester's email"), method="filter_search", max_length=254,
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=RightsRequest.Status.choices, widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: every open request."), method="filter_status",
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=RightsRequest.Kind.choices, empty_label=_("Any kind"))
+    assignee = django_filters.ChoiceFilter(label=_("Assigned to"), method="filter_assignee", empty_label=_("Anyone"))
+    jurisdiction = django_filters.ChoiceFilter(
+        label=_("Jurisdiction"), choices=Jurisdiction.choices, empty_label=_("Any jurisdiction")
+    )
+    due_within = django_filters.NumberFilter(
+        label=_("Due within (days)"), method="filter_due_within", min_value=0, max_value=366,
+        help_text=_("Open requests due from now to that many days ahead (overdue ones not included)."),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput,
+    )
+    mine = django_filters.BooleanFilter(label=_("Assigned to me"), method="filter_mine", widget=forms.CheckboxInput)
+
+    class Meta:
+        model = RightsRequest
+        fields = ["q", "status", "kind", "assignee", "jurisdiction", "due_within", "overdue", "mine"]
+
+    def __init__(self, data=None, *args, membership=None, **kwargs):
+        # Always bound: no query string at all is the default queue (open requests), too.
+        super().__init__(data if data is not None else {}, *args, **kwargs)
+        self.membership = membership
+        self.now = timezone.now()
+        people = selectors.assignable_members(membership) if membership is not None else []
+        self.filters["assignee"].extra["choices"] = [(UNASSIGNED, _("Nobody yet"))] + [
+            (str(user.pk), user.get_full_name() or user.get_username()) for user in people
+        ]
+
+    def filter_queryset(self, queryset, *, skip=()):
+        """Every filter but those in `skip`; no status chosen means the open ones."""
+        for name, value in self.form.cleaned_data.items():
+            if name not in skip:
+                queryset = self.filters[name].filter(queryset, value)
+        if "status" not in skip and not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status__in=selectors.OPEN_STATUSES)
+        return queryset
+
+    def qs_for_counts(self):
+        """The filtered queryset before the status filter: what the counts per status count."""
+        self.form.is_valid()  # cleans the form; an invalid field is left out, as in `.qs`
+        return self.filter_queryset(self.queryset.all(), skip={"status"})
+
+    def filter_status(self, queryset, name, value):
+        # One IN (an index condition), not the default OR of equalities under DISTINCT.
+        return queryset.filter(status__in=value) if value else queryset
+
+    def filter_search(self, queryset, name, value):
+        return selectors.search(queryset, value) if value.strip() else queryset
+
+    def filter_assignee(self, queryset, name, value):
+        if value == UNASSIGNED:
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=value)
+
+    def filter_due_within(self, queryset, name, value):
+        return queryset.filter(
+            status__in=selectors.OPEN_STATUSES, due_at__gte=self.now, due_at__lte=self.now + timedelta(days=int(value))
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(status__in=selectors.OPEN_STATUSES, due_at__lt=self.now)
+
+    def filter_mine(self, queryset, name, value):
+        if not value:
+            return queryset
+        user = getattr(self.request, "user", None)
+        return queryset.filter(assignee_id=user.pk if user is not None else None)

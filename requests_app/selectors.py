@@ -1,0 +1,179 @@
+"""Reads that decide who sees what on the officer desk. Organisation scoping is written
+once, here: every desk page and action finds its requests through these functions, for
+the member's CURRENT membership (orgs/current.py), never by a bare reference.
+
+- owners and officers see and act on their organisation's requests;
+- auditors see them and act on none (the workflow refuses; the desk shows no buttons);
+- data-system owners see no request here, only their tasks at /tasks/
+  (requests_app/connectors/manual.py).
+A request of another organisation is "not found", never "forbidden": its reference is
+not confirmed to exist.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from orgs.identifiers import IdentifierKind, identifier_hash, normalise
+from orgs.models import BiometricRecord, Membership
+from requests_app.connectors import RecordOutcome
+from requests_app.models import (
+    Attachment,
+    CompensationClaim,
+    FulfilmentTask,
+    Message,
+    RequestEvent,
+    RightsRequest,
+)
+
+Role = Membership.Role
+Status = RightsRequest.Status
+# Who works the desk (queue and case pages); a system owner has /tasks/ instead.
+DESK_ROLES = frozenset({Role.OWNER, Role.OFFICER, Role.AUDITOR})
+OPEN_STATUSES = tuple(s for s in Status.values if s not in RightsRequest.CLOSED_STATUSES)
+
+
+def requests_visible_to(membership: Membership | None) -> QuerySet[RightsRequest]:
+    """The requests this membership may see: its organisation's, for a desk role; none otherwise."""
+    if membership is None or membership.role not in DESK_ROLES:
+        return RightsRequest.objects.none()
+    return RightsRequest.objects.filter(organisation_id=membership.organisation_id)
+
+
+def request_for(membership: Membership | None, reference: str) -> RightsRequest:
+    """The visible request with this reference, or 404 (another organisation's included)."""
+    rr = (
+        requests_visible_to(membership)
+        .select_related("organisation", "subject", "assignee", "certificate")
+        .filter(reference=normalise_reference(reference))
+        .first()
+    )
+    if rr is None:
+        raise Http404
+    return rr
+
+
+def normalise_reference(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+# --- the queue ---------------------------------------------------------------------------
+
+
+def queue_rows(queryset: QuerySet[RightsRequest]) -> QuerySet[RightsRequest]:
+    """What a queue row shows, in one query: no per-row lookups."""
+    return queryset.select_related("subject", "assignee").only(
+        "pk", "reference", "kind", "status", "jurisdiction", "received_at", "due_at", "paused_at",
+        "subject__masked_identifiers", "assignee__username", "assignee__first_name", "assignee__last_name",
+    )
+
+
+def status_counts(queryset: QuerySet[RightsRequest]) -> dict[str, int]:
+    """How many of `queryset` are in each status, in one aggregate query (zeros included)."""
+    # COUNT(*), not COUNT(id): the (organisation, status, due_at) index alone answers it.
+    found = dict(queryset.order_by().values_list("status").annotate(n=Count("*")).values_list("status", "n"))
+    return {status: found.get(status, 0) for status in Status.values}
+
+
+def search(queryset: QuerySet[RightsRequest], text: str) -> QuerySet[RightsRequest]:
+    """By the requester's email (matched by its keyed hash, as intake stored it: the clear
+    address is never scanned) or else by reference."""
+    text = text.strip()
+    if "@" in text:
+        try:
+            email = normalise(IdentifierKind.EMAIL, text)
+        except ValidationError:  # not an address: nothing can match it
+            return queryset.none()
+        return queryset.filter(subject__email_hash=identifier_hash(IdentifierKind.EMAIL, email))
+    return queryset.filter(reference=normalise_reference(text))
+
+
+def assignable_members(membership: Membership):
+    """Who a request of this organisation may be assigned to: its owners and officers."""
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organisation_id=membership.organisation_id,
+            memberships__role__in=[Role.OWNER, Role.OFFICER],
+            is_active=True,
+        )
+        .order_by("username")
+    )
+
+
+def requests_by_reference(membership: Membership, references: Iterable[str]) -> dict[str, RightsRequest]:
+    """The visible requests among `references` (for bulk steps); the others are simply absent."""
+    wanted = {normalise_reference(ref) for ref in references if ref.strip()}
+    return {rr.reference: rr for rr in requests_visible_to(membership).filter(reference__in=wanted)}
+
+
+# --- the case page -----------------------------------------------------------------------
+
+
+@dataclass
+class CaseFile:
+    """Everything the case page shows of one request, read in a fixed handful of queries."""
+
+    request: RightsRequest
+    events: list[RequestEvent] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    claims: list[CompensationClaim] = field(default_factory=list)
+    tasks: list[FulfilmentTask] = field(default_factory=list)
+    records: list[BiometricRecord] = field(default_factory=list)
+
+
+def case_file(rr: RightsRequest) -> CaseFile:
+    """The case page's reads for a request already found through `request_for`."""
+    case = CaseFile(
+        request=rr,
+        events=list(rr.events.select_related("actor").order_by("seq")),
+        messages=list(rr.messages.select_related("author").order_by("created_at", "pk")),
+        attachments=list(rr.attachments.order_by("created_at", "pk")),
+        claims=list(rr.claims.order_by("created_at", "pk")),
+        tasks=list(rr.fulfilment_tasks.select_related("system").order_by("pk")),
+        records=matching_records(rr),
+    )
+    _label_events(case.events)
+    for task in case.tasks:
+        records = task.result.get("records", []) if isinstance(task.result, dict) else []
+        task.outcomes = [{**entry, "label": _outcome_label(entry.get("outcome"))} for entry in records
+                         if isinstance(entry, dict)]
+    return case
+
+
+def _outcome_label(code) -> str:
+    return RecordOutcome(code).label if code in RecordOutcome.values else str(code or "")
+
+
+def _label_events(events: list[RequestEvent]) -> None:
+    """Names instead of ids in the timeline: the people events point at, in one query."""
+    wanted = {e.data.get("assignee") for e in events if e.action == "assign" and isinstance(e.data, dict)}
+    people = get_user_model().objects.in_bulk([pk for pk in wanted if isinstance(pk, int)]) if wanted else {}
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        event.assignee = people.get(data.get("assignee"))
+        event.outcome_label = _outcome_label(data.get("outcome")) if event.action == "erase_record" else ""
+
+
+def matching_records(rr: RightsRequest) -> list[BiometricRecord]:
+    """The organisation's biometric records that match the request's identity, once it is
+    verified (before that the identity is only a claim). Never the template or the hashes:
+    only what the case page shows is read."""
+    if rr.verified_at is None:
+        return []
+    return list(
+        BiometricRecord.objects.filter(organisation_id=rr.organisation_id)
+        .matching(rr.subject.identifier_hashes())
+        .select_related("activity", "system")
+        .only(
+            "pk", "modality", "state", "collected_at", "retain_until", "tombstoned_at", "tombstone_reason",
+            "activity__name", "activity__legal_basis", "activity__collection_point", "activity__retention_days",
+            "activity__statutory_retention", "system__name",
+        )
+        .order_by("activity__name", "pk")
+    )
