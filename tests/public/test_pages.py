@@ -137,7 +137,6 @@ def test_an_english_person_stays_english(client, park):
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.mark.xfail(strict=False, reason="translations land later")
 def test_the_pages_and_the_code_email_are_translated(chinese, park):
     landing = page(chinese.get("/"))
     assert "Make a request" not in landing.text
