@@ -110,7 +110,9 @@ SYSTEMS = {
         dict(name=PAPER_ARCHIVE, connector=DataSystem.Connector.MANUAL, owner="park.archive",
              description="Paper pass application forms with photos and fingerprint cards, 2019 onwards."),
         dict(name="Gate vendor cloud", connector=DataSystem.Connector.WEBHOOK,
-             webhook_url="https://gate-vendor.example/hooks/rightsdesk",
+             # On this machine: in the demo nothing listens there, so the task is retried
+             # and then flagged to the officers, as a silent vendor would be.
+             webhook_url="http://127.0.0.1:8765/hooks/rightsdesk",
              description="The gate vendor's cloud copy of the templates the gates match against."),
     ],
     **{slug: [dict(name=VAULT, connector=DataSystem.Connector.VAULT,

@@ -86,7 +86,7 @@ def test_seed_demo_builds_the_demo():
 
     assert BiometricRecord.objects.filter(organisation=park).count() >= 24
     assert BiometricRecord.objects.filter(retain_until__lt=now, state=BiometricRecord.State.ACTIVE).exists()
-    assert park.systems.get(name="Gate vendor cloud").webhook_url == "https://gate-vendor.example/hooks/rightsdesk"
+    assert park.systems.get(name="Gate vendor cloud").webhook_url == "http://127.0.0.1:8765/hooks/rightsdesk"
     assert park.systems.get(name="Ticketing office paper archive").owner.username == "park.archive"
 
 
