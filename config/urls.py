@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = _("Rightsdesk administration")
 admin.site.site_title = "Rightsdesk"
@@ -12,6 +13,9 @@ urlpatterns = [
     path("accounts/", include("orgs.urls")),  # before Django's: its sign-in (lock-out, second factor) wins
     path("accounts/", include("django.contrib.auth.urls")),
     path("desk/", include("requests_app.officer.urls")),
+    path("api/v1/", include("requests_app.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("requests_app.urls")),
     path("", include("requests_app.public.urls")),
 ]

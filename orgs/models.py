@@ -335,3 +335,58 @@ class ErasureOrder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} · {self.organisation}"
+
+
+class ApiToken(models.Model):
+    """A member's token for the REST API, acting in one organisation; only its hash is kept.
+
+    Shown once when created; expires; revocable from the account page.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("starts with"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+
+class EventSubscription(models.Model):
+    """An organisation's endpoint told of its requests' events, by signed POST."""
+
+    class Event(models.TextChoices):
+        RECEIVED = "request.received", _("Request received")
+        DUE_SOON = "request.due_soon", _("Request due soon")
+        FULFILLED = "request.fulfilled", _("Request fulfilled")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="subscriptions")
+    url = models.URLField(_("URL"))
+    events = models.JSONField(_("events"), default=list)
+    secret_ciphertext = models.BinaryField(editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["organisation", "url"]
+        verbose_name = _("event subscription")
+        verbose_name_plural = _("event subscriptions")
+
+    def __str__(self):
+        return f"{self.organisation} → {self.url}"
+
+    def set_secret(self, secret: str) -> None:
+        self.secret_ciphertext = crypto.encrypt_template(secret.encode())
+
+    def secret(self) -> str:
+        return crypto.decrypt_template(self.secret_ciphertext).decode()

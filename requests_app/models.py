@@ -521,3 +521,27 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.request} · {self.get_kind_display()}"
+
+
+class EventDelivery(models.Model):
+    """One signed POST of an event to one subscription: created once (key), sent once (lease)."""
+
+    subscription = models.ForeignKey("orgs.EventSubscription", on_delete=models.CASCADE, related_name="deliveries")
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="event_deliveries")
+    event = models.CharField(max_length=40)
+    key = models.CharField(max_length=160, unique=True, editable=False)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("event delivery")
+        verbose_name_plural = _("event deliveries")
+        indexes = [models.Index(fields=["created_at"], name="delivery_unsent_idx", condition=Q(sent_at__isnull=True))]
+
+    def __str__(self):
+        return f"{self.event} · {self.request_id}"
