@@ -92,7 +92,8 @@ class QueueFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(status__in=selectors.OPEN_STATUSES, due_at__lt=self.now)
+        # As the dashboard counts it: the clock is running (not paused for the requester).
+        return queryset.filter(status__in=selectors.OPEN_STATUSES, due_at__lt=self.now, paused_at__isnull=True)
 
     def filter_mine(self, queryset, name, value):
         if not value:

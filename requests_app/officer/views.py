@@ -51,7 +51,8 @@ class QueueRow:
 
 
 def urgency(rr: RightsRequest, now) -> str:
-    if not rr.is_open or rr.due_at is None:
+    # A paused clock (waiting for the requester) is not running late: same rule as the dashboard.
+    if not rr.is_open or rr.due_at is None or rr.paused_at is not None:
         return ""
     if rr.due_at < now:
         return "overdue"

@@ -6,10 +6,13 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from orgs.models import Organisation
+from requests_app import workflow
+from requests_app.actors import member
 from requests_app.models import RightsRequest
 from tests import factories
 
@@ -120,6 +123,22 @@ def test_the_queue_filters(officer_client, mixed, query, expected):
 
     assert response.status_code == 200
     assert set(refs(response)) == {mixed[name].reference for name in expected}
+
+
+def test_a_request_waiting_for_the_requester_is_not_overdue_while_its_clock_is_paused(
+    officer_client, org_a, officer_a
+):
+    """As the dashboard counts: a paused clock (PIPL policy) is not running late."""
+    with time_machine.travel(timezone.now() - timedelta(days=40), tick=False):
+        paused = factories.in_review_request(org_a, officer_a, email="paused@example.com")
+        workflow.ask_for_information(paused, actor=member(officer_a), question="Which gate?")
+    paused.refresh_from_db()
+    assert paused.due_at < timezone.now() and paused.paused_at is not None
+
+    response = officer_client.get(QUEUE, {"overdue": "on"})
+
+    assert paused.reference not in refs(response)
+    assert "row-overdue" not in officer_client.get(QUEUE).content.decode()
 
 
 def test_filter_by_assignee(officer_client, mixed, second_officer_a):
