@@ -8,48 +8,26 @@ to press "Start fulfilment" (what an officer does when no worker picked it up).
 Screenshots: var/screenshots/officer-case.png (and officer-queue.png).
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connections
 
 from requests_app.models import RightsRequest
 from tests import factories
+from tests.browser import SCREENSHOTS, chromium_page, requires_chromium
 from tests.factories import own_queue  # noqa: F401
 from tests.workers import celery_queue  # noqa: F401
 
-# Playwright's sync API runs an event loop in this thread; Django would refuse its ORM calls
-# from the test body otherwise (the documented pytest-django + Playwright set-up).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}")
+pytestmark = requires_chromium
 
 
 @pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )
-        context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+def browser_page(monkeypatch):
+    with chromium_page(monkeypatch, viewport=DESKTOP) as page:
+        yield page
 
 
 def test_an_officer_signs_in_approves_a_deletion_and_sees_it_carried_out(

@@ -7,52 +7,29 @@ live server shares the test database) and reads the mail from Django's locmem ou
 Screenshots: var/screenshots/citizen-form-zh.png and citizen-status-zh.png.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.db import connections
 
 from requests_app import tasks
 from requests_app.models import DataSubject, RightsRequest, VerificationChallenge
 from tests import factories
+from tests.browser import SCREENSHOTS, chromium_page, requires_chromium
 from tests.factories import own_queue  # noqa: F401
 from tests.public import citizen
 from tests.workers import celery_queue  # noqa: F401
 
-# Playwright's sync API runs an event loop in this thread; Django would refuse its ORM calls
-# from the test body otherwise (the documented pytest-django + Playwright set-up).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 PHONE = {"width": 360, "height": 800}
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}")
+pytestmark = requires_chromium
 
 
 @pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )
-        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                      locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+def browser_page(monkeypatch):
+    with chromium_page(monkeypatch, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True) as page:
+        yield page
 
 
 def _fits_the_phone(page) -> None:
