@@ -10,7 +10,7 @@ import hashlib
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -38,147 +38,22 @@ from requests_app.models import (
 )
 from requests_app.subjects import Identity, build_subject
 from requests_app.tokens import check_code, new_reference
+from requests_app.transitions import (  # noqa: F401 (RULES and the role sets are read through workflow)
+    CLAIM_RULES,
+    DECIDERS,
+    OPEN_BEFORE_FULFILMENT,
+    RULES,
+    Rule,
+    Step,
+    policy_of,
+    recompute_deadlines,
+    require_text,
+    transition,
+)
 
 Status = RightsRequest.Status
 ClaimStatus = CompensationClaim.Status
 Role = Membership.Role
-
-
-@dataclass(frozen=True)
-class Rule:
-    sources: frozenset[str]
-    target: str | None  # None: the status does not change
-    actors: frozenset[str]  # membership roles, or ActorKind.SUBJECT / ActorKind.SYSTEM
-
-
-def _rule(sources, target, actors) -> Rule:
-    return Rule(frozenset(sources), target, frozenset(actors))
-
-
-DECIDERS = {Role.OWNER, Role.OFFICER}
-OPEN_BEFORE_FULFILMENT = {
-    Status.SUBMITTED, Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED
-}
-S, SYS = ActorKind.SUBJECT, ActorKind.SYSTEM
-
-RULES: dict[str, Rule] = {
-    "verify": _rule({Status.SUBMITTED}, Status.VERIFIED, DECIDERS | {S}),
-    "assign": _rule({Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED,
-                     Status.FULFILLING}, None, DECIDERS),
-    "ask_info": _rule({Status.VERIFIED, Status.IN_REVIEW}, Status.AWAITING_SUBJECT, DECIDERS),
-    "answer": _rule({Status.AWAITING_SUBJECT}, Status.IN_REVIEW, {S}),
-    "extend": _rule({Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED,
-                     Status.FULFILLING}, None, DECIDERS),
-    "approve": _rule({Status.IN_REVIEW}, Status.APPROVED, DECIDERS),
-    "refuse": _rule({Status.IN_REVIEW}, Status.REFUSED, DECIDERS),
-    "appeal": _rule({Status.REFUSED}, Status.IN_REVIEW, {S}),
-    "start_fulfilment": _rule({Status.APPROVED}, Status.FULFILLING, DECIDERS | {SYS}),
-    "record_task_outcome": _rule({Status.FULFILLING}, None, DECIDERS | {Role.SYSTEM_OWNER, SYS}),
-    "finish_fulfilment": _rule({Status.FULFILLING}, Status.FULFILLED, DECIDERS | {SYS}),
-    "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
-    "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
-    "purge_contact": _rule(RightsRequest.CLOSED_STATUSES, None, {SYS}),
-    "message_subject": _rule(set(Status.values), None, DECIDERS),
-    "subject_message": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
-    "add_evidence": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
-    # Compensation steps are recorded on the request's chain; the claim has its own rules.
-    "claim_compensation": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
-    "assess_claim": _rule(set(Status.values), None, DECIDERS),
-    "offer_compensation": _rule(set(Status.values), None, DECIDERS),
-    "accept_offer": _rule(set(Status.values), None, {S}),
-    "decline_offer": _rule(set(Status.values), None, {S}),
-    "record_payment": _rule(set(Status.values), None, DECIDERS),
-    # The officer desk: seeing who the person is is itself on the record (an auditor too).
-    "reveal_contact": _rule(set(Status.values), None, DECIDERS | {Role.AUDITOR}),
-    "add_note": _rule(set(Status.values), None, DECIDERS),
-}
-
-CLAIM_RULES: dict[str, tuple[set[str], str]] = {
-    "assess_claim": ({ClaimStatus.CLAIMED}, ClaimStatus.ASSESSED),
-    "offer_compensation": ({ClaimStatus.ASSESSED}, ClaimStatus.OFFERED),
-    "accept_offer": ({ClaimStatus.OFFERED}, ClaimStatus.ACCEPTED),
-    "decline_offer": ({ClaimStatus.OFFERED}, ClaimStatus.DECLINED),
-    "record_payment": ({ClaimStatus.ACCEPTED}, ClaimStatus.PAID),
-}
-
-
-@dataclass
-class Step:
-    """What a transition body may change: the locked row, the target, the event."""
-
-    request: RightsRequest
-    target: str | None
-    data: dict = field(default_factory=dict)
-    visible_to_subject: bool = True
-    now: object = None
-
-
-def _check_actor(rights_request: RightsRequest, actor: Actor, rule: Rule) -> None:
-    if actor.kind != ActorKind.USER:
-        if actor.kind not in rule.actors:
-            raise NotPermitted(_("This step is not yours to take."))
-        return
-    role = actor.role_in(rights_request.organisation)
-    if role is None:
-        raise NotPermitted(_("You are not a member of this request's organisation."))
-    if role not in rule.actors:
-        raise NotPermitted(_("Your role does not allow this step."))
-
-
-@contextmanager
-def _transition(rights_request: RightsRequest, action: str, actor: Actor) -> Iterator[Step]:
-    rule = RULES[action]
-    with transaction.atomic():
-        locked = RightsRequest.objects.select_for_update().get(pk=rights_request.pk)
-        _check_actor(locked, actor, rule)
-        if locked.status not in rule.sources:
-            raise TransitionNotAllowed(
-                _("A request that is %(status)s cannot take this step (%(action)s).")
-                % {"status": locked.get_status_display(), "action": action}
-            )
-        before = {f.attname: getattr(locked, f.attname) for f in RightsRequest._meta.concrete_fields}
-        step = Step(request=locked, target=rule.target, now=timezone.now())
-        yield step
-        from_status = locked.status
-        if step.target:
-            locked.status = step.target
-        changed = [name for name, value in before.items() if getattr(locked, name) != value]
-        if changed:
-            locked.save(update_fields=changed)
-        event = audit.append_event(
-            locked,
-            action=action,
-            actor_id=actor.user_id,
-            actor_kind=actor.kind,
-            from_status=from_status,
-            to_status=locked.status,
-            data=step.data,
-            visible_to_subject=step.visible_to_subject,
-        )
-        effects.after_event(event)
-    rights_request.refresh_from_db()
-
-
-def _policy(rights_request: RightsRequest) -> deadlines.Policy:
-    return deadlines.get_policy(rights_request.jurisdiction)
-
-
-def _recompute_deadlines(rr: RightsRequest) -> None:
-    """Set due and target dates from the clock fields; the clock may not have started yet."""
-    if rr.clock_started_at is None:
-        return
-    policy, tz = _policy(rr), rr.organisation.time_zone
-    rr.due_at = deadlines.due_at(
-        policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, extensions=rr.extensions
-    )
-    rr.target_at = deadlines.target_at(policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total)
-    rr.next_reminder_at = reminders.first_reminder_at(rr)
-
-
-def _require_text(**fields: str) -> None:
-    missing = {name: _("This field is required.") for name, value in fields.items() if not (value or "").strip()}
-    if missing:
-        raise InvalidInput(missing)
 
 
 # --- intake ---------------------------------------------------------------------------
@@ -211,7 +86,7 @@ def submit_many(
     if filed_by not in RightsRequest.FiledBy.values:
         raise InvalidInput({"filed_by": _("Choose who is filing the request.")})
     if filed_by != RightsRequest.FiledBy.SELF:
-        _require_text(requester_name=requester_name, requester_email=requester_email)
+        require_text(requester_name=requester_name, requester_email=requester_email)
         try:
             validate_email(requester_email.strip())
         except ValidationError:
@@ -235,7 +110,7 @@ def submit_many(
                 acknowledge_by=deadlines.acknowledge_by(policy, received_at=now, tz=tz),
                 expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
             )
-            _recompute_deadlines(rr)
+            recompute_deadlines(rr)
             rr.next_reminder_at = reminders.first_reminder_at(rr)
             _save_with_unique_reference(rr)
             event = audit.append_event(
@@ -281,7 +156,7 @@ def verify_identity(rights_request: RightsRequest, *, actor: Actor, code: str = 
     performed. Starts the clock where the policy says so. A wrong code counts an attempt
     (kept even though the step fails)."""
     if actor.kind != ActorKind.SUBJECT:
-        _require_text(check_performed=check_performed)
+        require_text(check_performed=check_performed)
         _mark_verified(rights_request, actor, method="manual", check_performed=check_performed.strip())
         return
     if rights_request.status != Status.SUBMITTED:
@@ -295,19 +170,19 @@ def verify_identity(rights_request: RightsRequest, *, actor: Actor, code: str = 
 
 
 def _mark_verified(rights_request: RightsRequest, actor: Actor, *, method: str, check_performed: str = "") -> None:
-    with _transition(rights_request, "verify", actor) as step:
+    with transition(rights_request, "verify", actor) as step:
         rr = step.request
         rr.verified_at = step.now
         rr.expires_at = None
         if rr.clock_started_at is None:
             rr.clock_started_at = step.now
-            _recompute_deadlines(rr)
+            recompute_deadlines(rr)
         step.data = {"method": method, "check_performed": check_performed}
 
 
 def assign(rights_request: RightsRequest, *, actor: Actor, assignee) -> None:
     """Give the request to a decider of its organisation; a verified request moves to review."""
-    with _transition(rights_request, "assign", actor) as step:
+    with transition(rights_request, "assign", actor) as step:
         rr = step.request
         if not Membership.objects.filter(user=assignee, organisation=rr.organisation, role__in=DECIDERS).exists():
             raise InvalidInput({"assignee": _("Choose an owner or officer of this organisation.")})
@@ -320,10 +195,10 @@ def assign(rights_request: RightsRequest, *, actor: Actor, assignee) -> None:
 
 def ask_for_information(rights_request: RightsRequest, *, actor: Actor, question: str) -> Message:
     """Ask the subject a question; the clock pauses where the policy allows."""
-    _require_text(question=question)
-    with _transition(rights_request, "ask_info", actor) as step:
+    require_text(question=question)
+    with transition(rights_request, "ask_info", actor) as step:
         rr = step.request
-        if _policy(rr).pauses_while_awaiting_subject:
+        if policy_of(rr).pauses_while_awaiting_subject:
             rr.paused_at = step.now
             rr.next_reminder_at = None  # the clock is stopped; answering sets it again
         message = Message.objects.create(
@@ -335,15 +210,15 @@ def ask_for_information(rights_request: RightsRequest, *, actor: Actor, question
 
 def answer(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:
     """The subject answers; the request returns to review and a paused clock resumes."""
-    _require_text(body=body)
-    with _transition(rights_request, "answer", actor) as step:
+    require_text(body=body)
+    with transition(rights_request, "answer", actor) as step:
         rr = step.request
         paused_for = timedelta(0)
         if rr.paused_at is not None:
             paused_for = step.now - rr.paused_at
             rr.paused_total += paused_for
             rr.paused_at = None
-            _recompute_deadlines(rr)
+            recompute_deadlines(rr)
         message = Message.objects.create(request=rr, direction=Message.Direction.FROM_SUBJECT, body=body.strip())
         step.data = {"message": message.pk, "paused_seconds": int(paused_for.total_seconds())}
     return message
@@ -351,40 +226,40 @@ def answer(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message
 
 def extend(rights_request: RightsRequest, *, actor: Actor, reason: str) -> None:
     """Extend the deadline where the law allows, before the current due date passes."""
-    _require_text(reason=reason)
-    with _transition(rights_request, "extend", actor) as step:
+    require_text(reason=reason)
+    with transition(rights_request, "extend", actor) as step:
         rr = step.request
-        if not deadlines.can_extend(_policy(rr), extensions_so_far=rr.extensions):
+        if not deadlines.can_extend(policy_of(rr), extensions_so_far=rr.extensions):
             raise TransitionNotAllowed(_("The law of this request allows no (further) extension."))
         if rr.due_at is None or step.now > rr.due_at:
             raise TransitionNotAllowed(_("An extension must be given before the due date passes."))
         previous_due = rr.due_at
         rr.extensions += 1
         rr.extension_reason = reason.strip()
-        _recompute_deadlines(rr)
+        recompute_deadlines(rr)
         step.data = {"reason": rr.extension_reason, "from": previous_due, "to": rr.due_at}
 
 
 def approve(rights_request: RightsRequest, *, actor: Actor, note: str = "") -> None:
-    with _transition(rights_request, "approve", actor) as step:
+    with transition(rights_request, "approve", actor) as step:
         step.data = {"note": note.strip()}
 
 
 def refuse(rights_request: RightsRequest, *, actor: Actor, reason: str, legal_ground: str) -> None:
     """Refuse with the reason and the legal ground (PIPL art. 50); opens the appeal window."""
-    _require_text(reason=reason, legal_ground=legal_ground)
-    with _transition(rights_request, "refuse", actor) as step:
+    require_text(reason=reason, legal_ground=legal_ground)
+    with transition(rights_request, "refuse", actor) as step:
         rr = step.request
         rr.refusal_reason, rr.refusal_legal_ground = reason.strip(), legal_ground.strip()
         rr.closed_at = step.now
-        rr.appeal_closes_at = deadlines.appeal_closes_at(_policy(rr), refused_at=step.now, tz=rr.organisation.time_zone)
+        rr.appeal_closes_at = deadlines.appeal_closes_at(policy_of(rr), refused_at=step.now, tz=rr.organisation.time_zone)
         step.data = {"reason": rr.refusal_reason, "legal_ground": rr.refusal_legal_ground}
 
 
 def appeal(rights_request: RightsRequest, *, actor: Actor, grounds: str) -> None:
     """The subject appeals a refusal within the window; another reviewer takes it where there is one."""
-    _require_text(grounds=grounds)
-    with _transition(rights_request, "appeal", actor) as step:
+    require_text(grounds=grounds)
+    with transition(rights_request, "appeal", actor) as step:
         rr = step.request
         if step.now > rr.appeal_closes_at:
             raise TransitionNotAllowed(_("The time to appeal this refusal has passed."))
@@ -396,7 +271,7 @@ def appeal(rights_request: RightsRequest, *, actor: Actor, grounds: str) -> None
         rr.assignee_id = other or rr.assignee_id
         rr.closed_at = None
         tz = rr.organisation.time_zone
-        rr.due_at = deadlines.appeal_due_at(_policy(rr), appealed_at=step.now, tz=tz) or rr.due_at
+        rr.due_at = deadlines.appeal_due_at(policy_of(rr), appealed_at=step.now, tz=tz) or rr.due_at
         rr.next_reminder_at = reminders.first_reminder_at(rr, status=Status.IN_REVIEW)
         Message.objects.create(request=rr, direction=Message.Direction.FROM_SUBJECT, body=grounds.strip())
         step.data = {"reviewer": rr.assignee_id}
@@ -404,7 +279,7 @@ def appeal(rights_request: RightsRequest, *, actor: Actor, grounds: str) -> None
 
 def start_fulfilment(rights_request: RightsRequest, *, actor: Actor) -> list[FulfilmentTask]:
     """Create one FulfilmentTask per data system of the organisation that may hold the data."""
-    with _transition(rights_request, "start_fulfilment", actor) as step:
+    with transition(rights_request, "start_fulfilment", actor) as step:
         rr = step.request
         systems = DataSystem.objects.filter(organisation=rr.organisation, holds_personal_data=True)
         tasks = FulfilmentTask.objects.bulk_create(
@@ -434,7 +309,7 @@ def record_task_outcome(
     way round (the caller holds the records' row locks). `failed=True` ends the task
     FAILED instead of DONE (the system refused or gave up); the officers are told.
     Refused for a task already done."""
-    with _transition(task.request, "record_task_outcome", actor) as step:
+    with transition(task.request, "record_task_outcome", actor) as step:
         locked = FulfilmentTask.objects.select_for_update().get(pk=task.pk)
         if actor.role_in(step.request.organisation) == Role.SYSTEM_OWNER and locked.system.owner_id != actor.user_id:
             raise NotPermitted(_("Only the owner of this system may confirm its task."))
@@ -486,7 +361,7 @@ def finish_fulfilment(rights_request: RightsRequest, *, actor: Actor) -> None:
     restriction or withdrawal of consent gets its erasure certificate in the same step
     (what, from which system, when, by which connector), linked from the request and
     named in the event, so the subject's update mail can quote its number."""
-    with _transition(rights_request, "finish_fulfilment", actor) as step:
+    with transition(rights_request, "finish_fulfilment", actor) as step:
         rr = step.request
         tasks = list(rr.fulfilment_tasks.select_related("system").order_by("pk"))
         if any(task.status != FulfilmentTask.Status.DONE for task in tasks):
@@ -498,7 +373,7 @@ def finish_fulfilment(rights_request: RightsRequest, *, actor: Actor) -> None:
 
 
 def withdraw(rights_request: RightsRequest, *, actor: Actor) -> None:
-    with _transition(rights_request, "withdraw", actor) as step:
+    with transition(rights_request, "withdraw", actor) as step:
         rr = step.request
         if rr.paused_at is not None:
             rr.paused_total += step.now - rr.paused_at
@@ -508,7 +383,7 @@ def withdraw(rights_request: RightsRequest, *, actor: Actor) -> None:
 
 def expire(rights_request: RightsRequest, *, actor: Actor) -> None:
     """Close a request whose identity was never verified within the policy's period."""
-    with _transition(rights_request, "expire", actor) as step:
+    with transition(rights_request, "expire", actor) as step:
         rr = step.request
         if rr.expires_at is None or step.now < rr.expires_at:
             raise TransitionNotAllowed(_("This request has not reached its expiry yet."))
@@ -525,15 +400,15 @@ def purge_contact_details(rights_request: RightsRequest, *, actor: Actor) -> Non
     and the name and email of a relative or agent who filed. The anonymised request, its
     messages and its history stay. Refused while the period runs, while another case of
     the same person still needs the details, or when there is nothing left to remove."""
-    with _transition(rights_request, "purge_contact", actor) as step:
+    with transition(rights_request, "purge_contact", actor) as step:
         rr = step.request
         tz = rr.organisation.time_zone
-        if rr.closed_at is None or step.now < deadlines.contact_purge_at(_policy(rr), closed_at=rr.closed_at, tz=tz):
+        if rr.closed_at is None or step.now < deadlines.contact_purge_at(policy_of(rr), closed_at=rr.closed_at, tz=tz):
             raise TransitionNotAllowed(_("This case is still within its period for keeping contact details."))
         subject = DataSubject.objects.select_for_update().get(pk=rr.subject_id)
         for other in subject.requests.exclude(pk=rr.pk).select_related("organisation"):
             if other.is_open or other.closed_at is None or step.now < deadlines.contact_purge_at(
-                _policy(other), closed_at=other.closed_at, tz=other.organisation.time_zone
+                policy_of(other), closed_at=other.closed_at, tz=other.organisation.time_zone
             ):
                 raise TransitionNotAllowed(_("The same person has another case that still needs the details."))
         if subject.contact_purged_at is not None and not (rr.requester_name or rr.requester_email):
@@ -550,8 +425,8 @@ def purge_contact_details(rights_request: RightsRequest, *, actor: Actor) -> Non
 
 
 def message_subject(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:
-    _require_text(body=body)
-    with _transition(rights_request, "message_subject", actor) as step:
+    require_text(body=body)
+    with transition(rights_request, "message_subject", actor) as step:
         message = Message.objects.create(
             request=step.request, direction=Message.Direction.TO_SUBJECT, author=actor.user, body=body.strip()
         )
@@ -562,8 +437,8 @@ def message_subject(rights_request: RightsRequest, *, actor: Actor, body: str) -
 def add_note(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:
     """An internal note on the case: a Message the subject never sees, and an event that is
     not shown to them either. No status change; no one is notified."""
-    _require_text(body=body)
-    with _transition(rights_request, "add_note", actor) as step:
+    require_text(body=body)
+    with transition(rights_request, "add_note", actor) as step:
         message = Message.objects.create(
             request=step.request, direction=Message.Direction.INTERNAL, author=actor.user, body=body.strip()
         )
@@ -589,7 +464,7 @@ def reveal_contact(rights_request: RightsRequest, *, actor: Actor) -> Contact:
     subject, no status change. Allowed to owners, officers and auditors, in any state.
     Refused once the details were purged (nothing left to see). Not idempotent: every
     reveal is a new event, because every look is one."""
-    with _transition(rights_request, "reveal_contact", actor) as step:
+    with transition(rights_request, "reveal_contact", actor) as step:
         rr = step.request
         subject = DataSubject.objects.get(pk=rr.subject_id)
         if subject.contact_purged_at is not None and not (rr.requester_name or rr.requester_email):
@@ -602,8 +477,8 @@ def reveal_contact(rights_request: RightsRequest, *, actor: Actor) -> Contact:
 
 def subject_message(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:
     """The requester writes to the organisation outside a question (a question is `answer`)."""
-    _require_text(body=body)
-    with _transition(rights_request, "subject_message", actor) as step:
+    require_text(body=body)
+    with transition(rights_request, "subject_message", actor) as step:
         message = Message.objects.create(
             request=step.request, direction=Message.Direction.FROM_SUBJECT, body=body.strip()
         )
@@ -618,7 +493,7 @@ def add_evidence(rights_request: RightsRequest, *, actor: Actor, upload, purpose
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
-    with _transition(rights_request, "add_evidence", actor) as step:
+    with transition(rights_request, "add_evidence", actor) as step:
         attachment = Attachment(
             request=step.request, purpose=purpose, original_name=upload.name[:255], sha256=digest.hexdigest(),
             content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
@@ -644,7 +519,7 @@ def claim_compensation(
         errors["currency"] = _("Enter a three-letter currency code such as CNY.")
     if errors:
         raise InvalidInput(errors)
-    with _transition(rights_request, "claim_compensation", actor) as step:
+    with transition(rights_request, "claim_compensation", actor) as step:
         if step.request.claims.filter(status__in=CompensationClaim.OPEN_STATUSES).exists():
             raise TransitionNotAllowed(_("This request already has an open compensation claim."))
         claim = CompensationClaim.objects.create(
@@ -657,7 +532,7 @@ def claim_compensation(
 @contextmanager
 def _claim_step(claim: CompensationClaim, action: str, actor: Actor) -> Iterator[tuple[Step, CompensationClaim]]:
     sources, target = CLAIM_RULES[action]
-    with _transition(claim.request, action, actor) as step:
+    with transition(claim.request, action, actor) as step:
         locked = CompensationClaim.objects.select_for_update().get(pk=claim.pk)
         if locked.status not in sources:
             raise TransitionNotAllowed(
@@ -705,7 +580,7 @@ def decline_offer(claim: CompensationClaim, *, actor: Actor) -> None:
 
 def record_payment(claim: CompensationClaim, *, actor: Actor, amount_minor: int, reference: str) -> None:
     _positive_amount(amount_minor)
-    _require_text(reference=reference)
+    require_text(reference=reference)
     with _claim_step(claim, "record_payment", actor) as (step, locked):
         locked.paid_minor, locked.payment_reference, locked.paid_at = amount_minor, reference.strip(), step.now
         step.data = {"amount_minor": amount_minor}

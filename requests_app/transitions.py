@@ -1,0 +1,159 @@
+"""The machinery every workflow step runs on: the table of allowed transitions and the
+one context manager that locks the row, checks state and role, saves what changed,
+writes the event and queues its effects (requests_app/workflow.py holds the steps).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs.models import Membership
+from requests_app import audit, deadlines, effects, reminders
+from requests_app.actors import Actor, ActorKind
+from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from requests_app.models import CompensationClaim, RightsRequest
+
+Status = RightsRequest.Status
+ClaimStatus = CompensationClaim.Status
+Role = Membership.Role
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[str]
+    target: str | None  # None: the status does not change
+    actors: frozenset[str]  # membership roles, or ActorKind.SUBJECT / ActorKind.SYSTEM
+
+
+def _rule(sources, target, actors) -> Rule:
+    return Rule(frozenset(sources), target, frozenset(actors))
+
+
+DECIDERS = {Role.OWNER, Role.OFFICER}
+OPEN_BEFORE_FULFILMENT = {
+    Status.SUBMITTED, Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED
+}
+S, SYS = ActorKind.SUBJECT, ActorKind.SYSTEM
+
+RULES: dict[str, Rule] = {
+    "verify": _rule({Status.SUBMITTED}, Status.VERIFIED, DECIDERS | {S}),
+    "assign": _rule({Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED,
+                     Status.FULFILLING}, None, DECIDERS),
+    "ask_info": _rule({Status.VERIFIED, Status.IN_REVIEW}, Status.AWAITING_SUBJECT, DECIDERS),
+    "answer": _rule({Status.AWAITING_SUBJECT}, Status.IN_REVIEW, {S}),
+    "extend": _rule({Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED,
+                     Status.FULFILLING}, None, DECIDERS),
+    "approve": _rule({Status.IN_REVIEW}, Status.APPROVED, DECIDERS),
+    "refuse": _rule({Status.IN_REVIEW}, Status.REFUSED, DECIDERS),
+    "appeal": _rule({Status.REFUSED}, Status.IN_REVIEW, {S}),
+    "start_fulfilment": _rule({Status.APPROVED}, Status.FULFILLING, DECIDERS | {SYS}),
+    "record_task_outcome": _rule({Status.FULFILLING}, None, DECIDERS | {Role.SYSTEM_OWNER, SYS}),
+    "finish_fulfilment": _rule({Status.FULFILLING}, Status.FULFILLED, DECIDERS | {SYS}),
+    "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
+    "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
+    "purge_contact": _rule(RightsRequest.CLOSED_STATUSES, None, {SYS}),
+    "message_subject": _rule(set(Status.values), None, DECIDERS),
+    "subject_message": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
+    "add_evidence": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
+    # Compensation steps are recorded on the request's chain; the claim has its own rules.
+    "claim_compensation": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
+    "assess_claim": _rule(set(Status.values), None, DECIDERS),
+    "offer_compensation": _rule(set(Status.values), None, DECIDERS),
+    "accept_offer": _rule(set(Status.values), None, {S}),
+    "decline_offer": _rule(set(Status.values), None, {S}),
+    "record_payment": _rule(set(Status.values), None, DECIDERS),
+    # The officer desk: seeing who the person is is itself on the record (an auditor too).
+    "reveal_contact": _rule(set(Status.values), None, DECIDERS | {Role.AUDITOR}),
+    "add_note": _rule(set(Status.values), None, DECIDERS),
+}
+
+CLAIM_RULES: dict[str, tuple[set[str], str]] = {
+    "assess_claim": ({ClaimStatus.CLAIMED}, ClaimStatus.ASSESSED),
+    "offer_compensation": ({ClaimStatus.ASSESSED}, ClaimStatus.OFFERED),
+    "accept_offer": ({ClaimStatus.OFFERED}, ClaimStatus.ACCEPTED),
+    "decline_offer": ({ClaimStatus.OFFERED}, ClaimStatus.DECLINED),
+    "record_payment": ({ClaimStatus.ACCEPTED}, ClaimStatus.PAID),
+}
+
+
+@dataclass
+class Step:
+    """What a transition body may change: the locked row, the target, the event."""
+
+    request: RightsRequest
+    target: str | None
+    data: dict = field(default_factory=dict)
+    visible_to_subject: bool = True
+    now: object = None
+
+
+def _check_actor(rights_request: RightsRequest, actor: Actor, rule: Rule) -> None:
+    if actor.kind != ActorKind.USER:
+        if actor.kind not in rule.actors:
+            raise NotPermitted(_("This step is not yours to take."))
+        return
+    role = actor.role_in(rights_request.organisation)
+    if role is None:
+        raise NotPermitted(_("You are not a member of this request's organisation."))
+    if role not in rule.actors:
+        raise NotPermitted(_("Your role does not allow this step."))
+
+
+@contextmanager
+def transition(rights_request: RightsRequest, action: str, actor: Actor) -> Iterator[Step]:
+    rule = RULES[action]
+    with transaction.atomic():
+        locked = RightsRequest.objects.select_for_update().get(pk=rights_request.pk)
+        _check_actor(locked, actor, rule)
+        if locked.status not in rule.sources:
+            raise TransitionNotAllowed(
+                _("A request that is %(status)s cannot take this step (%(action)s).")
+                % {"status": locked.get_status_display(), "action": action}
+            )
+        before = {f.attname: getattr(locked, f.attname) for f in RightsRequest._meta.concrete_fields}
+        step = Step(request=locked, target=rule.target, now=timezone.now())
+        yield step
+        from_status = locked.status
+        if step.target:
+            locked.status = step.target
+        changed = [name for name, value in before.items() if getattr(locked, name) != value]
+        if changed:
+            locked.save(update_fields=changed)
+        event = audit.append_event(
+            locked,
+            action=action,
+            actor_id=actor.user_id,
+            actor_kind=actor.kind,
+            from_status=from_status,
+            to_status=locked.status,
+            data=step.data,
+            visible_to_subject=step.visible_to_subject,
+        )
+        effects.after_event(event)
+    rights_request.refresh_from_db()
+
+
+def policy_of(rights_request: RightsRequest) -> deadlines.Policy:
+    return deadlines.get_policy(rights_request.jurisdiction)
+
+
+def recompute_deadlines(rr: RightsRequest) -> None:
+    """Set due and target dates from the clock fields; the clock may not have started yet."""
+    if rr.clock_started_at is None:
+        return
+    policy, tz = policy_of(rr), rr.organisation.time_zone
+    rr.due_at = deadlines.due_at(
+        policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, extensions=rr.extensions
+    )
+    rr.target_at = deadlines.target_at(policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total)
+    rr.next_reminder_at = reminders.first_reminder_at(rr)
+
+
+def require_text(**fields: str) -> None:
+    missing = {name: _("This field is required.") for name, value in fields.items() if not (value or "").strip()}
+    if missing:
+        raise InvalidInput(missing)
