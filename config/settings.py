@@ -299,5 +299,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set, however many serializers use it.
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "requests_app.models.RequestStatus",
+        "TaskStatusEnum": "requests_app.models.TaskStatus",
+        "ClaimStatusEnum": "requests_app.models.ClaimStatus",
+        "RequestKindEnum": "requests_app.models.RequestKind",
+        "OrganisationKindEnum": "orgs.models.Organisation.Kind",
+    },
 }
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90)

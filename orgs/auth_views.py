@@ -21,6 +21,7 @@ import logging
 from base64 import b32encode
 
 import segno
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -32,11 +33,13 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -292,16 +295,52 @@ class ResetPasswordView(auth_views.PasswordResetView):
 # --- the account and the organisation -------------------------------------------------------
 
 
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_l("Token name"), max_length=100,
+                           help_text=_l("What the token is for, e.g. “queue dashboard script”."))
+
+
 @login_required
-def account(request):
+def account(request, *, new_token: str = "", token_form: ApiTokenForm | None = None):
+    from requests_app.api.tokens import tokens_of
+
     user = request.user
     context = {
         "memberships": current.memberships(user),
         "current": current.current_membership(request),
         "has_device": second_factor_state(user) == "verify",
         "mandatory": otp_mandatory(user),
+        "api_tokens": tokens_of(user),
+        "token_form": token_form or ApiTokenForm(),
+        "new_token": new_token,  # shown this once: only its hash is kept
+        "now": timezone.now(),
     }
     return render(request, "registration/account.html", context)
+
+
+@require_POST
+@member_required
+def create_api_token(request):
+    """A new API token acting in the current organisation, shown once on the page itself."""
+    from requests_app.api.tokens import issue_token
+
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return account(request, token_form=form)
+    _token, raw = issue_token(request.membership, name=form.cleaned_data["name"])
+    return account(request, new_token=raw)
+
+
+@require_POST
+@member_required
+def revoke_api_token(request, token_id: int):
+    """Revoke one of one's own tokens (404 for anyone else's)."""
+    from requests_app.api.tokens import revoke_token
+
+    if not revoke_token(request.user, token_id):
+        raise Http404
+    messages.success(request, _("The token is revoked; it no longer works."))
+    return redirect("account")
 
 
 @require_POST

@@ -15,4 +15,6 @@ urlpatterns = [
     path("password_reset/", auth_views.ResetPasswordView.as_view(), name="password_reset"),
     path("", auth_views.account, name="account"),
     path("organisation/", auth_views.switch_organisation, name="switch_organisation"),
+    path("api-tokens/", auth_views.create_api_token, name="create_api_token"),
+    path("api-tokens/<int:token_id>/revoke/", auth_views.revoke_api_token, name="revoke_api_token"),
 ]

@@ -24,6 +24,7 @@ from requests_app.models import (
     Attachment,
     CompensationClaim,
     DataSubject,
+    EventDelivery,
     FulfilmentTask,
     Notification,
     Message,
@@ -359,3 +360,13 @@ class StatusLinkAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("submission", "created_at", "last_used_at")
     fields = readonly_fields = ("submission", "created_at", "last_used_at")
     date_hierarchy = "created_at"
+
+
+@admin.register(EventDelivery)
+class EventDeliveryAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """The outbox of event webhooks: what was sent where, and what is still owed."""
+
+    list_display = ("event", "request", "subscription", "created_at", "attempts", "sent_at", "last_status")
+    list_filter = ("event", "last_status")
+    list_select_related = ("request", "subscription__organisation")
+    search_fields = ("request__reference", "key")

@@ -9,7 +9,7 @@ import logging
 
 from django.db import transaction
 
-from requests_app import notifications
+from requests_app import event_webhooks, notifications
 from orgs.models import DataSystem
 from requests_app.models import Notification, RequestEvent, VerificationChallenge
 
@@ -42,6 +42,8 @@ def after_event(event: RequestEvent) -> None:
     from requests_app import tasks
 
     rr, action = event.request, event.action
+    if action in event_webhooks.EVENT_FOR_ACTION:  # subscribers' signed POSTs (outbox, after commit)
+        event_webhooks.record([rr], event_webhooks.EVENT_FOR_ACTION[action])
     if event.visible_to_subject and action != "submit":
         notifications.notify(rr, Kind.SUBJECT_UPDATE, to_requester=True, event=event)
     if action == "verify" and rr.assignee_id is None:

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from orgs.models import DataSystem
-from requests_app import bulk, deadlines, notifications, reminders, workflow
+from requests_app import bulk, deadlines, event_webhooks, notifications, reminders, workflow
 from requests_app.actors import SYSTEM
 from requests_app.errors import WorkflowError
 from requests_app.models import (
@@ -101,6 +101,8 @@ def _fire(claimed: list[RightsRequest], now: datetime) -> int:
         kind, users = messages.get((request_id, threshold), (None, []))
         outgoing += [Outgoing(request_id, kind, user_id, reminder_id=reminder_id) for user_id in users]
     notifications.notify_many(outgoing)
+    event_webhooks.due_soon(request_id for _id, request_id, threshold in written if threshold == Threshold.DAYS_2
+                            and messages.get((request_id, threshold)))
     # Every claimed request had next_reminder_at <= now and next_after is > now or None,
     # so each one moves on and the loop in sweep_deadlines ends.
     bulk.update_column(RightsRequest, "next_reminder_at", next_at)
@@ -151,6 +153,7 @@ def requeue_stale_work(now: datetime | None = None, limit: int = REQUEUE_LIMIT) 
         "complete_fulfilment": _queue(tasks.complete_fulfilment, _fulfilling_all_done(now)[:limit]),
         # orgs/erasure.py finds its own (open orders are few); queued here with the rest.
         "erasure_orders": _queue(org_tasks.run_erasure_order, erasure.stale_order_ids(now)[:limit]),
+        "event_deliveries": _queue(tasks.deliver_event, event_webhooks.unsent_ids(now)[:limit]),
     }
 
 

@@ -16,7 +16,7 @@ from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from requests_app import fulfilment, notifications, sweeps, tokens
+from requests_app import event_webhooks, fulfilment, notifications, sweeps, tokens
 from requests_app.connectors import Unavailable
 from requests_app.models import VerificationChallenge
 from requests_app.sms import send_sms
@@ -69,6 +69,13 @@ def send_notifications(notification_ids: list[int]) -> None:
             logger.exception("notification %s could not be sent", notification_id)
     if transient is not None:
         raise transient
+
+
+@shared_task(name="requests.deliver_event", acks_late=True, **RETRY)
+def deliver_event(delivery_id: int) -> None:
+    """POST one event delivery to its subscription, signed, once: a rerun finds it sent or
+    leased. An endpoint down, slow or answering 5xx raises Unavailable and is retried."""
+    event_webhooks.deliver(delivery_id)
 
 
 @shared_task(name="requests.begin_fulfilment", acks_late=True)

@@ -399,3 +399,48 @@ def sign_in(client, user, *, password=PASSWORD, next_url=None):
         assert response.status_code == 302, response.content[:500]
     return response
 
+
+
+# --- The REST API (tests/api/) ----------------------------------------------------------
+# Tokens are issued by the same function as the account page; a client carries one.
+
+
+def api_token(user, org, *, name="script", **fields) -> str:
+    """A token of `user` acting in `org` (issued as the account page does); `fields`
+    overwrite the stored row afterwards (expires_at, revoked_at). Returns the token."""
+    from orgs.models import ApiToken
+    from requests_app.api.tokens import issue_token
+
+    token, raw = issue_token(Membership.objects.get(user=user, organisation=org), name=name)
+    if fields:
+        ApiToken.objects.filter(pk=token.pk).update(**fields)
+    return raw
+
+
+def api_client(token: str | None = None):
+    """DRF's test client, sending `Authorization: Token <token>` when given one."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def member_api(user, org):
+    """A client with a fresh token of `user` acting in `org`."""
+    return api_client(api_token(user, org))
+
+
+# --- Outgoing event webhooks (tests/api/test_event_webhooks.py) --------------------------
+
+from orgs.models import EventSubscription  # noqa: E402
+
+
+def event_subscription(org, *, url, secret="event-signing-secret-0123456789", events=None,
+                       active=True) -> EventSubscription:
+    subscription = EventSubscription(organisation=org, url=url, active=active,
+                                     events=events if events is not None else list(EventSubscription.Event.values))
+    subscription.set_secret(secret)
+    subscription.save()
+    return subscription

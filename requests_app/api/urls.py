@@ -1,7 +1,43 @@
 """/api/v1/: officers' tools, citizens' apps and other systems (namespace "api")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from requests_app.api import officer, owner
 
 app_name = "api"
 
-urlpatterns: list = []
+# --- officers and owners (token or session; acting in one organisation) -----------------------
+officer_router = SimpleRouter()
+officer_router.register("requests", officer.RequestViewSet, basename="request")
+officer_router.register("fulfilment-tasks", officer.FulfilmentTaskViewSet, basename="fulfilment-task")
+officer_router.register("members", owner.MemberViewSet, basename="member")
+officer_router.register("data-systems", owner.DataSystemViewSet, basename="data-system")
+officer_router.register("processing-activities", owner.ActivityViewSet, basename="processing-activity")
+officer_router.register("biometric-records", owner.BiometricRecordViewSet, basename="biometric-record")
+
+urlpatterns: list = [
+    *officer_router.urls,
+    path("dashboard/", officer.DashboardView.as_view(), name="dashboard"),
+    path("organisation/", owner.OrganisationView.as_view(), name="organisation"),
+]
+
+# --- citizens (no account) and systems: requests_app/api/citizen.py, systems.py ---------------
+from requests_app.api import citizen, systems  # noqa: E402
+
+urlpatterns += [
+    path("public/requests/", citizen.RequestsView.as_view(), name="public-requests"),
+    path("public/submissions/<uuid:submission>/verify/", citizen.VerifyView.as_view(), name="public-verify"),
+    path("public/submissions/<uuid:submission>/resend/", citizen.ResendView.as_view(), name="public-resend"),
+    path("public/status/<str:token>/", citizen.StatusView.as_view(), name="public-status"),
+    path("public/status/<str:token>/<str:reference>/reply/", citizen.ReplyView.as_view(), name="public-reply"),
+    path("public/status/<str:token>/<str:reference>/withdraw/", citizen.WithdrawView.as_view(),
+         name="public-withdraw"),
+    path("public/status/<str:token>/<str:reference>/appeal/", citizen.AppealView.as_view(), name="public-appeal"),
+    path("public/status/<str:token>/<str:reference>/accept-offer/", citizen.AcceptOfferView.as_view(),
+         name="public-accept-offer"),
+    path("public/status/<str:token>/<str:reference>/decline-offer/", citizen.DeclineOfferView.as_view(),
+         name="public-decline-offer"),
+    path("systems/fulfilment-tasks/<uuid:public_id>/callback/", systems.FulfilmentCallbackView.as_view(),
+         name="systems-fulfilment-callback"),
+]

@@ -43,6 +43,8 @@ def case(org_a, officer_a, administrator):
     office = factories.activity(org_a, name="Visitor face capture", collection_point="Sales office")
     factories.vault_records(office, 2)
     factories.run_order(factories.erasure_order(org_a, collection_point="Sales office", ordered_by=administrator))
+    factories.event_subscription(org_a, url="https://hooks.example/rightsdesk")  # filing writes its delivery
+    factories.api_token(officer_a, org_a)
     rr = factories.in_review_request(org_a, officer_a)
     workflow.approve(rr, actor=member(officer_a))
     workflow.start_fulfilment(rr, actor=member(officer_a))

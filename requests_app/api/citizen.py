@@ -1,0 +1,289 @@
+"""The citizens' API under /api/v1/public/: no account, JSON only, no session (so no CSRF).
+
+The same steps as the public pages (requests_app/public/views.py), through the same
+functions: the public forms validate, intake files, the workflow changes state, the
+status token opens a submission. Rate limits count in the web's own buckets (same
+group, key, rate and method), so moving between the pages and the API buys no tries.
+"""
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.exceptions import Ratelimited
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orgs.models import Organisation
+from requests_app import intake, tokens, workflow
+from requests_app.actors import SUBJECT
+from requests_app.api import citizen_serializers as s
+from requests_app.api.serializers import ErrorSerializer
+from requests_app.errors import InvalidInput, TransitionNotAllowed
+from requests_app.models import CompensationClaim, RightsRequest, VerificationChallenge
+from requests_app.public import forms, views
+
+# The web views' ratelimit groups (django-ratelimit names a group after the view).
+WEB = "requests_app.public.views"
+SUBMIT_GROUP, VERIFY_GROUP, RESEND_GROUP = f"{WEB}.request_form", f"{WEB}.verify", f"{WEB}.resend_code"
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+BAD = _error("Invalid input: `fields` names each bad field.")
+NOT_FOUND = _error("No such submission, status token or reference.")
+CONFLICT = _error("The request is not in a state where this step is possible.")
+LIMITED = _error("Rate limited: too many attempts from this address or for this email.")
+
+
+class AlreadyOpen(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "already_open"
+
+
+class PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Ratelimited):  # a PermissionDenied to Django; 429 here
+            exc = exceptions.Throttled(detail=_("Too many attempts. Try again later."))
+        return super().handle_exception(exc)
+
+
+def _limit(request, group: str, key, rate: str) -> None:
+    if is_ratelimited(request._request, group=group, key=key, rate=rate, method="POST", increment=True):
+        raise Ratelimited()
+
+
+def _posted_email(request) -> str:
+    """The email as the web's limit counts it (requests_app.public.views.posted_email)."""
+    identity = request.data.get("identity") if isinstance(request.data, dict) else None
+    email = identity.get("email") if isinstance(identity, dict) else None
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+def _valid(serializer_class, data, **kwargs):
+    serializer = serializer_class(data=data, **kwargs)
+    if not serializer.is_valid():
+        raise InvalidInput(_flat(serializer.errors))
+    return serializer
+
+
+def _flat(errors, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors as {"identity.email": [...], "evidence.0.content": [...]}."""
+    found: dict[str, list[str]] = {}
+    items = errors.items() if isinstance(errors, dict) else enumerate(errors)
+    for name, value in items:
+        path = f"{prefix}{name}"
+        if isinstance(value, dict) or (isinstance(value, list) and value and not isinstance(value[0], str)):
+            found.update(_flat(value, f"{path}."))
+        elif value:
+            found[path] = [str(message) for message in value]
+    return found
+
+
+def _form(form, paths: dict | None = None):
+    """The web's form on the JSON; its errors under the JSON's field names."""
+    if not form.is_valid():
+        paths = paths or {}
+        raise InvalidInput({
+            paths.get(name, "non_field_errors" if name == "__all__" else name): list(errors)
+            for name, errors in form.errors.items()
+        })
+    return form.cleaned_data
+
+
+class RequestsView(PublicView):
+    @extend_schema(
+        operation_id="public_file_requests", tags=["citizens"], request=s.CitizenRequestInputSerializer,
+        responses={201: s.CitizenSubmissionSerializer, 400: BAD,
+                   409: _error("Every kind asked for is already open for this person: nothing was filed, and "
+                               "the open request's link was sent to the contact details given then."),
+                   429: LIMITED},
+        summary="File requests (one per kind) and have a code sent for verifying them.",
+    )
+    def post(self, request):
+        _limit(request, SUBMIT_GROUP, "ip", "10/h")
+        email = _posted_email(request)
+        if email:  # as the web: no email (phone only), no per-email count
+            _limit(request, SUBMIT_GROUP, lambda _group, _request: email, "5/h")
+        serializer = _valid(s.CitizenRequestInputSerializer, request.data)
+        organisation = Organisation.objects.filter(
+            slug=serializer.validated_data["organisation"], accepts_public_requests=True
+        ).first()
+        if organisation is None:
+            raise InvalidInput({"organisation": _("No organisation takes requests under this name.")})
+        cleaned = _form(forms.RequestForm(*serializer.as_form()), s.FORM_FIELD_PATHS)
+        with translation.override(serializer.validated_data.get("language") or settings.LANGUAGE_CODE):
+            try:
+                result = intake.file_requests(organisation=organisation, **views._intake_arguments(cleaned))
+            except InvalidInput as exc:
+                raise InvalidInput({s.FORM_FIELD_PATHS.get(k, k): v for k, v in exc.errors.items()}) from None
+        if not result.created:
+            # As the web's already-open page: the open request's reference and status stay in
+            # the mail to its owner, since anyone can type an email.
+            raise AlreadyOpen(_(
+                "%(name)s is already handling a request of yours of this kind. We have not filed it again: we "
+                "have sent the link to that request to the contact details you gave then."
+            ) % {"name": organisation.name})
+        body = {
+            "submission": result.created[0].submission,
+            "requests": [{"reference": rr.reference, "kind": rr.kind} for rr in result.created],
+            "already_open": sorted({rr.kind for rr in result.existing}),
+        }
+        return Response(s.CitizenSubmissionSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class VerifyView(PublicView):
+    @extend_schema(
+        operation_id="public_verify_submission", tags=["citizens"], request=s.CodeInputSerializer,
+        responses={200: s.StatusTokenSerializer, 400: BAD, 404: NOT_FOUND,
+                   409: _error("Already verified: use the status link."), 429: LIMITED},
+        summary="Verify every request of a submission with the code sent; returns a status token.",
+    )
+    def post(self, request, submission):
+        _limit(request, VERIFY_GROUP, "ip", "30/h")
+        first = views._submission_requests(submission)[0]
+        serializer = _valid(s.CodeInputSerializer, request.data)
+        code = _form(forms.CodeForm(serializer.validated_data))["code"]
+        workflow.verify_identity(first, actor=SUBJECT, code=code)
+        return Response({"token": tokens.issue_status_link(first.submission)})
+
+
+class ResendView(PublicView):
+    @extend_schema(
+        operation_id="public_resend_code", tags=["citizens"], request=s.EmptyInputSerializer,
+        responses={202: s.DoneSerializer, 404: NOT_FOUND, 409: _error("Already verified."),
+                   429: _error("Asked again within a minute, or too many times from this address.")},
+        summary="Send a new code (earlier codes stop working); at most once a minute.",
+    )
+    def post(self, request, submission):
+        _limit(request, RESEND_GROUP, "ip", "10/h")
+        first = views._submission_requests(submission)[0]
+        latest = VerificationChallenge.objects.filter(request=first).order_by("-created_at").first()
+        if latest and timezone.now() - latest.created_at < views.RESEND_COOL_DOWN:
+            wait = (latest.created_at + views.RESEND_COOL_DOWN - timezone.now()).total_seconds()
+            raise exceptions.Throttled(wait=wait, detail=_("Please wait a minute before asking for another code."))
+        workflow.new_verification_challenge(first)
+        return Response({"detail": _("We have sent a new code. Earlier codes no longer work.")},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+def _with_abilities(rr: RightsRequest) -> RightsRequest:
+    """What the status page offers on the request (the same tests as the page)."""
+    rr.can_withdraw = rr.status in workflow.RULES["withdraw"].sources
+    rr.can_appeal = bool(rr.status == RightsRequest.Status.REFUSED and rr.appeal_closes_at
+                         and timezone.now() <= rr.appeal_closes_at)
+    rr.can_write = rr.status in workflow.RULES["subject_message"].sources
+    return rr
+
+
+class StatusView(PublicView):
+    @extend_schema(
+        operation_id="public_status", tags=["citizens"],
+        responses={200: s.CitizenStatusSerializer, 404: NOT_FOUND,
+                   429: _error("Too many unknown tokens from this address: every token gets 429 for a while.")},
+        summary="The submission's requests: visible events, messages, due date, claims and offers.",
+    )
+    def get(self, request, token):
+        requests = [_with_abilities(rr) for rr in views._requests_for_token(request._request, token)]
+        body = {"organisation": requests[0].organisation.name, "requests": requests}
+        return Response(s.CitizenStatusSerializer(body).data)
+
+
+class ActionView(PublicView):
+    """One subject step on one request of the submission; answers with the request as it now is."""
+
+    input_serializer = s.EmptyInputSerializer
+
+    def post(self, request, token, reference):
+        rr = views._case(request._request, token, reference)
+        data = _valid(self.input_serializer, request.data).validated_data
+        self.act(rr, data)
+        rr.refresh_from_db()
+        return Response(s.CitizenCaseSerializer(_with_abilities(rr)).data)
+
+    def act(self, rr: RightsRequest, data: dict) -> None:
+        raise NotImplementedError
+
+
+def _action_schema(name: str, summary: str, request_serializer):
+    return extend_schema(
+        operation_id=f"public_{name.replace('-', '_')}", tags=["citizens"], request=request_serializer,
+        responses={200: s.CitizenCaseSerializer, 400: BAD, 404: NOT_FOUND, 409: CONFLICT, 429: LIMITED},
+        summary=summary,
+    )
+
+
+class ReplyView(ActionView):
+    input_serializer = s.ReplyInputSerializer
+
+    @_action_schema("reply", "Write to the organisation (answers its question if it asked one).",
+                    s.ReplyInputSerializer)
+    def post(self, request, token, reference):
+        return super().post(request, token, reference)
+
+    def act(self, rr, data):
+        body = _form(forms.MessageForm(data))["body"]
+        if rr.status == RightsRequest.Status.AWAITING_SUBJECT:
+            workflow.answer(rr, actor=SUBJECT, body=body)
+        else:
+            workflow.subject_message(rr, actor=SUBJECT, body=body)
+
+
+class WithdrawView(ActionView):
+    @_action_schema("withdraw", "Withdraw the request (before fulfilment).", s.EmptyInputSerializer)
+    def post(self, request, token, reference):
+        return super().post(request, token, reference)
+
+    def act(self, rr, data):
+        workflow.withdraw(rr, actor=SUBJECT)
+
+
+class AppealView(ActionView):
+    input_serializer = s.AppealInputSerializer
+
+    @_action_schema("appeal", "Appeal a refusal within the appeal window.", s.AppealInputSerializer)
+    def post(self, request, token, reference):
+        return super().post(request, token, reference)
+
+    def act(self, rr, data):
+        workflow.appeal(rr, actor=SUBJECT, grounds=_form(forms.AppealForm(data))["grounds"])
+
+
+class OfferView(ActionView):
+    input_serializer = s.OfferAnswerInputSerializer
+    answer = "accept"
+
+    def act(self, rr, data):
+        claim_id = data.get("claim")
+        if claim_id is None:
+            offered = rr.claims.filter(status=CompensationClaim.Status.OFFERED).order_by("-pk").first()
+            if offered is None:
+                raise TransitionNotAllowed(_("There is no offer to answer."))
+            claim_id = offered.pk
+        cleaned = _form(forms.OfferForm({"claim": claim_id, "answer": self.answer}, claims=rr.claims.all()))
+        step = workflow.accept_offer if cleaned["answer"] == "accept" else workflow.decline_offer
+        step(cleaned["claim"], actor=SUBJECT)
+
+
+class AcceptOfferView(OfferView):
+    @_action_schema("accept-offer", "Accept the compensation offered.", s.OfferAnswerInputSerializer)
+    def post(self, request, token, reference):
+        return super().post(request, token, reference)
+
+
+class DeclineOfferView(OfferView):
+    answer = "decline"
+
+    @_action_schema("decline-offer", "Decline the compensation offered.", s.OfferAnswerInputSerializer)
+    def post(self, request, token, reference):
+        return super().post(request, token, reference)

@@ -1,0 +1,198 @@
+"""Serializers of the citizens' API: shapes for the schema and type checks only.
+
+What a value may be is decided where the web decides it: a new request's fields by the
+public form (requests_app.public.forms.RequestForm, fed the JSON flattened, files
+decoded from base64), every step by its workflow function.
+"""
+
+import base64
+import binascii
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from requests_app.models import CompensationClaim, Message, RequestEvent, RightsRequest
+from requests_app.public.forms import CURRENCIES
+
+TEXT = 4000
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+class CitizenIdentitySerializer(serializers.Serializer):
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254,
+                                  help_text=_("Email or phone is required; the code is sent there."))
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    member_number = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    id_number = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                      help_text=_("Stored only as a keyed hash."))
+
+
+class CitizenClaimInputSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text=_("In major units, e.g. 1038.00"))
+    currency = serializers.ChoiceField(choices=[code for code, _label in CURRENCIES])
+    covers = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class CitizenFileSerializer(serializers.Serializer):
+    """A file as JSON: checked exactly as the web form checks an upload (PDF or image, size)."""
+
+    name = serializers.CharField(max_length=255)
+    content = serializers.CharField(help_text=_("The file's bytes, base64-encoded."))
+
+    def validate(self, attrs):
+        try:
+            raw = base64.b64decode(attrs["content"], validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError({"content": _("Not valid base64.")}) from None
+        if len(raw) > settings.MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError({"content": _("Files may be at most 10 MB.")})
+        return SimpleUploadedFile(attrs["name"], raw)
+
+
+class CitizenRequestInputSerializer(serializers.Serializer):
+    organisation = serializers.SlugField(help_text=_("The organisation's slug (from the organisation finder)."))
+    kinds = serializers.ListField(child=serializers.ChoiceField(choices=RightsRequest.Kind.choices),
+                                  min_length=1, max_length=len(RightsRequest.Kind.choices))
+    identity = CitizenIdentitySerializer()
+    filed_by = serializers.ChoiceField(choices=RightsRequest.FiledBy.choices, default=RightsRequest.FiledBy.SELF)
+    requester_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    requester_email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    data_description = serializers.CharField(max_length=2000)
+    details = serializers.CharField(required=False, allow_blank=True, max_length=TEXT)
+    language = serializers.ChoiceField(choices=[code for code, _label in settings.LANGUAGES], required=False)
+    claim = CitizenClaimInputSerializer(required=False, allow_null=True)
+    evidence = CitizenFileSerializer(many=True, required=False, max_length=settings.MAX_UPLOAD_FILES)
+    authorisation = CitizenFileSerializer(required=False, allow_null=True,
+                                          help_text=_("Required when filed_by is agent."))
+    death_evidence = CitizenFileSerializer(required=False, allow_null=True,
+                                           help_text=_("Required when filed_by is next_of_kin."))
+
+    def as_form(self) -> tuple[dict, dict]:
+        """The validated JSON as the public form's data and files."""
+        data = self.validated_data
+        identity, claim = data["identity"], data.get("claim") or {}
+        form_data = {
+            "kinds": data["kinds"], "filed_by": data["filed_by"], "data_description": data["data_description"],
+            "details": data.get("details", ""), "requester_name": data.get("requester_name", ""),
+            "requester_email": data.get("requester_email", ""),
+            **{name: identity.get(name, "") for name in CitizenIdentitySerializer().fields},
+            "claim_amount": claim.get("amount", ""), "claim_currency": claim.get("currency", ""),
+            "claim_covers": claim.get("covers", ""),
+        }
+        files = {"evidence": data.get("evidence") or []}
+        for name in ("authorisation", "death_evidence"):
+            if data.get(name):
+                files[name] = data[name]
+        return form_data, files
+
+
+# Where each field of the public form lives in the JSON, for its error messages.
+FORM_FIELD_PATHS = {
+    **{name: f"identity.{name}" for name in CitizenIdentitySerializer().fields},
+    "claim_amount": "claim.amount", "claim_currency": "claim.currency", "claim_covers": "claim.covers",
+    "kind": "kinds",
+}
+
+
+class CodeInputSerializer(serializers.Serializer):
+    code = serializers.RegexField(r"^\s*\d{6}\s*$", max_length=12, help_text=_("The six digits sent to you."))
+
+
+class ReplyInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=TEXT)
+
+
+class AppealInputSerializer(serializers.Serializer):
+    grounds = serializers.CharField(max_length=TEXT)
+
+
+class OfferAnswerInputSerializer(serializers.Serializer):
+    claim = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                     help_text=_("The claim offered; the open offer if left out."))
+
+
+class EmptyInputSerializer(serializers.Serializer):
+    pass
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+class CitizenFiledSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    kind = serializers.ChoiceField(choices=RightsRequest.Kind.choices)
+
+
+class CitizenSubmissionSerializer(serializers.Serializer):
+    submission = serializers.UUIDField(allow_null=True,
+                                       help_text=_("Send the code to /public/submissions/{submission}/verify/."))
+    requests = CitizenFiledSerializer(many=True)
+    already_open = serializers.ListField(
+        child=serializers.ChoiceField(choices=RightsRequest.Kind.choices),
+        help_text=_("Kinds not filed again: the open request's link was sent to the contact details given then."),
+    )
+
+
+class StatusTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Opens GET /public/status/{token}/. Keep it secret."))
+
+
+class DoneSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class CitizenEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestEvent
+        fields = ["seq", "action", "from_status", "to_status", "created_at"]
+
+
+class CitizenMessageSerializer(serializers.ModelSerializer):
+    direction = serializers.ChoiceField(choices=[Message.Direction.TO_SUBJECT, Message.Direction.FROM_SUBJECT])
+
+    class Meta:
+        model = Message
+        fields = ["direction", "body", "created_at"]
+
+
+class CitizenClaimSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CompensationClaim
+        fields = ["id", "status", "currency", "claimed_minor", "offered_minor", "paid_minor", "created_at"]
+
+
+class CitizenCaseSerializer(serializers.ModelSerializer):
+    events = serializers.SerializerMethodField()
+    messages = serializers.SerializerMethodField()
+    claims = CitizenClaimSerializer(many=True, read_only=True)
+    certificate = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    can_withdraw = serializers.BooleanField(read_only=True)
+    can_appeal = serializers.BooleanField(read_only=True)
+    can_write = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = RightsRequest
+        fields = ["reference", "kind", "status", "received_at", "due_at", "closed_at", "appeal_closes_at",
+                  "refusal_reason", "refusal_legal_ground", "certificate", "events", "messages", "claims",
+                  "can_withdraw", "can_appeal", "can_write"]
+
+    @extend_schema_field(CitizenEventSerializer(many=True))
+    def get_events(self, rr) -> list[dict]:
+        events = rr.events.filter(visible_to_subject=True).order_by("seq")
+        return CitizenEventSerializer(events, many=True).data
+
+    @extend_schema_field(CitizenMessageSerializer(many=True))
+    def get_messages(self, rr) -> list[dict]:
+        messages = rr.messages.exclude(direction=Message.Direction.INTERNAL).order_by("created_at", "pk")
+        return CitizenMessageSerializer(messages, many=True).data
+
+
+class CitizenStatusSerializer(serializers.Serializer):
+    organisation = serializers.CharField(help_text=_("The organisation's name."))
+    requests = CitizenCaseSerializer(many=True)

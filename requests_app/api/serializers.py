@@ -1,0 +1,247 @@
+"""Serializers of the officers' API. Output serializers show masked identifiers only;
+input serializers of the workflow steps validate and nothing else: the view then makes
+ONE workflow call with `validated_data` (requests_app/api/officer.py STEPS)."""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from requests_app import selectors
+from requests_app.connectors.manual import CONFIRMABLE_OUTCOMES
+from requests_app.connectors import RecordOutcome
+from requests_app.forms import ManualOutcomeForm
+from requests_app.models import CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest
+
+TEXT = 4000
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body of the API (requests_app/api/errors.py)."""
+
+    code = serializers.CharField(help_text=_("invalid, not_found, not_authenticated, authentication_failed, "
+                                             "not_permitted, transition_not_allowed, refused, …"))
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                   help_text=_("Field name to its messages (400 only)."))
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def _person(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+class RequestRowSerializer(serializers.ModelSerializer):
+    """One row of the queue: what the desk's queue shows, the person masked."""
+
+    masked_identifiers = serializers.CharField(source="subject.masked_identifiers", read_only=True)
+    assignee = serializers.SerializerMethodField()
+    clock_paused = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RightsRequest
+        fields = ["reference", "kind", "status", "jurisdiction", "received_at", "due_at", "clock_paused",
+                  "masked_identifiers", "assignee"]
+
+    def get_assignee(self, rr) -> str | None:
+        return _person(rr.assignee)
+
+    def get_clock_paused(self, rr) -> bool:
+        return rr.paused_at is not None
+
+
+class EventSerializer(serializers.ModelSerializer):
+    at = serializers.DateTimeField(source="created_at")
+    actor = serializers.SerializerMethodField()
+    # "from" is a Python keyword: declared below.
+    to = serializers.CharField(source="to_status")
+
+    class Meta:
+        model = RequestEvent
+        fields = ["seq", "at", "action", "actor", "from", "to", "data", "hash"]
+
+    def get_actor(self, event) -> str:
+        return _person(event.actor) or event.actor_kind
+
+
+EventSerializer._declared_fields["from"] = serializers.CharField(source="from_status")
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CompensationClaim
+        fields = ["id", "status", "currency", "claimed_minor", "covers", "basis", "assessed_minor",
+                  "offered_minor", "paid_minor", "payment_reference", "created_at", "paid_at"]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    request = serializers.CharField(source="request.reference", read_only=True)
+    system = serializers.CharField(source="system.name", read_only=True)
+
+    class Meta:
+        model = FulfilmentTask
+        fields = ["public_id", "request", "system", "connector", "status", "deadline_at", "created_at",
+                  "completed_at"]
+
+
+class RequestDetailSerializer(RequestRowSerializer):
+    """One request as the case page shows it, with its history (the audit chain's events)."""
+
+    events = serializers.SerializerMethodField()
+    claims = serializers.SerializerMethodField()
+    fulfilment_tasks = serializers.SerializerMethodField()
+    certificate = serializers.CharField(source="certificate.number", read_only=True, default=None)
+
+    class Meta(RequestRowSerializer.Meta):
+        fields = RequestRowSerializer.Meta.fields + [
+            "filed_by", "data_description", "details", "verified_at", "clock_started_at", "target_at",
+            "extensions", "extension_reason", "refusal_reason", "refusal_legal_ground", "appeal_closes_at",
+            "closed_at", "certificate", "claims", "fulfilment_tasks", "events",
+        ]
+
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, rr):
+        return EventSerializer(rr.events.select_related("actor").order_by("seq"), many=True).data
+
+    @extend_schema_field(ClaimSerializer(many=True))
+    def get_claims(self, rr):
+        return ClaimSerializer(rr.claims.order_by("created_at", "pk"), many=True).data
+
+    @extend_schema_field(TaskSerializer(many=True))
+    def get_fulfilment_tasks(self, rr):
+        return TaskSerializer(rr.fulfilment_tasks.select_related("system").order_by("pk"), many=True).data
+
+
+class TallySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class WeekSerializer(serializers.Serializer):
+    iso_week = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    answered = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    percent = serializers.IntegerField(allow_null=True)
+
+
+class GroundSerializer(serializers.Serializer):
+    legal_ground = serializers.CharField(source="0")
+    count = serializers.IntegerField(source="1")
+
+
+class DashboardSerializer(serializers.Serializer):
+    """requests_app.officer.dashboard.Figures (definitions on the dashboard page)."""
+
+    now = serializers.DateTimeField()
+    open = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    due_this_week = serializers.IntegerField()
+    answered_in_window = serializers.IntegerField()
+    median_days = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
+    p90_days = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
+    weeks = WeekSerializer(many=True)
+    by_kind = TallySerializer(many=True)
+    by_outcome = TallySerializer(many=True)
+    refusal_grounds = serializers.SerializerMethodField()
+
+    def get_refusal_grounds(self, figures) -> list[dict]:
+        return [{"legal_ground": ground, "count": count} for ground, count in figures.refusal_grounds]
+
+
+# --- input: one per workflow step --------------------------------------------------------------
+
+
+def _text(*, max_length=TEXT, required=True, **kwargs):
+    return serializers.CharField(max_length=max_length, required=required, allow_blank=not required,
+                                 trim_whitespace=True, **kwargs)
+
+
+class StepInput(serializers.Serializer):
+    """The context holds the request (`rr`) and the acting membership (`membership`)."""
+
+
+class EmptyInput(StepInput):
+    pass
+
+
+class AssignInput(StepInput):
+    assignee = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none(),
+                                                  help_text=_("User id of an owner or officer."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        membership = self.context.get("membership")
+        self.fields["assignee"].queryset = (
+            selectors.assignable_members(membership) if membership else get_user_model().objects.none()
+        )
+
+
+class VerifyInput(StepInput):
+    check_performed = _text(max_length=1000, help_text=_("How you confirmed who the person is."))
+
+
+class AskInfoInput(StepInput):
+    question = _text()
+
+
+class ExtendInput(StepInput):
+    reason = _text(max_length=2000)
+
+
+class ApproveInput(StepInput):
+    note = _text(max_length=2000, required=False, default="")
+
+
+class RefuseInput(StepInput):
+    reason = _text(max_length=2000)
+    legal_ground = _text(max_length=200)
+
+
+class BodyInput(StepInput):
+    body = _text()
+
+
+class ClaimInput(StepInput):
+    claim = serializers.PrimaryKeyRelatedField(queryset=CompensationClaim.objects.none(),
+                                               help_text=_("Id of one of this request's claims."))
+    amount_minor = serializers.IntegerField(min_value=0, help_text=_("In the claim currency's minor units."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rr = self.context.get("rr")
+        self.fields["claim"].queryset = (
+            CompensationClaim.objects.filter(request=rr) if rr else CompensationClaim.objects.none()
+        )
+
+
+class AssessInput(ClaimInput):
+    basis = serializers.ChoiceField(choices=CompensationClaim.Basis.choices)
+    note = _text(max_length=2000, required=False, default="")
+
+
+class OfferInput(ClaimInput):
+    pass
+
+
+class PaymentInput(ClaimInput):
+    reference = _text(max_length=100)
+
+
+class OutcomeInput(serializers.Serializer):
+    """What became of the person's data in one manual system; checked by the web's own form."""
+
+    outcome = serializers.ChoiceField(choices=[(v, RecordOutcome(v).label) for v in CONFIRMABLE_OUTCOMES])
+    retention_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        form = ManualOutcomeForm(data=attrs)
+        if not form.is_valid():
+            raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
+        return form.cleaned_data

@@ -1,0 +1,155 @@
+"""Outgoing event webhooks: an organisation's subscriptions hear of its requests' events.
+
+An outbox, like notifications: `record` writes one EventDelivery per subscription that
+wants the event, inside the caller's transaction, under a unique key (so a rerun writes
+nothing twice), and queues `requests.deliver_event` after commit. `deliver` claims the
+row with a conditional UPDATE and a lease, POSTs the JSON payload signed with the
+subscription's secret (requests_app/signing.py) outside any transaction, and marks it
+sent; an endpoint that is down, slow or answers 5xx/408/429 releases the row and raises
+connectors.Unavailable for a retry with backoff, and the re-queue sweep finds any row
+whose message was lost. Payloads name the request, never the person.
+
+Events: request.received (on submit), request.due_soon (when the 2-day reminder of a
+due date fires in the deadline sweep), request.fulfilled (on finish_fulfilment).
+"""
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import requests
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F, Q
+from django.utils import timezone
+
+from orgs.models import EventSubscription
+from requests_app import signing
+from requests_app.connectors import Unavailable
+from requests_app.models import EventDelivery, RightsRequest
+
+logger = logging.getLogger(__name__)
+Event = EventSubscription.Event
+LEASE = timedelta(minutes=5)
+TIMEOUT_SECONDS = 10
+MAX_ATTEMPTS = 10  # then left for a person to look at (admin), like a notification
+RETRY_STATUSES = {408, 429}
+# Workflow actions that are events subscribers may hear of (requests_app/effects.py).
+EVENT_FOR_ACTION = {"submit": Event.RECEIVED, "finish_fulfilment": Event.FULFILLED}
+
+
+def payload(rr: RightsRequest, event: str) -> dict:
+    return {
+        "event": str(event),
+        "request": rr.reference,
+        "organisation": rr.organisation.slug,
+        "kind": rr.kind,
+        "status": rr.status,
+        "jurisdiction": rr.jurisdiction,
+        "received_at": rr.received_at,
+        "due_at": rr.due_at,
+        "closed_at": rr.closed_at,
+    }
+
+
+def record(rights_requests: Iterable[RightsRequest], event: str) -> list[int]:
+    """Write the deliveries of `event` for each request to every active subscription of its
+    organisation that wants it (once per key) and queue them after commit. Returns the ids
+    this call wrote. A due-soon event is keyed by its due date, so a moved date is told again."""
+    rights_requests = list(rights_requests)
+    subscriptions: dict[int, list[EventSubscription]] = {}
+    for subscription in EventSubscription.objects.filter(
+        organisation_id__in={rr.organisation_id for rr in rights_requests}, active=True
+    ).order_by("pk"):
+        if str(event) in subscription.events:
+            subscriptions.setdefault(subscription.organisation_id, []).append(subscription)
+    rows = []
+    for rr in rights_requests:
+        for subscription in subscriptions.get(rr.organisation_id, []):
+            key = f"{event}:{rr.pk}:{subscription.pk}"
+            if event == Event.DUE_SOON:
+                key += f":{rr.due_at.isoformat() if rr.due_at else ''}"
+            body = json.loads(json.dumps({**payload(rr, event), "id": key}, cls=DjangoJSONEncoder))
+            rows.append(EventDelivery(subscription=subscription, request=rr, event=str(event), key=key, payload=body))
+    if not rows:
+        return []
+    keys = [row.key for row in rows]
+    before = set(EventDelivery.objects.filter(key__in=keys).values_list("key", flat=True))
+    EventDelivery.objects.bulk_create([row for row in rows if row.key not in before], ignore_conflicts=True)
+    # A row written meanwhile by another run is queued by both: harmless, `deliver` claims it once.
+    ids = list(EventDelivery.objects.filter(key__in=set(keys) - before).order_by("pk").values_list("pk", flat=True))
+    queue(ids)
+    return ids
+
+
+def due_soon(request_ids: Iterable[int]) -> list[int]:
+    """request.due_soon for the requests whose 2-day reminder the deadline sweep just recorded."""
+    request_ids = set(request_ids)
+    if not request_ids:
+        return []
+    return record(RightsRequest.objects.filter(pk__in=request_ids).select_related("organisation"), Event.DUE_SOON)
+
+
+def queue(delivery_ids: list[int]) -> None:
+    from requests_app import tasks
+    from requests_app.effects import enqueue
+
+    for delivery_id in delivery_ids:
+        enqueue(tasks.deliver_event, delivery_id)
+
+
+def deliver(delivery_id: int) -> bool:
+    """POST one delivery unless it was sent or another worker holds it. Idempotent; call it
+    outside a transaction (the claim commits on its own). Returns True if this call settled
+    the row. Raises Unavailable when the endpoint may answer later."""
+    now = timezone.now()
+    claimed = (
+        EventDelivery.objects.filter(pk=delivery_id, sent_at__isnull=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return False
+    delivery = EventDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    subscription = delivery.subscription
+    if not subscription.active:
+        logger.info("event delivery %s not sent: subscription %s is inactive", delivery_id, subscription.pk)
+        EventDelivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now(), lease_until=None)
+        return True
+    body = json.dumps(delivery.payload, cls=DjangoJSONEncoder).encode()
+    headers = {"Content-Type": "application/json", "X-Rightsdesk-Event": delivery.event,
+               **signing.sign(subscription.secret(), body)}
+    try:
+        response = requests.post(subscription.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
+                                 allow_redirects=False)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        _release(delivery_id, None)
+        raise Unavailable(f"event delivery {delivery_id}: {type(exc).__name__}") from None
+    if response.status_code >= 500 or response.status_code in RETRY_STATUSES:
+        _release(delivery_id, response.status_code)
+        raise Unavailable(f"event delivery {delivery_id}: HTTP {response.status_code}")
+    if not 200 <= response.status_code < 300:
+        # Refused (4xx): sending it again will not help; kept with its status for a person.
+        logger.warning("event delivery %s refused with HTTP %s", delivery_id, response.status_code)
+    EventDelivery.objects.filter(pk=delivery_id).update(
+        sent_at=timezone.now(), lease_until=None, last_status=response.status_code
+    )
+    return True
+
+
+def _release(delivery_id: int, status_code: int | None) -> None:
+    """Let a retry (or the sweep) claim it again at once rather than after the lease."""
+    EventDelivery.objects.filter(pk=delivery_id).update(lease_until=None, last_status=status_code)
+
+
+def unsent_ids(now: datetime | None = None, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
+    """Unsent deliveries nobody holds, written more than `older_than` ago, oldest first
+    (for sweeps.requeue_stale_work, which slices it)."""
+    now = now or timezone.now()
+    return (
+        EventDelivery.objects.filter(sent_at__isnull=True, created_at__lt=now - older_than,
+                                     attempts__lt=MAX_ATTEMPTS)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
