@@ -21,7 +21,7 @@ messages: install
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
 
 run: install messages
-	mkdir -p var/mail var/broker/out var/broker/processed var/media
+	mkdir -p var/mail var/broker/out var/broker/processed var/broker/control var/media
 	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(VENV)/bin/honcho start -f Procfile
