@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 
 import requests
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from orgs.models import EventSubscription
-from requests_app import signing
+from requests_app import leases, signing
 from requests_app.connectors import Unavailable
 from requests_app.models import EventDelivery, RightsRequest
 
@@ -102,13 +102,7 @@ def deliver(delivery_id: int) -> bool:
     """POST one delivery unless it was sent or another worker holds it. Idempotent; call it
     outside a transaction (the claim commits on its own). Returns True if this call settled
     the row. Raises Unavailable when the endpoint may answer later."""
-    now = timezone.now()
-    claimed = (
-        EventDelivery.objects.filter(pk=delivery_id, sent_at__isnull=True)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
-    )
-    if not claimed:
+    if not leases.claim_unsent(EventDelivery, delivery_id, LEASE):
         return False
     delivery = EventDelivery.objects.select_related("subscription").get(pk=delivery_id)
     subscription = delivery.subscription

@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from orgs.models import Membership, Organisation
-from requests_app import bulk, tokens
+from requests_app import bulk, leases, tokens
 from requests_app.models import Notification, RightsRequest
 from requests_app.sms import send_sms
 
@@ -179,13 +179,7 @@ def deliver(notification_id: int) -> bool:
     `sent_at` set. A worker that dies between sending and marking leaves the lease to run
     out and the row is sent again by the re-send sweep: at least once, normally once.
     Returns True if this call sent (or settled) the row."""
-    now = timezone.now()
-    claimed = (
-        Notification.objects.filter(pk=notification_id, sent_at__isnull=True)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
-    )
-    if not claimed:
+    if not leases.claim_unsent(Notification, notification_id, LEASE):
         return False
     notification = Notification.objects.select_related(
         "request__organisation", "request__subject", "user", "event", "reminder", "task__system"
