@@ -136,7 +136,11 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 # The address is REMOTE_ADDR (as for the rate limits): a forwarded header could be
-# spoofed to get a fresh five tries per invented address.
+# spoofed to get a fresh five tries per invented address. Behind a proxy, the proxy's
+# own X-Real-IP (which it must overwrite, never pass on) is the client's address.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+AXES_CLIENT_IP_CALLABLE = "orgs.client_address.client_address"
+RATELIMIT_IP_META_KEY = "orgs.client_address.client_address"
 # Second factor (TOTP): required for owners, staff and superusers (orgs/auth_views.py).
 OTP_TOTP_ISSUER = "Rightsdesk"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin may remove a lost device, never read its secret
@@ -269,7 +273,7 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 

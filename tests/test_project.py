@@ -66,3 +66,16 @@ def test_a_bad_setting_stops_start_up_with_a_message_naming_it(name, value, mess
     result = _run_django(["check"], **{**PRODUCTION, name: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("behind_proxy, counted", [(False, "10.0.0.1"), (True, "203.0.113.7")])
+def test_rate_limits_and_lock_out_count_the_clients_address_not_the_proxys(settings, behind_proxy, counted):
+    from django.test import RequestFactory
+
+    from orgs.client_address import client_address
+
+    settings.BEHIND_PROXY = behind_proxy
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
+
+    assert client_address(request) == counted
+    assert settings.AXES_CLIENT_IP_CALLABLE == settings.RATELIMIT_IP_META_KEY == "orgs.client_address.client_address"
