@@ -189,11 +189,19 @@ elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be a redis:// URL (or unset for the in-memory cache)")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    # One process in development; in production django-ratelimit's check stops a cache
+    # each gunicorn worker would count in on its own.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"] if DEBUG else []
 RATELIMIT_VIEW = "requests_app.public.views.rate_limited"
 
 # Email: by default written to files so a person running `make run` can read the codes.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# Development writes mails to var/mail/ and texts to the console; production sends them
+# (SMTP unless EMAIL_BACKEND says otherwise; texts only through a configured SMS_BACKEND),
+# so codes and status links never end up in files or logs by default.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -202,7 +210,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rightsdesk <no-reply@rightsdesk.localhost>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
-SMS_BACKEND = env_str("SMS_BACKEND", "requests_app.sms.ConsoleBackend")
+SMS_BACKEND = env_str(
+    "SMS_BACKEND", "requests_app.sms.ConsoleBackend" if DEBUG else "requests_app.sms.UnconfiguredBackend"
+)
 
 
 # Biometric templates are encrypted with MultiFernet: the first key encrypts, every key

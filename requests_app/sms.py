@@ -32,5 +32,12 @@ class LocmemBackend:
         outbox.append(TextMessage(to, body))
 
 
+class UnconfiguredBackend:
+    """Production's default: refuse, rather than print a code where logs are kept."""
+
+    def send(self, to: str, body: str) -> None:
+        raise RuntimeError("SMS_BACKEND is not configured: set it to your provider's backend")
+
+
 def send_sms(to: str, body: str) -> None:
     import_string(settings.SMS_BACKEND)().send(to, body)

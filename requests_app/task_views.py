@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from requests_app.connectors import manual
@@ -12,12 +13,14 @@ from requests_app.errors import NotPermitted, WorkflowError
 from requests_app.forms import ManualOutcomeForm
 
 
+@never_cache
 @login_required
 @require_GET
 def task_list(request):
     return render(request, "tasks/list.html", {"tasks": manual.tasks_to_confirm(request.user)})
 
 
+@never_cache  # the page shows the person's contact details, which the owner needs to find the records
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_confirm(request, public_id):

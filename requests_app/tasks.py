@@ -65,8 +65,8 @@ def send_notifications(notification_ids: list[int]) -> None:
             notifications.deliver(notification_id)
         except TRANSIENT as exc:
             transient = exc
-        except Exception:
-            logger.exception("notification %s could not be sent", notification_id)
+        except Exception as exc:  # noqa: BLE001 - its text may name the recipient: log the type only
+            logger.error("notification %s could not be sent: %s", notification_id, type(exc).__name__)
     if transient is not None:
         raise transient
 

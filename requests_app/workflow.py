@@ -125,11 +125,18 @@ def submit_many(
     return filed
 
 
+MAX_CHALLENGES = 5
+
+
 def new_verification_challenge(rights_request: RightsRequest) -> VerificationChallenge:
     """A fresh code for the submission (the resend button); earlier codes stop working."""
     first = RightsRequest.objects.filter(submission=rights_request.submission).order_by("pk").first()
     if first.status != Status.SUBMITTED:
         raise TransitionNotAllowed(_("This request does not need verifying."))
+    # Five attempts a code, a few codes a submission: guessing stays hopeless however
+    # many addresses the guesser has.
+    if first.challenges.count() >= MAX_CHALLENGES:
+        raise TransitionNotAllowed(_("Too many codes were asked for this request. Please file it again."))
     with transaction.atomic():
         channel = VerificationChallenge.Channel.EMAIL if first.contact_email else VerificationChallenge.Channel.SMS
         challenge = VerificationChallenge.objects.create(request=first, channel=channel)

@@ -79,3 +79,23 @@ def test_rate_limits_and_lock_out_count_the_clients_address_not_the_proxys(setti
 
     assert client_address(request) == counted
     assert settings.AXES_CLIENT_IP_CALLABLE == settings.RATELIMIT_IP_META_KEY == "orgs.client_address.client_address"
+
+
+def test_production_needs_a_shared_cache_for_its_rate_limits():
+    env = {**PRODUCTION, "CACHE_URL": ""}
+    result = _run_django(["check", "--deploy"], **env)
+    assert result.returncode != 0
+    assert "django_ratelimit.E003" in result.stderr
+
+
+def test_production_never_writes_codes_to_files_or_the_console_by_default():
+    show = "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.SMS_BACKEND)"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", show], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**{k: v for k, v in os.environ.items()
+                if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "EMAIL_BACKEND", "SMS_BACKEND",
+                             "DJANGO_ALLOW_ASYNC_UNSAFE"}}, **PRODUCTION},
+    )
+    assert result.stdout.split()[-2:] == [
+        "django.core.mail.backends.smtp.EmailBackend", "requests_app.sms.UnconfiguredBackend"
+    ], result.stderr

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import deadlines, selectors, workflow
 from requests_app.actors import member
+from requests_app.downloads import attachment_response
 from requests_app.errors import InvalidInput, NotPermitted, WorkflowError
 from requests_app.models import RightsRequest
 from requests_app.officer import actions
@@ -212,5 +213,4 @@ def attachment(request, membership, reference, attachment_id):
     file = get_object_or_404(rr.attachments, pk=attachment_id)
     if refused := _not_allowed(request, "GET"):
         return refused
-    return FileResponse(file.file.open("rb"), as_attachment=True, filename=file.original_name,
-                        content_type=file.content_type)
+    return attachment_response(file)

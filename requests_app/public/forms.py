@@ -27,6 +27,8 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
         if len(files) > settings.MAX_UPLOAD_FILES:
             raise ValidationError(_("Attach at most %(count)d files.") % {"count": settings.MAX_UPLOAD_FILES})
         errors, cleaned = [], []

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django_ratelimit.decorators import ratelimit
 
 from orgs.models import Organisation
 from requests_app import intake, status_links, tokens, workflow
+from requests_app.downloads import attachment_response
 from requests_app.actors import SUBJECT
 from requests_app.errors import InvalidInput, WorkflowError
 from requests_app.models import Attachment, CompensationClaim, RightsRequest, VerificationChallenge
@@ -282,8 +283,7 @@ SUBJECT_ACTIONS = {
 def download(request, token, reference, attachment_id):
     rr = _case(request, token, reference)
     attachment = get_object_or_404(Attachment, pk=attachment_id, request=rr)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                        content_type=attachment.content_type)
+    return attachment_response(attachment)
 
 
 def certificate(request, token, reference):

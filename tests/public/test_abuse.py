@@ -86,6 +86,17 @@ def test_a_new_code_waits_a_minute_then_replaces_the_old_one(client, park):
     assert RightsRequest.objects.get().status == Status.VERIFIED
 
 
+def test_a_submission_gets_at_most_five_codes_so_guessing_stays_hopeless(client, park):
+    submission = citizen.submission_of(citizen.file_request(client, park))
+    moment = timezone.now()
+    for minute in range(1, 6):
+        with time_machine.travel(moment + timedelta(minutes=2 * minute), tick=False):
+            response = client.post(_resend_url(submission), follow=True)
+
+    assert "Too many codes were asked for this request." in messages_shown(response)
+    assert VerificationChallenge.objects.count() == 5
+
+
 def test_the_resend_button_needs_a_post(client, park):
     submission = citizen.submission_of(citizen.file_request(client, park))
 

@@ -386,3 +386,14 @@ def test_a_person_with_only_a_phone_gets_the_code_by_text_message(client, park, 
     response = client.post(citizen.verify_url(submission), {"code": code})
 
     assert response.status_code == 302 and response["Location"].startswith("/status/")
+
+
+
+def test_uploading_nothing_says_so_rather_than_that_files_were_added(client, park):
+    token, (rr,) = citizen.file_and_verify(client, park)
+    events = rr.events.count()
+
+    response = client.post(citizen.action_url(token, rr, "upload"), {}, follow=True)
+
+    assert "Your files were added." not in response.content.decode()
+    assert rr.attachments.count() == 0 and rr.events.count() == events
