@@ -34,6 +34,7 @@ test: install messages check-services
 	BIOMETRIC_KEYS=$$($(PY) -c 'import base64;print(base64.urlsafe_b64encode(b"k"*32).decode())') \
 	IDENTIFIER_PEPPER=test-pepper-not-for-production-0123456789 \
 	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
+	WEBHOOK_ALLOW_HTTP=1 WEBHOOK_ALLOW_PRIVATE_ADDRESSES=1 \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check-services: install

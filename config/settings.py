@@ -329,3 +329,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90)
+
+# Webhook and event-subscription endpoints (requests_app/destinations.py): https and
+# public addresses only in production; development's demo endpoints live on this machine.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", DEBUG)

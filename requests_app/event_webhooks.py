@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orgs.models import EventSubscription
-from requests_app import leases, signing
+from requests_app import destinations, leases, signing
 from requests_app.connectors import Unavailable
 from requests_app.models import EventDelivery, RightsRequest
 
@@ -108,6 +108,12 @@ def deliver(delivery_id: int) -> bool:
     subscription = delivery.subscription
     if not subscription.active:
         logger.info("event delivery %s not sent: subscription %s is inactive", delivery_id, subscription.pk)
+        EventDelivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now(), lease_until=None)
+        return True
+    try:
+        destinations.check(subscription.url)
+    except destinations.UnsafeDestination as exc:
+        logger.warning("event delivery %s not sent: destination refused (%s)", delivery_id, exc)
         EventDelivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now(), lease_until=None)
         return True
     body = json.dumps(delivery.payload, cls=DjangoJSONEncoder).encode()

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.crypto import TemplateUnreadable
-from requests_app import signing, workflow
+from requests_app import destinations, signing, workflow
 from requests_app.actors import SYSTEM
 from requests_app.connectors import RecordOutcome, Unavailable
 from requests_app.errors import InvalidInput, TransitionNotAllowed
@@ -67,6 +67,11 @@ def run(task: FulfilmentTask, *, lease: int) -> None:
         secret = system.webhook_secret()
     except (TypeError, TemplateUnreadable):
         _fail(task, lease, {"connector": "webhook", "error": "no usable webhook secret is configured"})
+        return
+    try:
+        destinations.check(system.webhook_url)
+    except destinations.UnsafeDestination as exc:
+        _fail(task, lease, {"connector": "webhook", "error": f"destination refused: {exc}"})
         return
     body = json.dumps(payload(task), cls=DjangoJSONEncoder).encode()
     headers = {"Content-Type": "application/json", **signing.sign(secret, body)}

@@ -319,3 +319,42 @@ def test_a_late_callback_still_completes_a_flagged_task(client, org_a, officer_a
     assert _callback(client, task, DONE).status_code == 200
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE
+
+
+# --- where the worker may call ---------------------------------------------------------------
+
+
+@pytest.fixture
+def production_destinations(settings):
+    """As in production: https and public addresses only (the suite itself allows this machine)."""
+    settings.WEBHOOK_ALLOW_HTTP = False
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+
+
+@pytest.mark.parametrize("url", [
+    "http://crm.example.com/hook",  # personal data in the clear
+    "https://127.0.0.1/hook",
+    "https://10.1.2.3/hook",
+    "https://169.254.169.254/latest/meta-data/",  # a cloud metadata service
+    "https://[::1]/hook",
+    "https://localhost/hook",
+    "ftp://crm.example.com/hook",
+])
+def test_an_owner_cannot_point_the_worker_inside_the_network(production_destinations, url):
+    from requests_app import destinations
+
+    with pytest.raises(destinations.UnsafeDestination):
+        destinations.check(url)
+
+
+def test_a_webhook_to_this_machine_is_refused_in_production_and_nothing_is_sent(
+    org_a, officer_a, crm, external, production_destinations
+):
+    task = _task(org_a, officer_a)
+
+    fulfilment.run_task(task.pk)
+
+    task.refresh_from_db()
+    assert task.status == TaskStatus.FAILED
+    assert task.result["error"].startswith("destination refused")
+    assert external.received == []
