@@ -1,8 +1,9 @@
 """Public references, status tokens and one-time verification codes.
 
 References are short and readable (no 0/O, 1/I). Status tokens carry 192 random bits
-and only their hash is stored; issuing a new one replaces the old. Codes are six
-digits, stored hashed, valid 15 minutes, for at most five attempts.
+and only their hash is stored; each email carries a new one and earlier ones keep
+working until the contact details are purged. Codes are six digits, stored as keyed
+hashes, valid 15 minutes, for at most five attempts.
 """
 
 import hashlib
