@@ -329,6 +329,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90)
+STATUS_LINK_IDLE_DAYS = env_int("STATUS_LINK_IDLE_DAYS", 180)
 
 # Webhook and event-subscription endpoints (requests_app/destinations.py): https and
 # public addresses only in production; development's demo endpoints live on this machine.

@@ -457,7 +457,8 @@ class StatusLink(models.Model):
     """A secret link to a submission's status page; only the token's hash is stored.
 
     Every email to the requester carries a fresh link, so no token ever passes through
-    the queue or the outbox; each stays valid until the contact details are purged.
+    the queue or the outbox; each stays valid while it is used (settings.STATUS_LINK_IDLE_DAYS)
+    and until the contact details are purged.
     """
 
     token_hash = models.CharField(max_length=64, unique=True, editable=False)

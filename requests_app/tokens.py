@@ -2,7 +2,7 @@
 
 References are short and readable (no 0/O, 1/I). Status tokens carry 192 random bits
 and only their hash is stored; each email carries a new one and earlier ones keep
-working until the contact details are purged. Codes are six digits, stored as keyed
+working while they are used (STATUS_LINK_IDLE_DAYS) and until the contact details are purged. Codes are six digits, stored as keyed
 hashes, valid 15 minutes, for at most five attempts.
 """
 
@@ -50,7 +50,14 @@ def submission_for_token(token: str):
     """The submission the token opens, or None. Constant work whatever the token."""
     if not token or len(token) > 64:
         return None
-    link = StatusLink.objects.filter(token_hash=_digest(token)).first()
+    # A link left unused for a long time stops working (a forwarded or leaked email goes
+    # stale); a person following their case gets a fresh link with every email anyway.
+    cutoff = timezone.now() - timedelta(days=settings.STATUS_LINK_IDLE_DAYS)
+    link = (
+        StatusLink.objects.filter(token_hash=_digest(token))
+        .filter(Q(last_used_at__gt=cutoff) | Q(last_used_at__isnull=True, created_at__gt=cutoff))
+        .first()
+    )
     if link is None:
         return None
     StatusLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())

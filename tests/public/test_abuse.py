@@ -97,6 +97,18 @@ def test_a_submission_gets_at_most_five_codes_so_guessing_stays_hopeless(client,
     assert VerificationChallenge.objects.count() == 5
 
 
+def test_a_status_link_left_unused_for_half_a_year_stops_working(client, park):
+    token, (rr,) = citizen.file_and_verify(client, park)
+    start = timezone.now()
+
+    with time_machine.travel(start + timedelta(days=100), tick=False):
+        assert client.get(citizen.status_url(token)).status_code == 200  # used: the clock restarts
+    with time_machine.travel(start + timedelta(days=279), tick=False):
+        assert client.get(citizen.status_url(token)).status_code == 200
+    with time_machine.travel(start + timedelta(days=460), tick=False):
+        assert client.get(citizen.status_url(token)).status_code == 404
+
+
 def test_the_resend_button_needs_a_post(client, park):
     submission = citizen.submission_of(citizen.file_request(client, park))
 
