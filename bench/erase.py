@@ -46,6 +46,7 @@ os.environ.update({
     "CELERY_BROKER_URL": "memory://",
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "LOG_LEVEL": "WARNING",
+    "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/1"),  # production refuses a per-process cache
 })
 
 

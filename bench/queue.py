@@ -55,6 +55,7 @@ from zoneinfo import ZoneInfo  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.database import set_up_django  # noqa: E402
 
 # Its own database, whatever DATABASE_URL the shell has: the fill TRUNCATEs tables.
 os.environ["DATABASE_URL"] = os.environ.get(
@@ -67,6 +68,8 @@ os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456
 os.environ.setdefault("BIOMETRIC_KEYS", base64.urlsafe_b64encode(b"bench-key-".ljust(32, b"k")).decode())
 os.environ.setdefault("IDENTIFIER_PEPPER", "bench-pepper-not-for-production-0123456789")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Production refuses a per-process rate-limit cache (django_ratelimit.E003).
+os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/1")
 # The test Client talks plain HTTP to "testserver".
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
@@ -89,28 +92,10 @@ ZONES = {"CN": "Asia/Shanghai", "US-CA": "America/Los_Angeles", "EU": "Europe/Be
 RESPONSE_DAYS = {"CN": 30, "US-CA": 45, "EU": 30}
 
 
-def create_database() -> None:
-    import psycopg
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"],
-              "password": db["PASSWORD"] or None, "dbname": "postgres", "autocommit": True}
-    with psycopg.connect(**params) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
-            print(f"created database {db['NAME']}")
-
-
 def setup() -> None:
-    import django
-
-    django.setup()
-    create_database()
-    from django.core.management import call_command
     from django.test.utils import override_settings
 
-    call_command("migrate", verbosity=0, interactive=False)
+    set_up_django()
     # Templates use {% static %}; the manifest storage would need a collectstatic first.
     override_settings(STORAGES={
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Python puts bench/ first on the path, where queue.py would shadow the standard library.
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
+from bench.database import set_up_django  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rightsdesk_bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -41,6 +42,8 @@ os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456
 os.environ.setdefault("BIOMETRIC_KEYS", base64.urlsafe_b64encode(b"bench-key-".ljust(32, b"k")).decode())
 os.environ.setdefault("IDENTIFIER_PEPPER", "bench-pepper-not-for-production-0123456789")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Production refuses a per-process rate-limit cache (django_ratelimit.E003).
+os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/1")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 QUEUE = f"bench-sweep-{os.getpid()}"
 
@@ -49,29 +52,8 @@ OFFICERS_PER_ORG = 2  # plus one owner
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def create_database() -> None:
-    import psycopg
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"],
-              "password": db["PASSWORD"] or None, "dbname": "postgres", "autocommit": True}
-    with psycopg.connect(**params) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
-            print(f"created database {db['NAME']}")
-
-
 def setup() -> None:
-    import django
-
-    from django.conf import settings  # noqa: F401 - read DATABASE_URL before connecting
-
-    django.setup()
-    create_database()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    set_up_django()
 
 
 def point_celery_at_own_queue() -> str:

@@ -200,7 +200,9 @@ class StatusView(PublicView):
 
 
 class ActionView(PublicView):
-    """One subject step on one request of the submission; answers with the request as it now is."""
+    """One subject step on one request of the submission; answers with the request as it now is.
+
+    Each subclass defines `act(rr, data)`: the one workflow call of its step."""
 
     input_serializer = s.EmptyInputSerializer
 
@@ -210,9 +212,6 @@ class ActionView(PublicView):
         self.act(rr, data)
         rr.refresh_from_db()
         return Response(s.CitizenCaseSerializer(_with_abilities(rr)).data)
-
-    def act(self, rr: RightsRequest, data: dict) -> None:
-        raise NotImplementedError
 
 
 def _action_schema(name: str, summary: str, request_serializer):

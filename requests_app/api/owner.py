@@ -123,6 +123,10 @@ class OrganisationScoped(viewsets.GenericViewSet):
 
 
 @extend_schema_view(list=extend_schema(responses={200: MemberSerializer(many=True), **READ_ERRORS}))
+class OwnedRecords(OrganisationScoped, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin):
+    """What an owner lists, adds and reads of their organisation (no edit or delete here)."""
+
+
 class MemberViewSet(OrganisationScoped, mixins.ListModelMixin):
     serializer_class = MemberSerializer
     queryset = Membership.objects.none()
@@ -195,8 +199,7 @@ def _crud_schema(serializer_class):
 
 
 @_crud_schema(DataSystemSerializer)
-class DataSystemViewSet(OrganisationScoped, mixins.ListModelMixin, mixins.CreateModelMixin,
-                        mixins.RetrieveModelMixin):
+class DataSystemViewSet(OwnedRecords):
     serializer_class = DataSystemSerializer
     queryset = DataSystem.objects.none()
     model = DataSystem
@@ -206,8 +209,7 @@ class DataSystemViewSet(OrganisationScoped, mixins.ListModelMixin, mixins.Create
 
 
 @_crud_schema(ActivitySerializer)
-class ActivityViewSet(OrganisationScoped, mixins.ListModelMixin, mixins.CreateModelMixin,
-                      mixins.RetrieveModelMixin):
+class ActivityViewSet(OwnedRecords):
     serializer_class = ActivitySerializer
     queryset = ProcessingActivity.objects.none()
     model = ProcessingActivity
@@ -286,8 +288,7 @@ class BiometricRecordSerializer(serializers.ModelSerializer):
 
 
 @_crud_schema(BiometricRecordSerializer)
-class BiometricRecordViewSet(OrganisationScoped, mixins.ListModelMixin, mixins.CreateModelMixin,
-                             mixins.RetrieveModelMixin):
+class BiometricRecordViewSet(OwnedRecords):
     serializer_class = BiometricRecordSerializer
     queryset = BiometricRecord.objects.none()
     model = BiometricRecord

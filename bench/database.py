@@ -1,0 +1,26 @@
+"""What every benchmark does first: its own PostgreSQL database, created if missing, migrated."""
+
+
+def create_database() -> None:
+    """Create the database named in settings if the server lacks it."""
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"],
+              "password": db["PASSWORD"] or None, "dbname": "postgres", "autocommit": True}
+    with psycopg.connect(**params) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone():
+            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+            print(f"created database {db['NAME']}")
+
+
+def set_up_django() -> None:
+    """django.setup(), then the database created if needed and migrated."""
+    import django
+
+    django.setup()
+    create_database()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
