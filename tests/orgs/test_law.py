@@ -3,7 +3,7 @@
 import pytest
 
 from orgs.models import Jurisdiction
-from requests_app import law
+from orgs import law
 
 OTHER_REGIMES = {"PIPL", "GDPR", "CCPA", "Civ. Code", "LGPD", "Va. Code"}
 OWN = {
