@@ -100,8 +100,16 @@ def _database_from_env() -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Rightsdesk understands: {exc}") from None
     if config["ENGINE"].endswith("sqlite3"):
         config["CONN_MAX_AGE"] = 0
-        # A web server, a worker and beat share the file in `make run`: wait for locks.
-        config.setdefault("OPTIONS", {})["timeout"] = 20
+        # A web server, a worker and beat share the file in `make run`. A deferred
+        # transaction that reads and then writes fails at once with "database is locked"
+        # when another process holds the write lock (SQLite cannot wait there without
+        # risking a deadlock); taking the write lock at BEGIN (IMMEDIATE) makes every
+        # writer wait its turn for up to `timeout` seconds instead. WAL lets readers
+        # (the pages) go on while a worker writes.
+        config.setdefault("OPTIONS", {}).update(
+            timeout=20, transaction_mode="IMMEDIATE",
+            init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        )
     return config
 
 
@@ -257,6 +265,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
         "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
+        # The folder is polled; each hop of a fulfilment (begin, run, complete) waits one poll.
+        "polling_interval": 0.2,
     }
     if CELERY_BROKER_URL.startswith("filesystem://")
     else {

@@ -56,14 +56,25 @@ def after_event(event: RequestEvent) -> None:
         enqueue(tasks.begin_fulfilment, rr.pk)
     elif action == "start_fulfilment":
         for task in rr.fulfilment_tasks.select_related("system__owner"):
-            if task.connector == DataSystem.Connector.MANUAL:
-                owners = [task.system.owner] if task.system.owner else notifications.deciders(rr.organisation)
-                notifications.notify(rr, Kind.TASK_ASSIGNED, users=owners, task=task)
-            else:
-                enqueue(tasks.run_fulfilment_task, task.pk)
+            _hand_out(rr, task, event)
+    elif action in ("retry_task", "repoint_task"):
+        _hand_out(rr, rr.fulfilment_tasks.select_related("system__owner").get(pk=event.data["task"]), event)
     elif action == "record_task_outcome" and event.data.get("failed"):
         task = rr.fulfilment_tasks.select_related("system").get(pk=event.data["task"])
         notifications.notify(rr, Kind.TASK_FLAGGED, users=notifications.deciders(rr.organisation), event=event,
                              task=task)
     elif action == "record_task_outcome":
         enqueue(tasks.complete_fulfilment, rr.pk)
+
+
+def _hand_out(rr, task, event: RequestEvent) -> None:
+    """A task to a worker (vault, webhook), or to the owner of a manual system."""
+    from requests_app import tasks
+
+    if task.connector == DataSystem.Connector.MANUAL:
+        owners = [task.system.owner] if task.system.owner else notifications.deciders(rr.organisation)
+        # Keyed by the event: a retry tells the owner again, a re-run of the same step does not.
+        notifications.notify(rr, Kind.TASK_ASSIGNED, users=owners, task=task,
+                             event=event if event.action != "start_fulfilment" else None)
+    else:
+        enqueue(tasks.run_fulfilment_task, task.pk)

@@ -10,7 +10,7 @@ attempt still holds the task. The connectors are in requests_app/connectors/.
 import logging
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -73,7 +73,22 @@ def run_task(task_id: int) -> None:
     if lease > MAX_ATTEMPTS:
         _give_up(task, lease)
         return
-    CONNECTORS[task.connector](task, lease=lease)
+    try:
+        CONNECTORS[task.connector](task, lease=lease)
+    except OperationalError as exc:
+        # The connector's transaction rolled back; hand the task back at once so the
+        # retry (seconds away, requests_app/tasks.py) can claim it again.
+        release(task_id, lease, f"database busy ({type(exc).__name__}), retrying")
+        raise
+
+
+def release(task_id: int, lease: int, why: str) -> bool:
+    """Give back a task this worker holds under attempt `lease` for a retry, saying why."""
+    return bool(
+        FulfilmentTask.objects.filter(pk=task_id, status=TaskStatus.RUNNING, attempts=lease).update(
+            status=TaskStatus.PENDING, lease_expires_at=None, last_error=why[:300]
+        )
+    )
 
 
 def _claim(task_id: int) -> int | None:

@@ -437,6 +437,9 @@ class FulfilmentTask(models.Model):
     deadline_at = models.DateTimeField(null=True, blank=True)
     flagged_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(default=dict, blank=True)
+    # Why the last attempt did not finish (database busy, endpoint down, ...), shown to
+    # the officers while the task waits for its retry; cleared once it is done.
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True)
 

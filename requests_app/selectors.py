@@ -12,11 +12,14 @@ not confirmed to exist.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orgs.identifiers import IdentifierKind, identifier_hash, normalise
 from orgs.models import BiometricRecord, Membership
@@ -125,6 +128,7 @@ class CaseFile:
     claims: list[CompensationClaim] = field(default_factory=list)
     tasks: list[FulfilmentTask] = field(default_factory=list)
     records: list[BiometricRecord] = field(default_factory=list)
+    stall: str = ""  # why fulfilment is not moving, in words, when it is stuck
 
 
 def case_file(rr: RightsRequest) -> CaseFile:
@@ -143,7 +147,29 @@ def case_file(rr: RightsRequest) -> CaseFile:
         records = task.result.get("records", []) if isinstance(task.result, dict) else []
         task.outcomes = [{**entry, "label": _outcome_label(entry.get("outcome"))} for entry in records
                          if isinstance(entry, dict)]
+    case.stall = fulfilment_stall(case, timezone.now())
     return case
+
+
+STALL_GRACE = timedelta(minutes=1)  # the background steps normally take seconds
+
+
+def fulfilment_stall(case: "CaseFile", now) -> str:
+    """Why an approved or fulfilling request is not moving on, or "" when it is."""
+    rr = case.request
+    if rr.status == RightsRequest.Status.APPROVED and not case.tasks and rr.kind != RightsRequest.Kind.EXPLANATION:
+        approved = [e.created_at for e in case.events if e.action == "approve"]
+        if approved and now - approved[-1] > STALL_GRACE:
+            return str(_("Approved %(minutes)s minutes ago, but fulfilment has not started: the background worker "
+                         "has not taken it up (it is offered again every minute). Check that the worker runs, or "
+                         "start fulfilment yourself.") % {"minutes": int((now - approved[-1]).total_seconds() // 60)})
+    if rr.status == RightsRequest.Status.FULFILLING and case.tasks and all(
+        t.status == FulfilmentTask.Status.DONE for t in case.tasks
+    ):
+        last = max(t.completed_at for t in case.tasks if t.completed_at)
+        if now - last > STALL_GRACE:
+            return str(_("Every system is done, but the request has not been closed: finish fulfilment yourself."))
+    return ""
 
 
 def _outcome_label(code) -> str:

@@ -10,7 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from requests_app.connectors import manual
 from requests_app.errors import NotPermitted, WorkflowError
-from requests_app.forms import ManualOutcomeForm
+from requests_app.forms import HandOutcomeForm
+from requests_app.task_steps import record_by_hand
+from requests_app.actors import member
 
 
 @never_cache
@@ -25,10 +27,10 @@ def task_list(request):
 @require_http_methods(["GET", "POST"])
 def task_confirm(request, public_id):
     task = get_object_or_404(manual.tasks_to_confirm(request.user), public_id=public_id)
-    form = ManualOutcomeForm(request.POST or None)
+    form = HandOutcomeForm(request.POST or None, request.FILES or None, rights_request=task.request)
     if request.method == "POST" and form.is_valid():
         try:
-            manual.confirm(task, request.user, **form.cleaned_data)
+            record_by_hand(task, actor=member(request.user), hand=form.hand_outcome())
         except NotPermitted as exc:
             raise PermissionDenied(str(exc)) from None
         except WorkflowError as exc:

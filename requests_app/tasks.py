@@ -7,12 +7,14 @@ sweeps find due work in the database instead.
 """
 
 import logging
+import random
 import smtplib
 
 import requests
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import OperationalError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,16 @@ TRANSIENT = (
     requests.ConnectionError, requests.Timeout, Unavailable,
 )
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 30, "retry_backoff_max": 600, "max_retries": 6}
+# A busy or briefly unreachable database (SQLite's write lock held past its timeout, a
+# PostgreSQL fail-over) is retried within seconds, never left to a lease or the sweep.
+DB_BUSY_RETRIES = 8
+
+
+def _retry_soon(task, exc: OperationalError):
+    """Retry `task` in 0.5-5 s (with jitter, so two workers do not collide again)."""
+    delay = min(0.5 * 2 ** task.request.retries, 5.0) * random.uniform(0.8, 1.2)
+    logger.warning("%s: database busy (%s); retrying in %.1f s", task.name, type(exc).__name__, delay)
+    return task.retry(exc=exc, countdown=delay, max_retries=DB_BUSY_RETRIES)
 
 
 @shared_task(name="requests.send_verification_code", acks_late=True, **RETRY)
@@ -78,22 +90,32 @@ def deliver_event(delivery_id: int) -> None:
     event_webhooks.deliver(delivery_id)
 
 
-@shared_task(name="requests.begin_fulfilment", acks_late=True)
-def begin_fulfilment(request_id: int) -> None:
+@shared_task(name="requests.begin_fulfilment", acks_late=True, bind=True)
+def begin_fulfilment(self, request_id: int) -> None:
     """Create the fulfilment tasks of an approved request (no-op once it has started)."""
-    fulfilment.begin(request_id)
+    try:
+        fulfilment.begin(request_id)
+    except OperationalError as exc:
+        raise _retry_soon(self, exc) from exc
 
 
-@shared_task(name="requests.run_fulfilment_task", acks_late=True, **RETRY)
-def run_fulfilment_task(task_id: int) -> None:
-    """Carry out one data system's part through its connector; a done task is left alone."""
-    fulfilment.run_task(task_id)
+@shared_task(name="requests.run_fulfilment_task", acks_late=True, bind=True, **RETRY)
+def run_fulfilment_task(self, task_id: int) -> None:
+    """Carry out one data system's part through its connector; a done task is left alone.
+    A busy database releases the task (fulfilment.run_task) and retries it in seconds."""
+    try:
+        fulfilment.run_task(task_id)
+    except OperationalError as exc:
+        raise _retry_soon(self, exc) from exc
 
 
-@shared_task(name="requests.complete_fulfilment", acks_late=True)
-def complete_fulfilment(request_id: int) -> None:
+@shared_task(name="requests.complete_fulfilment", acks_late=True, bind=True)
+def complete_fulfilment(self, request_id: int) -> None:
     """Close the request as fulfilled and issue its certificate once every task is done."""
-    fulfilment.complete_if_done(request_id)
+    try:
+        fulfilment.complete_if_done(request_id)
+    except OperationalError as exc:
+        raise _retry_soon(self, exc) from exc
 
 
 @shared_task(name="requests.sweep_deadlines", acks_late=True)

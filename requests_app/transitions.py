@@ -53,6 +53,9 @@ RULES: dict[str, Rule] = {
     "start_fulfilment": _rule({Status.APPROVED}, Status.FULFILLING, DECIDERS | {SYS}),
     "record_task_outcome": _rule({Status.FULFILLING}, None, DECIDERS | {Role.SYSTEM_OWNER, SYS}),
     "finish_fulfilment": _rule({Status.FULFILLING}, Status.FULFILLED, DECIDERS | {SYS}),
+    # When a task failed or went silent (requests_app/task_steps.py).
+    "retry_task": _rule({Status.FULFILLING}, None, DECIDERS),
+    "repoint_task": _rule({Status.FULFILLING}, None, DECIDERS),
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
     "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
     "purge_contact": _rule(RightsRequest.CLOSED_STATUSES, None, {SYS}),

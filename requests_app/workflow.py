@@ -289,6 +289,8 @@ def start_fulfilment(rights_request: RightsRequest, *, actor: Actor) -> list[Ful
     with transition(rights_request, "start_fulfilment", actor) as step:
         rr = step.request
         systems = DataSystem.objects.filter(organisation=rr.organisation, holds_personal_data=True)
+        if rr.kind == RightsRequest.Kind.EXPLANATION:
+            systems = systems.none()  # the officer writes the explanation when finishing
         tasks = FulfilmentTask.objects.bulk_create(
             [FulfilmentTask(request=rr, system=s, connector=s.connector) for s in systems]
         )
@@ -326,10 +328,12 @@ def record_task_outcome(
             _erase_record(step.request, locked, erasure, actor)
         if failed:
             locked.status, locked.result, locked.completed_at = FulfilmentTask.Status.FAILED, outcome, None
+            locked.last_error = str(outcome.get("error") or _("the system reported a failure"))[:300]
         else:
             locked.status, locked.result, locked.completed_at = FulfilmentTask.Status.DONE, outcome, step.now
+            locked.last_error = ""
         locked.lease_expires_at = None
-        locked.save(update_fields=["status", "result", "completed_at", "lease_expires_at"])
+        locked.save(update_fields=["status", "result", "completed_at", "lease_expires_at", "last_error"])
         step.data = {"task": locked.pk, "system": locked.system_id, "outcome": outcome}
         if failed:
             step.data["failed"] = True
@@ -343,7 +347,7 @@ def _erase_record(rr: RightsRequest, task: FulfilmentTask, erasure: Erasure, act
     )
     if erasure.outcome == RecordOutcome.DELETED:
         changed = vault.tombstone(records, reason=erasure.reason)
-    elif erasure.outcome == RecordOutcome.STORAGE_ONLY:
+    elif erasure.outcome in (RecordOutcome.STORAGE_ONLY, RecordOutcome.RESTRICTED):
         changed = vault.restrict(records, reason=erasure.reason)
     else:
         raise ValueError(f"not an erasing outcome: {erasure.outcome}")
@@ -363,17 +367,28 @@ def _erase_record(rr: RightsRequest, task: FulfilmentTask, erasure: Erasure, act
 ERASURE_KINDS = {RightsRequest.Kind.DELETION, RightsRequest.Kind.RESTRICTION, RightsRequest.Kind.WITHDRAW_CONSENT}
 
 
-def finish_fulfilment(rights_request: RightsRequest, *, actor: Actor) -> None:
+def finish_fulfilment(rights_request: RightsRequest, *, actor: Actor, explanation: str = "") -> None:
     """Close the request as fulfilled once every fulfilment task is done. A deletion,
     restriction or withdrawal of consent gets its erasure certificate in the same step
     (what, from which system, when, by which connector), linked from the request and
-    named in the event, so the subject's update mail can quote its number."""
+    named in the event, so the subject's update mail can quote its number. A request for
+    an explanation (PIPL art. 48) is finished by an officer with the explanation, which
+    the requester receives as a message."""
+    if rights_request.kind == RightsRequest.Kind.EXPLANATION:
+        if actor.kind == ActorKind.SYSTEM:
+            raise TransitionNotAllowed(_("An explanation is written by an officer."))
+        require_text(explanation=explanation)
     with transition(rights_request, "finish_fulfilment", actor) as step:
         rr = step.request
         tasks = list(rr.fulfilment_tasks.select_related("system").order_by("pk"))
         if any(task.status != FulfilmentTask.Status.DONE for task in tasks):
             raise TransitionNotAllowed(_("Some data systems have not finished yet."))
         rr.closed_at = step.now
+        if rr.kind == RightsRequest.Kind.EXPLANATION:
+            message = Message.objects.create(
+                request=rr, direction=Message.Direction.TO_SUBJECT, author=actor.user, body=explanation.strip()
+            )
+            step.data = {"explanation_message": message.pk}
         if rr.kind in ERASURE_KINDS:
             rr.certificate = issue_certificate(rr.organisation, exports.certificate_body(rr, tasks))
             step.data = {"certificate": rr.certificate.number}

@@ -8,9 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from requests_app import selectors
-from requests_app.connectors.manual import CONFIRMABLE_OUTCOMES
 from requests_app.connectors import RecordOutcome
-from requests_app.forms import ManualOutcomeForm
 from requests_app.models import CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest
 
 TEXT = 4000
@@ -234,14 +232,14 @@ class PaymentInput(ClaimInput):
 
 
 class OutcomeInput(serializers.Serializer):
-    """What became of the person's data in one manual system; checked by the web's own form."""
+    """What became of the person's data in one manual system. Which outcomes fit the
+    request's kind, and what each needs, the workflow checks (requests_app/task_steps.py);
+    an outcome that comes with a file (a copy) is recorded on the desk, which takes uploads."""
 
-    outcome = serializers.ChoiceField(choices=[(v, RecordOutcome(v).label) for v in CONFIRMABLE_OUTCOMES])
-    retention_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    outcome = serializers.ChoiceField(choices=RecordOutcome.choices)
+    detail = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                   help_text=_("What changed, the law that requires storage, or the explanation."))
+    retention_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
+                                             help_text=_("For storage only: the law that requires keeping the "
+                                                         "data (the same as detail)."))
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-    def validate(self, attrs):
-        form = ManualOutcomeForm(data=attrs)
-        if not form.is_valid():
-            raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
-        return form.cleaned_data

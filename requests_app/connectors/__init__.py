@@ -21,10 +21,40 @@ class RecordOutcome(models.TextChoices):
     NOT_FOUND = "not_found", _("Not found")
     EXPORTED = "exported", _("Exported")
     NOT_APPLICABLE = "not_applicable", _("Not applicable")
+    COPY_PROVIDED = "copy_provided", _("Copy provided")
+    MACHINE_READABLE = "machine_readable", _("Machine-readable file provided")
+    CORRECTED = "corrected", _("Corrected")
+    RESTRICTED = "restricted", _("Processing restricted")
+    EXPLAINED = "explained", _("Explanation given")
 
 
 # Outcomes that change a record held in the vault; each writes one event.
-ERASING_OUTCOMES = (RecordOutcome.DELETED, RecordOutcome.STORAGE_ONLY)
+ERASING_OUTCOMES = (RecordOutcome.DELETED, RecordOutcome.STORAGE_ONLY, RecordOutcome.RESTRICTED)
+
+# What a person may record for each kind of request, in one system (by hand).
+_OUTCOMES_FOR_KIND = {
+    "access": (RecordOutcome.COPY_PROVIDED, RecordOutcome.NOT_FOUND),
+    "copy": (RecordOutcome.COPY_PROVIDED, RecordOutcome.NOT_FOUND),
+    "portability": (RecordOutcome.MACHINE_READABLE, RecordOutcome.NOT_FOUND),
+    "correction": (RecordOutcome.CORRECTED, RecordOutcome.NOT_FOUND),
+    "deletion": (RecordOutcome.DELETED, RecordOutcome.STORAGE_ONLY, RecordOutcome.NOT_FOUND),
+    "withdraw_consent": (RecordOutcome.DELETED, RecordOutcome.STORAGE_ONLY, RecordOutcome.NOT_FOUND),
+    "restriction": (RecordOutcome.RESTRICTED, RecordOutcome.NOT_FOUND),
+    "explanation": (RecordOutcome.EXPLAINED,),
+}
+# Outcomes that come with the file the requester receives.
+NEEDS_FILE = (RecordOutcome.COPY_PROVIDED, RecordOutcome.MACHINE_READABLE)
+# Outcomes that need words: what changed, the law that requires keeping, the explanation.
+NEEDS_DETAIL = {
+    RecordOutcome.CORRECTED: _("Say what was corrected (before and after)."),
+    RecordOutcome.STORAGE_ONLY: _("Name the law or rule that requires keeping the data, and until when."),
+    RecordOutcome.EXPLAINED: _("Write the explanation given to the requester."),
+}
+
+
+def outcomes_for(kind: str) -> tuple[str, ...]:
+    """The outcomes that fit a request of this kind (RightsRequest.Kind value)."""
+    return _OUTCOMES_FOR_KIND.get(kind, ())
 
 
 class Unavailable(Exception):

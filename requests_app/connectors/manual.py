@@ -2,19 +2,18 @@
 
 Nothing runs in a worker. The owner (or, for a system without one, the organisation's
 owners and officers) is told by a TASK_ASSIGNED notification, opens /tasks/ and records
-what became of the person's data in that system.
+what became of the person's data in that system (requests_app/task_steps.record_by_hand,
+with the outcomes that fit the request's kind).
 """
 
 from django.db.models import Q, QuerySet
 
 from orgs.models import DataSystem, Membership
-from requests_app import workflow
+from requests_app import task_steps
 from requests_app.actors import member
-from requests_app.connectors import RecordOutcome
 from requests_app.models import FulfilmentTask, RightsRequest
 
 Role = Membership.Role
-CONFIRMABLE_OUTCOMES = (RecordOutcome.DELETED, RecordOutcome.STORAGE_ONLY, RecordOutcome.NOT_FOUND)
 
 
 def tasks_to_confirm(user) -> QuerySet[FulfilmentTask]:
@@ -37,10 +36,9 @@ def tasks_to_confirm(user) -> QuerySet[FulfilmentTask]:
     )
 
 
-def confirm(task: FulfilmentTask, user, *, outcome: str, retention_reason: str = "", note: str = "") -> None:
-    """Record the owner's confirmation as the task's outcome (workflow.record_task_outcome)."""
-    entry = {"outcome": outcome}
-    if outcome == RecordOutcome.STORAGE_ONLY:
-        entry["reason"] = retention_reason.strip()
-    result = {"connector": DataSystem.Connector.MANUAL.value, "records": [entry], "note": note.strip()}
-    workflow.record_task_outcome(task, actor=member(user), outcome=result)
+def confirm(task: FulfilmentTask, user, *, outcome: str, retention_reason: str = "", detail: str = "",
+            note: str = "", upload=None) -> None:
+    """Record the owner's confirmation as the task's outcome (task_steps.record_by_hand).
+    `retention_reason` is the older name of `detail` for storage only, kept for the API."""
+    hand = task_steps.HandOutcome(outcome=outcome, detail=detail or retention_reason, note=note, upload=upload)
+    task_steps.record_by_hand(task, actor=member(user), hand=hand)

@@ -103,7 +103,9 @@ def _retry_later(task: FulfilmentTask, lease: int, why: str) -> None:
         _fail(task, lease, {"connector": "webhook", "error": f"unreachable after {lease} attempts ({why})"})
         return
     released = FulfilmentTask.objects.filter(pk=task.pk, status=Status.RUNNING, attempts=lease).update(
-        status=Status.PENDING, lease_expires_at=None, result={"connector": "webhook", "last_error": why}
+        status=Status.PENDING, lease_expires_at=None, result={"connector": "webhook", "last_error": why},
+        last_error=(_("the system did not answer (%(why)s), attempt %(attempt)s of %(max)s")
+                    % {"why": why, "attempt": lease, "max": MAX_ATTEMPTS})[:300],
     )
     logger.info("webhook of task %s unavailable (%s), attempt %s", task.pk, why, lease)
     if released:

@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from orgs.models import DataSystem
-from requests_app import deadlines, workflow
-from requests_app.connectors import manual
+from requests_app import deadlines, task_steps, workflow
 from requests_app.models import CompensationClaim, FulfilmentTask
 from requests_app.money import to_major
 from requests_app.officer import forms
@@ -44,9 +43,12 @@ def _can_extend(case: CaseFile) -> bool:
             and rr.due_at is not None and timezone.now() <= rr.due_at)
 
 
-def _open_manual_task(case: CaseFile) -> bool:
-    return any(t.connector == DataSystem.Connector.MANUAL and t.status != FulfilmentTask.Status.DONE
-               for t in case.tasks)
+def _task_needing_hands(case: CaseFile) -> bool:
+    return forms.tasks_needing_hands(case.request).exists()
+
+
+def _webhook_needing_hands(case: CaseFile) -> bool:
+    return forms.tasks_needing_hands(case.request).filter(connector=DataSystem.Connector.WEBHOOK).exists()
 
 
 def _all_tasks_done(case: CaseFile) -> bool:
@@ -93,13 +95,24 @@ def _start(rr, actor, user, data):
 
 
 def _outcome(rr, actor, user, data):
-    manual.confirm(data["task"], user, outcome=data["outcome"], retention_reason=data["retention_reason"],
-                   note=data["note"])
+    hand = task_steps.HandOutcome(outcome=data["outcome"], detail=data.get("detail", ""), note=data.get("note", ""),
+                                  upload=data.get("upload"))
+    task_steps.record_by_hand(data["task"], actor=actor, hand=hand)
     return _("The outcome in %(system)s was recorded.") % {"system": data["task"].system.name}
 
 
+def _retry(rr, actor, user, data):
+    task_steps.retry_task(data["task"], actor=actor)
+    return _("%(system)s will be tried again now.") % {"system": data["task"].system.name}
+
+
+def _repoint(rr, actor, user, data):
+    task_steps.repoint_task(data["task"], actor=actor, webhook_url=data["webhook_url"])
+    return _("%(system)s now points at the new address and is tried again.") % {"system": data["task"].system.name}
+
+
 def _finish(rr, actor, user, data):
-    workflow.finish_fulfilment(rr, actor=actor)
+    workflow.finish_fulfilment(rr, actor=actor, explanation=data.get("explanation", ""))
     return _("The request is fulfilled.")
 
 
@@ -139,8 +152,10 @@ ACTIONS: dict[str, DeskAction] = {
     "approve": DeskAction("approve", forms.ApproveForm, _approve),
     "refuse": DeskAction("refuse", forms.RefuseForm, _refuse),
     "start_fulfilment": DeskAction("start_fulfilment", forms.EmptyForm, _start),
-    "record_outcome": DeskAction("record_task_outcome", forms.OutcomeForm, _outcome, when=_open_manual_task),
-    "finish_fulfilment": DeskAction("finish_fulfilment", forms.EmptyForm, _finish, when=_all_tasks_done),
+    "record_outcome": DeskAction("record_task_outcome", forms.OutcomeForm, _outcome, when=_task_needing_hands),
+    "retry_task": DeskAction("retry_task", forms.RetryForm, _retry, when=_task_needing_hands),
+    "repoint_task": DeskAction("repoint_task", forms.RepointForm, _repoint, when=_webhook_needing_hands),
+    "finish_fulfilment": DeskAction("finish_fulfilment", forms.FinishForm, _finish, when=_all_tasks_done),
     "message": DeskAction("message_subject", forms.MessageForm, _message),
     "note": DeskAction("add_note", forms.NoteForm, _note),
     "assess": DeskAction("assess_claim", forms.AssessForm, _assess, when=_claim_in(ClaimStatus.CLAIMED)),
@@ -158,7 +173,9 @@ LABELS = {
     "approve": (_l("Approve"), _l("Approve")),
     "refuse": (_l("Refuse"), _l("Refuse the request")),
     "start_fulfilment": (_l("Start fulfilment"), _l("Start fulfilment")),
-    "record_outcome": (_l("Record the outcome in a manual system"), _l("Record the outcome")),
+    "record_outcome": (_l("Record by hand what was done in a system"), _l("Record the outcome")),
+    "retry_task": (_l("Try a system again"), _l("Try again")),
+    "repoint_task": (_l("Point a system's webhook at a new address"), _l("Re-point and try again")),
     "finish_fulfilment": (_l("Finish fulfilment"), _l("Finish fulfilment")),
     "message": (_l("Write to the requester"), _l("Send")),
     "note": (_l("Add an internal note"), _l("Add note")),

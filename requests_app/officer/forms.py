@@ -4,12 +4,13 @@ state is the workflow's to decide (a step refused there changes nothing)."""
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import DataSystem
 from requests_app import selectors
-from requests_app.forms import ManualOutcomeForm
-from requests_app.models import CompensationClaim
+from requests_app.forms import HandOutcomeForm
+from requests_app.models import CompensationClaim, FulfilmentTask, RightsRequest
 from requests_app.money import MINOR_UNIT_EXPONENT
 
 TEXT = 4000
@@ -94,20 +95,72 @@ class NoteForm(ActionForm):
     body = _text(_("Internal note (never shown to the requester)"), rows=3)
 
 
-class OutcomeForm(ActionForm, ManualOutcomeForm):
-    """What became of the person's data in one manual system (connectors/manual.py)."""
+class TaskChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, task):
+        return f"{task.system.name} ({task.get_connector_display()}, {task.get_status_display()})"
+
+
+def tasks_needing_hands(rr):
+    """This request's tasks a person may act on: every manual task not done, and every
+    automatic one that failed, went silent, is waiting for its system, or keeps failing."""
+    return rr.fulfilment_tasks.exclude(status=FulfilmentTask.Status.DONE).filter(
+        Q(connector=DataSystem.Connector.MANUAL) | Q(status=FulfilmentTask.Status.FAILED)
+        | Q(status=FulfilmentTask.Status.AWAITING_CALLBACK) | Q(flagged_at__isnull=False) | ~Q(last_error="")
+    ).select_related("system").order_by("pk")
+
+
+def _offer_tasks(field, rr, offered) -> None:
+    """Accept any task of this request (the workflow refuses one that is done, with a 409)
+    but list only those that need a person now."""
+    field.queryset = rr.fulfilment_tasks.select_related("system").order_by("pk")
+    field.widget.choices = [(task.pk, field.label_from_instance(task)) for task in offered]
+
+
+class OutcomeForm(ActionForm, HandOutcomeForm):
+    """Record by hand what became of the person's data in one system (task_steps.record_by_hand)."""
 
     action = "record_outcome"
-    task = forms.ModelChoiceField(label=_("System"), queryset=None, empty_label=None)
-    field_order = ["task", "outcome", "retention_reason", "note"]
+    task = TaskChoiceField(label=_("System"), queryset=None, empty_label=None)
+    field_order = ["task", "outcome", "detail", "upload", "note"]
+
+    def __init__(self, *args, rr, membership, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.action}_%s")
+        HandOutcomeForm.__init__(self, *args, rights_request=rr, **kwargs)
+        self.rr, self.membership = rr, membership
+        _offer_tasks(self.fields["task"], rr, tasks_needing_hands(rr))
+
+
+class RetryForm(ActionForm):
+    action = "retry_task"
+    task = TaskChoiceField(label=_("System"), queryset=None, empty_label=None)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Any manual task of this request: one already done is refused by the workflow (409).
-        self.fields["task"].queryset = self.rr.fulfilment_tasks.filter(
-            connector=DataSystem.Connector.MANUAL
-        ).select_related("system").order_by("pk")
-        self.fields["task"].label_from_instance = lambda task: task.system.name
+        _offer_tasks(self.fields["task"], self.rr, tasks_needing_hands(self.rr))
+
+
+class RepointForm(ActionForm):
+    action = "repoint_task"
+    task = TaskChoiceField(label=_("System"), queryset=None, empty_label=None)
+    webhook_url = forms.URLField(label=_("New endpoint address"), max_length=500, assume_scheme="https",
+                                 help_text=_("Where the system now takes requests. Later requests go there too."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_tasks(self.fields["task"], self.rr,
+                     tasks_needing_hands(self.rr).filter(connector=DataSystem.Connector.WEBHOOK))
+
+
+class FinishForm(ActionForm):
+    action = "finish_fulfilment"
+    explanation = _text(_("The explanation of the processing rules"), rows=5,
+                        help_text=_("Sent to the requester: what is processed, why, how, for how long, and who "
+                                    "receives it."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.rr.kind != RightsRequest.Kind.EXPLANATION:
+            del self.fields["explanation"]
 
 
 class ClaimForm(ActionForm):

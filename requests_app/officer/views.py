@@ -185,7 +185,7 @@ def case_action(request, membership, reference, action):
     if not actions.may(membership.role, action):
         _refused_role(request)
         return _case_page(request, membership, rr, status=403)
-    form = step.form(request.POST, rr=rr, membership=membership)
+    form = step.form(request.POST, request.FILES, rr=rr, membership=membership)
     if not form.is_valid():
         return _case_page(request, membership, rr, bound=(action, form), status=400)
     try:

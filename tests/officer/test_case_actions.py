@@ -57,7 +57,18 @@ def _manual_task(org, officer, *, done=False):
     if done:
         workflow.record_task_outcome(task, actor=member(officer), outcome={"records": [{"outcome": "deleted"}]})
     return rr, {"task": task.pk, "outcome": "storage_only",
-                "retention_reason": "Tax law: ticket sales kept 10 years (until 2031)", "note": "Hidden from staff"}
+                "detail": "Tax law: ticket sales kept 10 years (until 2031)", "note": "Hidden from staff"}
+
+
+def _failed_webhook_task(org, officer, *, done=False):
+    system = factories.system(org, name="Gate vendor cloud", connector=DataSystem.Connector.WEBHOOK,
+                              webhook_url="https://vendor.example.com/hooks")
+    rr = factories.fulfilling_request(org, officer)
+    task = rr.fulfilment_tasks.get(system=system)
+    workflow.record_task_outcome(task, actor=SYSTEM, failed=True, outcome={"error": "unreachable after 8 attempts"})
+    if done:
+        workflow.record_task_outcome(task, actor=member(officer), outcome={"records": [{"outcome": "deleted"}]})
+    return rr, {"task": task.pk, "webhook_url": "https://vendor-new.example.com/hooks"}
 
 
 def _finishable(org, officer):
@@ -109,6 +120,10 @@ STEPS = {
     "record_outcome": Step(_manual_task, None, "record_task_outcome",
                            lambda org, officer: _manual_task(org, officer, done=True)),
     "finish_fulfilment": Step(_finishable, Status.FULFILLED, "finish_fulfilment", _unfinished),
+    "retry_task": Step(_failed_webhook_task, None, "retry_task",
+                       lambda org, officer: _failed_webhook_task(org, officer, done=True)),
+    "repoint_task": Step(_failed_webhook_task, None, "repoint_task",
+                         lambda org, officer: _failed_webhook_task(org, officer, done=True)),
     "message": Step(_in(Status.IN_REVIEW, body="We have found two records."), None, "message_subject", None),
     "note": Step(_in(Status.IN_REVIEW, body="Gate log checked: two entries."), None, "add_note", None),
     "assess": Step(_claim(ClaimStatus.CLAIMED, **ASSESS), None, "assess_claim", _claim(ClaimStatus.ASSESSED, **ASSESS)),
@@ -248,7 +263,7 @@ def test_storage_only_requires_the_retention_duty(officer_client, org_a, officer
     rr, data = _manual_task(org_a, officer_a)
     before = factories.snapshot(rr)
 
-    response = officer_client.post(action_url(rr, "record_outcome"), {**data, "retention_reason": ""})
+    response = officer_client.post(action_url(rr, "record_outcome"), {**data, "detail": ""})
 
     assert response.status_code == 400
     assert factories.snapshot(rr) == before
@@ -304,9 +319,9 @@ def test_storage_only_is_recorded_with_its_reason(officer_client, org_a, officer
 
     task = rr.fulfilment_tasks.get(pk=data["task"])
     assert task.status == "done"
-    assert task.result["records"] == [{"outcome": "storage_only", "reason": data["retention_reason"]}]
+    assert task.result["records"] == [{"outcome": "storage_only", "reason": data["detail"]}]
     page = officer_client.get(case_url(rr)).content.decode()
-    assert "Storage only" in page and data["retention_reason"] in page
+    assert "Storage only" in page and data["detail"] in page
 
 
 def test_an_internal_note_is_not_shown_to_the_requester(officer_client, client, org_a, officer_a):

@@ -84,10 +84,10 @@ def test_storage_only_needs_the_retention_duty(rr, ledger, system_owner_a):
     task = _task(rr, ledger)
 
     refused = client.post(_url(task), {"outcome": "storage_only"})
-    assert refused.status_code == 200 and refused.context["form"].errors["retention_reason"]
+    assert refused.status_code == 200 and refused.context["form"].errors["detail"]
     assert FulfilmentTask.objects.get(pk=task.pk).status == TaskStatus.PENDING
 
-    client.post(_url(task), {"outcome": "storage_only", "retention_reason": "Accounting law, 10 years"})
+    client.post(_url(task), {"outcome": "storage_only", "detail": "Accounting law, 10 years"})
     task.refresh_from_db()
     assert task.result["records"] == [{"outcome": "storage_only", "reason": "Accounting law, 10 years"}]
 
@@ -164,7 +164,7 @@ def test_a_confirmation_without_the_csrf_token_is_refused(rr, ledger, system_own
 def test_when_every_manual_task_is_confirmed_the_request_is_fulfilled(rr, ledger, archive, officer_a):
     client = _client(officer_a)
     client.post(_url(_task(rr, ledger)), {"outcome": "deleted"})
-    client.post(_url(_task(rr, archive)), {"outcome": "storage_only", "retention_reason": "Court order"})
+    client.post(_url(_task(rr, archive)), {"outcome": "storage_only", "detail": "Court order"})
 
     fulfilment.complete_if_done(rr.pk)
 

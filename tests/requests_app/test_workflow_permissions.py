@@ -17,7 +17,7 @@ import time_machine
 from django.utils import timezone
 
 from orgs.models import DataSystem, Membership, Organisation
-from requests_app import tasks, workflow
+from requests_app import task_steps, tasks, workflow
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind, member
 from requests_app.errors import NotPermitted
 from requests_app.models import CompensationClaim, RightsRequest
@@ -85,6 +85,15 @@ def _task_of_owned_system(w):
     return rr, rr.fulfilment_tasks.get(system=system)
 
 
+def _failed_webhook_task(w):
+    system = factories.system(w.org_a, name="Gate vendor cloud", connector=DataSystem.Connector.WEBHOOK,
+                              webhook_url="https://vendor.example.com/hooks")
+    rr = factories.fulfilling_request(w.org_a, w.officer_a)
+    task = rr.fulfilment_tasks.get(system=system)
+    workflow.record_task_outcome(task, actor=SYSTEM, failed=True, outcome={"error": "unreachable"})
+    return rr, task
+
+
 def _expirable(w):
     with time_machine.travel(timezone.now() - timedelta(days=100), tick=False):
         rr = factories.submitted_request(w.org_a)
@@ -123,6 +132,9 @@ CASES: dict[str, Case] = {
                                 lambda task, a, w: workflow.record_task_outcome(task, actor=a, outcome={"deleted": 1})),
     "finish_fulfilment": Case(DECIDERS | {"system"}, _in(Status.FULFILLING),
                               lambda rr, a, w: workflow.finish_fulfilment(rr, actor=a)),
+    "retry_task": Case(DECIDERS, _failed_webhook_task, lambda task, a, w: task_steps.retry_task(task, actor=a)),
+    "repoint_task": Case(DECIDERS, _failed_webhook_task, lambda task, a, w: task_steps.repoint_task(
+        task, actor=a, webhook_url="https://vendor-new.example.com/hooks")),
     "withdraw": Case({"subject"}, _in(Status.IN_REVIEW), lambda rr, a, w: workflow.withdraw(rr, actor=a)),
     "expire": Case({"system"}, _expirable, lambda rr, a, w: workflow.expire(rr, actor=a)),
     "purge_contact": Case({"system"}, _purgeable, lambda rr, a, w: workflow.purge_contact_details(rr, actor=a)),

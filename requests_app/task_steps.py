@@ -1,0 +1,161 @@
+"""Workflow steps on one fulfilment task when the automatic path did not finish it:
+retry it, re-point it at a new endpoint, or record by hand what was done.
+
+Each is a declared step of transitions.RULES, run through `transition()` like every
+other (request row locked, rules checked, one audited event, effects on commit). A
+task's outcome, automatic or by hand, always goes through workflow.record_task_outcome.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs.models import BiometricRecord, DataSystem
+from requests_app import destinations, workflow
+from requests_app.actors import Actor
+from requests_app.connectors import ERASING_OUTCOMES, NEEDS_DETAIL, NEEDS_FILE, RecordOutcome, outcomes_for
+from requests_app.errors import InvalidInput, TransitionNotAllowed
+from requests_app.models import Attachment, FulfilmentTask, RightsRequest
+from requests_app.transitions import transition
+
+TaskStatus = FulfilmentTask.Status
+Connector = DataSystem.Connector
+
+
+def _locked_task(step, task: FulfilmentTask) -> FulfilmentTask:
+    return FulfilmentTask.objects.select_for_update().select_related("system").get(
+        pk=task.pk, request_id=step.request.pk
+    )
+
+
+def retry_task(task: FulfilmentTask, *, actor: Actor) -> None:
+    """Send a failed, silent or stalled task round again: its attempts start from zero,
+    its flag and error are cleared, and (on commit) a worker runs it, or for a manual
+    system its owner is told again. Refused for a task that is done, or that a worker
+    holds right now (its lease still runs)."""
+    with transition(task.request, "retry_task", actor) as step:
+        locked = _locked_task(step, task)
+        if locked.status == TaskStatus.DONE:
+            raise TransitionNotAllowed(_("This task is already done."))
+        if locked.status == TaskStatus.RUNNING and locked.lease_expires_at and locked.lease_expires_at > step.now:
+            raise TransitionNotAllowed(_("A worker is carrying this task out right now; wait for it to finish."))
+        step.data = {"task": locked.pk, "system": locked.system_id, "previous_status": locked.status,
+                     "previous_error": locked.last_error or locked.result.get("error", "")}
+        step.visible_to_subject = False
+        locked.status, locked.attempts, locked.lease_expires_at = TaskStatus.PENDING, 0, None
+        locked.flagged_at = locked.deadline_at = None
+        locked.last_error = ""
+        locked.save(update_fields=["status", "attempts", "lease_expires_at", "flagged_at", "deadline_at", "last_error"])
+
+
+def repoint_task(task: FulfilmentTask, *, actor: Actor, webhook_url: str) -> None:
+    """Point the task's webhook system at a new endpoint and send the task again (as
+    retry_task). The address is the system's, so later requests go there too; it must pass
+    the same checks as any webhook (https at a public address in production,
+    requests_app/destinations.py), and the event keeps the old and the new address."""
+    webhook_url = (webhook_url or "").strip()
+    try:
+        destinations.check(webhook_url)
+    except destinations.UnsafeDestination as exc:
+        raise InvalidInput({"webhook_url": str(exc)}) from None
+    with transition(task.request, "repoint_task", actor) as step:
+        locked = _locked_task(step, task)
+        if locked.connector != Connector.WEBHOOK:
+            raise TransitionNotAllowed(_("Only a webhook task can be pointed somewhere else."))
+        if locked.status == TaskStatus.DONE:
+            raise TransitionNotAllowed(_("This task is already done."))
+        system = DataSystem.objects.select_for_update().get(pk=locked.system_id)
+        step.data = {"task": locked.pk, "system": system.pk, "from": system.webhook_url, "to": webhook_url}
+        step.visible_to_subject = False
+        system.webhook_url = webhook_url
+        system.save(update_fields=["webhook_url"])
+        locked.status, locked.attempts, locked.lease_expires_at = TaskStatus.PENDING, 0, None
+        locked.flagged_at = locked.deadline_at = None
+        locked.last_error = ""
+        locked.save(update_fields=["status", "attempts", "lease_expires_at", "flagged_at", "deadline_at", "last_error"])
+
+
+@dataclass(frozen=True)
+class HandOutcome:
+    """What a person did in one system for one request, with its evidence."""
+
+    outcome: str  # one of connectors.outcomes_for(kind)
+    detail: str = ""  # what changed / the law that requires storage / the explanation
+    note: str = ""
+    upload: object = None  # the file provided to the requester (copy, machine-readable file)
+
+
+def check_hand_outcome(rights_request: RightsRequest, hand: HandOutcome) -> None:
+    """InvalidInput unless the outcome fits the request's kind and carries what it needs."""
+    errors = {}
+    if hand.outcome not in outcomes_for(rights_request.kind):
+        errors["outcome"] = _("Choose an outcome that fits this kind of request.")
+    elif hand.outcome in NEEDS_FILE and hand.upload is None:
+        errors["upload"] = _("Attach the file given to the requester.")
+    elif hand.outcome in NEEDS_DETAIL and not hand.detail.strip():
+        errors["detail"] = str(NEEDS_DETAIL[hand.outcome])
+    if errors:
+        raise InvalidInput(errors)
+
+
+def record_by_hand(task: FulfilmentTask, *, actor: Actor, hand: HandOutcome) -> None:
+    """Record by hand what became of the person's data in the task's system: for any
+    connector, when the automatic path failed or went silent, and for manual systems
+    always. The file given to the requester is stored (content-addressed) before any row
+    is locked; the outcome is workflow.record_task_outcome's, marked `by_hand`. For the
+    built-in vault, a deletion or storage-only outcome really erases the matching records
+    (one event each), so the certificate never states what the vault does not hold."""
+    rr = task.request
+    check_hand_outcome(rr, hand)
+    attachment = _store_file(rr, task, hand.upload) if hand.upload is not None else None
+    entry = {"outcome": hand.outcome}
+    if hand.detail.strip():
+        entry["reason" if hand.outcome == RecordOutcome.STORAGE_ONLY else "detail"] = hand.detail.strip()[:2000]
+    result = {"connector": task.connector, "records": [entry], "note": hand.note.strip()[:2000]}
+    if task.connector != Connector.MANUAL:
+        result["by_hand"] = True  # instead of the connector, which failed or went silent
+    with transaction.atomic():
+        locked_rr = RightsRequest.objects.select_for_update().get(pk=rr.pk)
+        locked = FulfilmentTask.objects.select_for_update().select_related("system").get(pk=task.pk, request=rr)
+        erasures = []
+        if locked.connector == Connector.VAULT and hand.outcome in ERASING_OUTCOMES:
+            erasures = _vault_erasures(locked_rr, locked, hand)
+            result["records"] = [
+                {"id": e.record.pk, "modality": e.record.modality, "activity": e.record.activity.name,
+                 "outcome": e.outcome, "reason": e.reason} for e in erasures
+            ] or [entry]
+        if attachment is not None:
+            attachment.save()
+            result["attachments"] = [attachment.pk]
+        workflow.record_task_outcome(locked, actor=actor, outcome=result, erasures=erasures)
+
+
+def _vault_erasures(rr: RightsRequest, task: FulfilmentTask, hand: HandOutcome) -> list:
+    records = (
+        BiometricRecord.objects.filter(organisation_id=rr.organisation_id, system_id=task.system_id)
+        .matching(rr.subject.identifier_hashes())
+        .exclude(state=BiometricRecord.State.DELETED)
+        .select_related("activity")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    reason = hand.detail.strip() or _("Deleted by hand on request %(reference)s") % {"reference": rr.reference}
+    return [workflow.Erasure(record=record, outcome=hand.outcome, reason=reason[:300]) for record in records
+            if not (hand.outcome == RecordOutcome.STORAGE_ONLY and record.state == BiometricRecord.State.RESTRICTED)]
+
+
+def _store_file(rr: RightsRequest, task: FulfilmentTask, upload) -> Attachment:
+    """The file's bytes on disk under their hash, before any lock; the row is saved later."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    attachment = Attachment(
+        request=rr, purpose=Attachment.Purpose.EXPORT, original_name=upload.name[:255], sha256=digest.hexdigest(),
+        content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
+        created_at=timezone.now(),
+    )
+    attachment.file.save(digest.hexdigest(), upload, save=False)
+    return attachment
