@@ -2,6 +2,10 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from kombu.transport import TRANSPORT_ALIASES
+
+# `filesystem://` (the embedded set-up's broker) with messages written atomically (config/broker.py).
+TRANSPORT_ALIASES["filesystem"] = "config.broker:Transport"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

@@ -266,7 +266,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
         # The folder is polled; each hop of a fulfilment (begin, run, complete) waits one poll.
-        "polling_interval": 0.2,
+        "polling_interval": 0.02,
     }
     if CELERY_BROKER_URL.startswith("filesystem://")
     else {

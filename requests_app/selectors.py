@@ -172,6 +172,21 @@ def fulfilment_stall(case: "CaseFile", now) -> str:
     return ""
 
 
+def outcomes_for_requester(rr: RightsRequest) -> list[dict]:
+    """What was done in each system, as the requester may see it: the outcome per record
+    and the words that go with it (what changed, the law that keeps data in storage).
+    Never internal notes; only tasks that are done."""
+    shown = []
+    for task in rr.fulfilment_tasks.filter(status=FulfilmentTask.Status.DONE).select_related("system").order_by("pk"):
+        records = task.result.get("records", []) if isinstance(task.result, dict) else []
+        for entry in records:
+            if isinstance(entry, dict) and entry.get("outcome"):
+                shown.append({"system": task.system.name, "label": _outcome_label(entry["outcome"]),
+                              "words": entry.get("detail") or entry.get("reason") or "",
+                              "modality": entry.get("modality", "")})
+    return shown
+
+
 def _outcome_label(code) -> str:
     return RecordOutcome(code).label if code in RecordOutcome.values else str(code or "")
 

@@ -20,7 +20,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from orgs.models import Organisation
-from requests_app import intake, status_links, tokens, workflow
+from requests_app import intake, selectors, status_links, tokens, workflow
 from requests_app.downloads import attachment_response
 from requests_app.actors import SUBJECT
 from requests_app.errors import InvalidInput, WorkflowError
@@ -188,6 +188,7 @@ def status(request, token):
             "events": rr.events.filter(visible_to_subject=True).order_by("seq"),
             "messages": rr.messages.exclude(direction="internal").order_by("created_at"),
             "files": rr.attachments.order_by("created_at"),
+            "outcomes": selectors.outcomes_for_requester(rr),
             "offers": rr.claims.filter(status=CompensationClaim.Status.OFFERED),
             "claims": rr.claims.order_by("created_at"),
             "can_withdraw": rr.status in workflow.RULES["withdraw"].sources,
