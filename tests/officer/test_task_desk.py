@@ -1,0 +1,96 @@
+"""On the desk: a stalled or failed task shows why, the officer records by hand what was
+done with the outcome the request's kind calls for, and the requester sees and downloads
+what was provided; an explanation is written when finishing."""
+
+from datetime import timedelta
+
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from orgs.models import DataSystem
+from requests_app import fulfilment, workflow
+from requests_app.actors import SYSTEM, member
+from requests_app.models import Attachment, Message, RightsRequest
+from requests_app.tokens import issue_status_link
+from tests import factories
+
+Connector = DataSystem.Connector
+
+
+def _case(rr):
+    return reverse("desk:case", args=[rr.reference])
+
+
+def _step(rr, name):
+    return reverse("desk:case_action", args=[rr.reference, name])
+
+
+def test_a_failed_task_shows_why_and_offers_a_way_on(officer_client, org_a, officer_a):
+    factories.webhook_system(org_a, name="Gate vendor cloud", url="http://127.0.0.1:9/nothing")
+    rr = factories.fulfilling_request(org_a, officer_a)
+    task = rr.fulfilment_tasks.get()
+    workflow.record_task_outcome(task, actor=SYSTEM, failed=True,
+                                 outcome={"error": "unreachable after 8 attempts (ConnectionError)"})
+
+    page = officer_client.get(_case(rr))
+
+    html = page.content.decode()
+    assert "Why: unreachable after 8 attempts (ConnectionError)" in html
+    assert {"retry_task", "repoint_task", "record_outcome"} <= {s["name"] for s in page.context["steps"]}
+
+
+def test_an_approved_request_the_worker_never_took_up_says_so(officer_client, org_a, officer_a):
+    factories.system(org_a, name="Biometric vault")
+    with time_machine.travel(timezone.now() - timedelta(minutes=5), tick=False):
+        rr = factories.approved_request(org_a, officer_a)
+
+    html = officer_client.get(_case(rr)).content.decode()
+
+    assert 'id="stall"' in html and "the background worker has not taken it up" in html
+
+
+def test_an_access_request_ends_with_the_copy_the_requester_downloads(officer_client, client, org_a, officer_a):
+    factories.system(org_a, name="Ticket office archive", connector=Connector.MANUAL)
+    rr = factories.fulfilling_request(org_a, officer_a, kind="access")
+    task = rr.fulfilment_tasks.get()
+    copy = b"%PDF-1.4 Your annual pass application form and the photos we hold"
+
+    missing = officer_client.post(_step(rr, "record_outcome"), {"task": task.pk, "outcome": "copy_provided"})
+    assert missing.status_code == 400 and "Attach the file" in missing.content.decode()
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    done = officer_client.post(_step(rr, "record_outcome"), {
+        "task": task.pk, "outcome": "copy_provided", "detail": "Scan of the paper application form, 3 pages",
+        "upload": SimpleUploadedFile("your-data.pdf", copy, content_type="application/pdf")})
+    assert done.status_code == 302, done.content.decode()[:1500]
+    fulfilment.complete_if_done(rr.pk)
+    rr.refresh_from_db()
+    assert rr.status == RightsRequest.Status.FULFILLED
+
+    token = issue_status_link(rr.submission)
+    status = client.get(reverse("public:status", kwargs={"token": token})).content.decode()
+    assert "Copy provided" in status and "Scan of the paper application form, 3 pages" in status
+    attachment = Attachment.objects.get(request=rr, original_name="your-data.pdf")
+    download = client.get(reverse("public:download", args=[token, rr.reference, attachment.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == copy
+
+
+def test_an_explanation_is_written_when_finishing_and_reaches_the_requester(officer_client, client, org_a,
+                                                                            officer_a):
+    factories.system(org_a, name="Biometric vault")
+    rr = factories.approved_request(org_a, officer_a, kind="explanation")
+    workflow.start_fulfilment(rr, actor=member(officer_a))
+    assert not rr.fulfilment_tasks.exists()  # nothing for a system to do
+
+    empty = officer_client.post(_step(rr, "finish_fulfilment"), {"explanation": " "})
+    assert empty.status_code == 400
+    words = "We match your face at the gate against the template made when you enrolled; it is kept 395 days."
+    assert officer_client.post(_step(rr, "finish_fulfilment"), {"explanation": words}).status_code == 302
+
+    rr.refresh_from_db()
+    assert rr.status == RightsRequest.Status.FULFILLED
+    assert Message.objects.get(request=rr, direction=Message.Direction.TO_SUBJECT).body == words
+    token = issue_status_link(rr.submission)
+    assert words in client.get(reverse("public:status", kwargs={"token": token})).content.decode()
