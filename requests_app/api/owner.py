@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from orgs.identifiers import IdentifierKind, identifier_hash, mask, normalise
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation, ProcessingActivity
-from requests_app.api.permissions import Owner, acting_membership
+from requests_app.api.permissions import DeskMember, Owner, acting_membership
 from requests_app.api.serializers import ErrorSerializer as E
 from requests_app.subjects import PHONE_REGION
 
@@ -128,6 +128,8 @@ class OwnedRecords(OrganisationScoped, mixins.ListModelMixin, mixins.CreateModel
 
 
 class MemberViewSet(OrganisationScoped, mixins.ListModelMixin):
+    # Officers list their colleagues too: assigning a request needs a member's user id.
+    permission_classes = [DeskMember]
     serializer_class = MemberSerializer
     queryset = Membership.objects.none()
     model = Membership

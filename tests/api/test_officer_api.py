@@ -309,3 +309,25 @@ def test_dashboard_figures_of_the_acting_organisation(api, org_a, org_b, officer
 def test_no_token_is_401(client):
     response = client.get(url("request-list"))
     assert_error(response, 401, "not_authenticated")
+
+
+def test_the_published_schema_carries_no_engineers_notes(client):
+    """Docstrings of views and serializers say what a class owns and why; the docs for the
+    API's users keep only what extend_schema and the fields' help texts say."""
+    import inspect
+
+    from requests_app.api import citizen, officer, owner, serializers, systems
+
+    schema = client.get("/api/schema/?format=json").content.decode()
+    notes = [inspect.getdoc(cls).splitlines()[0] for module in (citizen, officer, owner, serializers, systems)
+             for _name, cls in inspect.getmembers(module, inspect.isclass)
+             if cls.__module__ == module.__name__ and inspect.getdoc(cls)]
+    assert notes  # there are docstrings to keep out
+    leaked = [note for note in notes if len(note) > 20 and json_escaped(note) in schema]
+    assert leaked == []
+
+
+def json_escaped(text: str) -> str:
+    import json
+
+    return json.dumps(text)[1:-1]

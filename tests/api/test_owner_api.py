@@ -63,13 +63,27 @@ def test_owner_creates_another_organisation_and_owns_it(api, owner_a):
                                           "contact_email": "p@x.example"}).status_code == 400
 
 
-@pytest.mark.parametrize("name", ["organisation", "member-list", "data-system-list", "processing-activity-list",
+@pytest.mark.parametrize("name", ["organisation", "data-system-list", "processing-activity-list",
                                   "biometric-record-list"])
 def test_only_owners_may_others_get_404(org_a, officer_a, auditor_a, system_owner_a, name):
     for user in (officer_a, auditor_a, system_owner_a):
         api = factories.member_api(user, org_a)
         for response in (api.get(url(name)), api.post(url(name), {"name": "x"})):
             assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_an_officer_lists_the_members_a_request_can_be_assigned_to(org_a, owner_a, officer_a, officer_b,
+                                                                    system_owner_a):
+    api = factories.member_api(officer_a, org_a)
+    body = api.get(url("member-list")).json()
+    members = {m["username"]: (m["user"], m["role"]) for m in body["results"]}
+    assert set(members) == {"owner_a", "officer_a", "sysowner_a"}  # never another organisation's
+    rr = factories.verified_request(org_a)
+    assigned = api.post(f"/api/v1/requests/{rr.reference}/assign/", {"assignee": members["owner_a"][0]})
+    assert assigned.status_code == 200, assigned.content
+    system_owner = factories.member_api(system_owner_a, org_a)
+    assert system_owner.get(url("member-list")).status_code == 404  # not a desk member
+    assert system_owner.post(url("member-list"), {"name": "x"}).status_code == 404
 
 
 def test_members_lists_the_organisations_people(api, owner_a, officer_a, officer_b):
