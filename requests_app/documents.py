@@ -93,8 +93,10 @@ def _systems(body: dict, jurisdiction: str) -> list[dict]:
                 for row in body.get("by_system", [])]
     systems = []
     for entry in body.get("systems", []):
-        records = [{**record, "label": outcome_label(record.get("outcome", ""), jurisdiction)}
-                   for record in entry.get("records", [])]
+        # A manual or webhook system may name a record by its own id, by ours, or not at all.
+        records = [{**record, "label": outcome_label(record.get("outcome", ""), jurisdiction),
+                    "ident": record.get("external_id") or record.get("id") or ""}
+                   for record in entry.get("records", []) if isinstance(record, dict)]
         systems.append({"name": entry.get("system", ""), "connector": entry.get("connector", ""),
                         "completed_at": _when(entry.get("completed_at")), "note": entry.get("note", ""),
                         "records": records, "count": len(records)})

@@ -260,3 +260,18 @@ def test_a_letter_that_was_never_sent_is_not_found(client, org_a, officer_a):
 
     for name in ("refusal", "extension", "fulfilment", "certificate", "nonsense"):
         assert public_document(client, rr, name, "pdf").status_code == 404
+
+
+def test_a_certificate_from_a_system_that_names_no_record_still_prints(client, org_a, officer_a, system_owner_a):
+    factories.system(org_a, name="Paper archive", connector=DataSystem.Connector.MANUAL, owner=system_owner_a)
+    rr = factories.approved_request(org_a, officer_a)
+    fulfilment.begin(rr.pk)
+    task = rr.fulfilment_tasks.get()
+    workflow.record_task_outcome(task, actor=member(system_owner_a),
+                                 outcome={"records": [{"modality": "face", "outcome": "deleted"}], "note": "Shredded"})
+    workflow.finish_fulfilment(rr, actor=member(officer_a))
+    rr.refresh_from_db()
+
+    text = pdf_text(public_document(client, rr, "certificate", "pdf").content)
+
+    assert "Paper archive" in text and "Shredded" in text and "Deleted" in text
