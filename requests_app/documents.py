@@ -224,8 +224,9 @@ def for_request(rights_request: RightsRequest, name: str) -> Document:
     rr = rights_request
     language = rr.subject.preferred_language or settings.LANGUAGE_CODE
     common = {"rr": rr, "organisation": rr.organisation, "law": law.texts(rr.jurisdiction),
-              "kind": rr.get_kind_display, "subject": rr.subject.masked_identifiers,
-              "filed_by": rr.get_filed_by_display() if rr.filed_by != RightsRequest.FiledBy.SELF else "",
+              "subject": rr.subject.masked_identifiers,
+              # the bound method: the template calls it inside the document's language
+              "filed_by": rr.get_filed_by_display if rr.filed_by != RightsRequest.FiledBy.SELF else "",
               "requester_name": rr.requester_name}
     if name == "certificate":
         if rr.certificate is None:
@@ -241,13 +242,6 @@ def for_request(rights_request: RightsRequest, name: str) -> Document:
         context = LETTER_CONTEXT[name](rr, event, common["law"])
     return Document(f"{name}.html", f"{rr.reference}-{name}", language, rr.organisation.time_zone,
                     {**common, **context, "event": event, "dated": event.created_at})
-
-
-def for_certificate(certificate: ErasureCertificate) -> Document:
-    """A certificate without a request (an erasure order), in the reader's language."""
-    return Document("certificate.html", certificate.number, translation.get_language(),
-                    certificate.organisation.time_zone,
-                    {"organisation": certificate.organisation, **certificate_context(certificate)})
 
 
 # --- rendering ---------------------------------------------------------------------------
