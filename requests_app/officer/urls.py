@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from requests_app.officer import report_views, views
+from requests_app.officer import document_views, report_views, views
 
 app_name = "desk"
 
@@ -12,6 +12,11 @@ urlpatterns: list = [
     path("assign/", views.bulk_assign, name="bulk_assign"),
     path("requests/<str:reference>/", views.case, name="case"),
     path("requests/<str:reference>/files/<int:attachment_id>/", views.attachment, name="attachment"),
+    # The requester's documents, printable (requests_app/documents.py).
+    path("requests/<str:reference>/documents/<slug:name>.html", document_views.document, {"fmt": "html"},
+         name="document_html"),
+    path("requests/<str:reference>/documents/<slug:name>.pdf", document_views.document, {"fmt": "pdf"},
+         name="document_pdf"),
     path("requests/<str:reference>/<slug:action>/", views.case_action, name="case_action"),
     # Dashboard and exports (requests_app/officer/report_views.py).
     path("dashboard/", report_views.dashboard, name="dashboard"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app.public import views
+from requests_app.public import documents, views
 
 app_name = "public"
 
@@ -13,7 +13,12 @@ urlpatterns = [
     path("verify/<uuid:submission>/resend/", views.resend_code, name="resend_code"),
     path("status/", views.lookup, name="lookup"),
     path("status/<str:token>/", views.status, name="status"),
-    path("status/<str:token>/<str:reference>/certificate/", views.certificate, name="certificate"),
+    path("status/<str:token>/<str:reference>/certificate/", documents.certificate, name="certificate"),
+    path("status/<str:token>/<str:reference>/documents/<slug:name>.html", documents.document, {"fmt": "html"},
+         name="document_html"),
+    path("status/<str:token>/<str:reference>/documents/<slug:name>.pdf", documents.document, {"fmt": "pdf"},
+         name="document_pdf"),
+    path("certificates/check/", documents.certificate_check, name="certificate_check"),
     path("status/<str:token>/<str:reference>/files/<int:attachment_id>/", views.download, name="download"),
     path("status/<str:token>/<str:reference>/<str:action>/", views.status_action, name="status_action"),
 ]

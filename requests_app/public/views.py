@@ -20,7 +20,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from orgs.models import Organisation
-from requests_app import intake, selectors, status_links, tokens, workflow
+from requests_app import documents, intake, selectors, status_links, tokens, workflow
 from requests_app.downloads import attachment_response
 from requests_app.actors import SUBJECT
 from requests_app.errors import InvalidInput, WorkflowError
@@ -189,6 +189,7 @@ def status(request, token):
             "messages": rr.messages.exclude(direction="internal").order_by("created_at"),
             "files": rr.attachments.order_by("created_at"),
             "outcomes": selectors.outcomes_for_requester(rr),
+            "documents": documents.available(rr),
             "offers": rr.claims.filter(status=CompensationClaim.Status.OFFERED),
             "claims": rr.claims.order_by("created_at"),
             "can_withdraw": rr.status in workflow.RULES["withdraw"].sources,
@@ -285,14 +286,6 @@ def download(request, token, reference, attachment_id):
     rr = _case(request, token, reference)
     attachment = get_object_or_404(Attachment, pk=attachment_id, request=rr)
     return attachment_response(attachment)
-
-
-def certificate(request, token, reference):
-    rr = _case(request, token, reference)
-    if rr.certificate is None:
-        raise Http404
-    with timezone.override(rr.organisation.time_zone):
-        return render(request, "public/certificate.html", {"request_": rr, "certificate": rr.certificate})
 
 
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)

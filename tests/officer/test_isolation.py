@@ -72,6 +72,7 @@ def values_of_b(case_b) -> dict:
         "request_id": [rr.pk],
         "fmt": ["json", "html"],
         "format": ["json", "html"],
+        "name": ["certificate", "refusal", "extension", "fulfilment"],  # the requester's documents
     }
 
 

@@ -17,7 +17,7 @@ from tests.public.pages import html_lang, has_viewport_meta, inputs_without_labe
 pytestmark = pytest.mark.django_db
 
 PAGES = ["landing", "organisations", "form", "form_with_errors", "thanks", "verify", "already_open", "lookup",
-         "lookup_with_errors", "status", "certificate", "rate_limited"]
+         "lookup_with_errors", "status", "certificate", "certificate_check", "rate_limited"]
 
 
 def _render(client, name, park, officer) -> object:
@@ -47,6 +47,10 @@ def _render(client, name, park, officer) -> object:
         rr = factories.fulfilled_request(park, officer, email="done@example.com")
         token = tokens.issue_status_link(rr.submission)
         return client.get(reverse("public:certificate", kwargs={"token": token, "reference": rr.reference}))
+    if name == "certificate_check":
+        certificate = factories.fulfilled_request(park, officer, email="checked@example.com").certificate
+        return client.get(reverse("public:certificate_check"),
+                          {"number": certificate.number, "sha256": certificate.body_sha256})
     if name == "rate_limited":
         for _guess in range(30):
             client.get(citizen.status_url(secrets.token_urlsafe(24)), REMOTE_ADDR="203.0.113.66")
