@@ -83,7 +83,7 @@ def _approve(rr, actor, user, data):
 
 
 def _refuse(rr, actor, user, data):
-    workflow.refuse(rr, actor=actor, reason=data["reason"], legal_ground=data["legal_ground"])
+    workflow.refuse(rr, actor=actor, reason=data["reason"], legal_ground=data["legal_ground_text"])
     return _("Refused. The requester is told the reason, the legal ground and how to appeal or complain.")
 
 
@@ -167,6 +167,7 @@ LABELS = {
     "payment": (_l("Record the payment"), _l("Record the payment")),
 }
 # Steps with nothing (or nothing required) to type: a button on the page, not a folded form.
+# Approve is a link to its confirmation page (views.approve_confirm), which holds its form.
 BUTTONS = ("approve", "start_fulfilment", "finish_fulfilment")
 
 

@@ -2,15 +2,17 @@
 
 from django.urls import path
 
-from requests_app.officer import report_views, views
+from requests_app.officer import bulk_views, report_views, views
 
 app_name = "desk"
 
 urlpatterns: list = [
     # Queue and case pages (requests_app/officer/views.py).
     path("", views.queue, name="queue"),
-    path("assign/", views.bulk_assign, name="bulk_assign"),
+    path("assign/", bulk_views.bulk_assign, name="bulk_assign"),
+    path("refuse/", bulk_views.bulk_refuse, name="bulk_refuse"),
     path("requests/<str:reference>/", views.case, name="case"),
+    path("requests/<str:reference>/approve/confirm/", views.approve_confirm, name="approve_confirm"),
     path("requests/<str:reference>/files/<int:attachment_id>/", views.attachment, name="attachment"),
     path("requests/<str:reference>/<slug:action>/", views.case_action, name="case_action"),
     # Dashboard and exports (requests_app/officer/report_views.py).
