@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from orgs import law
@@ -63,10 +63,10 @@ def urgency(rr: RightsRequest, now) -> str:
 
 
 QUICK_VIEWS = [  # (label, the query it is): one click to the lists an officer works through
-    (_l("Mine"), {"mine": "on"}),
-    (_l("Unassigned"), {"assignee": UNASSIGNED}),
-    (_l("Overdue"), {"overdue": "on"}),
-    (_l("Due in 7 days"), {"due_within": "7"}),
+    (gettext_lazy("Mine"), {"mine": "on"}),
+    (gettext_lazy("Unassigned"), {"assignee": UNASSIGNED}),
+    (gettext_lazy("Overdue"), {"overdue": "on"}),
+    (gettext_lazy("Due in 7 days"), {"due_within": "7"}),
 ]
 
 
