@@ -58,10 +58,6 @@ def urgency_of(c: clock.Clock) -> str:
     return c.urgency if c.urgency in ("overdue", "due_soon") else ""
 
 
-def urgency(rr: RightsRequest, now) -> str:
-    return urgency_of(clock.clock(rr, now))
-
-
 QUICK_VIEWS = [  # (label, the query it is): one click to the lists an officer works through
     (gettext_lazy("Mine"), {"mine": "on"}),
     (gettext_lazy("Unassigned"), {"assignee": UNASSIGNED}),
