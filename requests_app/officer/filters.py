@@ -5,7 +5,8 @@ Construct it with the request and the current membership:
     QueueFilter(request.GET, queryset=selectors.requests_visible_to(membership),
                 request=request, membership=membership)
 `.qs` is the filtered queryset (not yet ordered or paginated); with no status chosen it
-holds the open requests only, the queue an officer works.
+holds the open requests only, the queue an officer works. `sort` is only checked here:
+the order is applied by the keyset pages (officer/pagination.py), `chosen_sort()` says which.
 """
 
 from datetime import datetime, time, timedelta

@@ -1,4 +1,5 @@
-"""The officer desk: the queue, the case page and its steps.
+"""The officer desk: the queue, the case page and its steps, and the page that confirms
+an approval (what it sets off, in which systems) before anything is approved.
 
 Views stay thin: find the requests through requests_app.selectors for the current
 membership (another organisation's reference is a 404), parse a form, call one
