@@ -16,13 +16,13 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.identifiers import IdentifierKind, identifier_hash, normalise
-from orgs.models import BiometricRecord, Membership
+from orgs.models import BiometricRecord, DataSystem, Membership
 from requests_app.connectors import RecordOutcome
 from requests_app.models import (
     Attachment,
@@ -71,7 +71,7 @@ def queue_rows(queryset: QuerySet[RightsRequest]) -> QuerySet[RightsRequest]:
     """What a queue row shows, in one query: no per-row lookups."""
     return queryset.select_related("subject", "assignee").only(
         "pk", "reference", "kind", "status", "jurisdiction", "received_at", "due_at", "paused_at",
-        "subject__masked_identifiers", "assignee__username", "assignee__first_name", "assignee__last_name",
+        "subject__masked_identifiers", "subject__full_name", "assignee__username", "assignee__first_name", "assignee__last_name",
     )
 
 
@@ -82,9 +82,16 @@ def status_counts(queryset: QuerySet[RightsRequest]) -> dict[str, int]:
     return {status: found.get(status, 0) for status in Status.values}
 
 
+NAME_SEARCH_MIN = 2  # one letter would match half the queue
+
+
 def search(queryset: QuerySet[RightsRequest], text: str) -> QuerySet[RightsRequest]:
-    """By the requester's email (matched by its keyed hash, as intake stored it: the clear
-    address is never scanned) or else by reference."""
+    """By the requester's email, or else by reference, member or pass number, or name.
+
+    Identifiers are matched by their keyed hash, as intake stored them (the clear value is
+    never scanned, so it must be typed whole); the name is the one column kept in the
+    clear for the desk to read, matched as a part of it. A purged subject has no name and
+    no hashes left: nothing finds it but its reference."""
     text = text.strip()
     if "@" in text:
         try:
@@ -92,7 +99,16 @@ def search(queryset: QuerySet[RightsRequest], text: str) -> QuerySet[RightsReque
         except ValidationError:  # not an address: nothing can match it
             return queryset.none()
         return queryset.filter(subject__email_hash=identifier_hash(IdentifierKind.EMAIL, email))
-    return queryset.filter(reference=normalise_reference(text))
+    found = Q(reference=normalise_reference(text))
+    try:
+        number = normalise(IdentifierKind.MEMBER_NUMBER, text)
+    except ValidationError:
+        number = ""
+    if number:
+        found |= Q(subject__member_number_hash=identifier_hash(IdentifierKind.MEMBER_NUMBER, number))
+    if len(text) >= NAME_SEARCH_MIN:
+        found |= Q(subject__full_name__icontains=text)
+    return queryset.filter(found)
 
 
 def assignable_members(membership: Membership):
@@ -217,4 +233,30 @@ def matching_records(rr: RightsRequest) -> list[BiometricRecord]:
             "activity__statutory_retention", "system__name",
         )
         .order_by("activity__name", "pk")
+    )
+
+
+# --- the approval's confirmation ---------------------------------------------------------
+
+
+@dataclass
+class ApprovalPreview:
+    """What the officer reads before approving: how the identity was verified, and what
+    approval sets off (the fulfilment task it queues, one per system below)."""
+
+    request: RightsRequest
+    verification: RequestEvent | None  # the verify event: when, by whom, how (code or a check)
+    systems: list[DataSystem]
+    irreversible: bool  # a deletion: what the systems erase cannot be brought back
+
+
+def approval_preview(rr: RightsRequest) -> ApprovalPreview:
+    """For a request already found through `request_for`. The systems are those
+    workflow.start_fulfilment gives a task: the organisation's that may hold personal data."""
+    return ApprovalPreview(
+        request=rr,
+        verification=rr.events.filter(action="verify").select_related("actor").order_by("-seq").first(),
+        systems=list(DataSystem.objects.filter(organisation_id=rr.organisation_id, holds_personal_data=True)
+                     .select_related("owner").order_by("name", "pk")),
+        irreversible=rr.kind == RightsRequest.Kind.DELETION,
     )

@@ -28,7 +28,7 @@ from requests_app.connectors import manual
 from requests_app.models import FulfilmentTask, RightsRequest
 from requests_app.officer.dashboard import dashboard_figures
 from requests_app.officer.filters import QueueFilter
-from requests_app.officer.pagination import PER_PAGE, paginate
+from requests_app.officer.pagination import DEFAULT_SORT, PER_PAGE, paginate
 
 E = s.ErrorSerializer
 READ_ERRORS = {401: E, 404: E}
@@ -43,13 +43,15 @@ class QueueFilterBackend(DjangoFilterBackend):
 
 
 class QueueCursorPagination(BasePagination):
-    """The desk's keyset pagination (officer/pagination.py) on (due_at NULLS LAST, pk)."""
+    """The desk's keyset pagination (officer/pagination.py), in the queue's chosen order."""
 
     cursor_query_param = "cursor"
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        self.page = paginate(queryset, request.query_params.get(self.cursor_query_param), PER_PAGE)
+        # The queue's `sort` (validated by QueueFilter; an unknown one is the default order).
+        self.page = paginate(queryset, request.query_params.get(self.cursor_query_param), PER_PAGE,
+                             sort=request.query_params.get("sort") or DEFAULT_SORT)
         return self.page.rows
 
     def _link(self, cursor):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from orgs.models import DataSystem
 from requests_app import deadlines, task_steps, workflow
@@ -85,7 +85,7 @@ def _approve(rr, actor, user, data):
 
 
 def _refuse(rr, actor, user, data):
-    workflow.refuse(rr, actor=actor, reason=data["reason"], legal_ground=data["legal_ground"])
+    workflow.refuse(rr, actor=actor, reason=data["reason"], legal_ground=data["legal_ground_text"])
     return _("Refused. The requester is told the reason, the legal ground and how to appeal or complain.")
 
 
@@ -166,24 +166,25 @@ ACTIONS: dict[str, DeskAction] = {
 
 # What the case page calls each step: (the heading that opens its form, its button).
 LABELS = {
-    "assign": (_l("Assign"), _l("Assign")),
-    "verify": (_l("Verify the identity by hand"), _l("Mark as verified")),
-    "ask_info": (_l("Ask the requester for information"), _l("Send the question")),
-    "extend": (_l("Extend the deadline"), _l("Extend")),
-    "approve": (_l("Approve"), _l("Approve")),
-    "refuse": (_l("Refuse"), _l("Refuse the request")),
-    "start_fulfilment": (_l("Start fulfilment"), _l("Start fulfilment")),
-    "record_outcome": (_l("Record by hand what was done in a system"), _l("Record the outcome")),
-    "retry_task": (_l("Try a system again"), _l("Try again")),
-    "repoint_task": (_l("Point a system's webhook at a new address"), _l("Re-point and try again")),
-    "finish_fulfilment": (_l("Finish fulfilment"), _l("Finish fulfilment")),
-    "message": (_l("Write to the requester"), _l("Send")),
-    "note": (_l("Add an internal note"), _l("Add note")),
-    "assess": (_l("Assess the compensation claim"), _l("Record the assessment")),
-    "offer": (_l("Offer compensation"), _l("Send the offer")),
-    "payment": (_l("Record the payment"), _l("Record the payment")),
+    "assign": (gettext_lazy("Assign"), gettext_lazy("Assign")),
+    "verify": (gettext_lazy("Verify the identity by hand"), gettext_lazy("Mark as verified")),
+    "ask_info": (gettext_lazy("Ask the requester for information"), gettext_lazy("Send the question")),
+    "extend": (gettext_lazy("Extend the deadline"), gettext_lazy("Extend")),
+    "approve": (gettext_lazy("Approve"), gettext_lazy("Approve")),
+    "refuse": (gettext_lazy("Refuse"), gettext_lazy("Refuse the request")),
+    "start_fulfilment": (gettext_lazy("Start fulfilment"), gettext_lazy("Start fulfilment")),
+    "record_outcome": (gettext_lazy("Record by hand what was done in a system"), gettext_lazy("Record the outcome")),
+    "retry_task": (gettext_lazy("Try a system again"), gettext_lazy("Try again")),
+    "repoint_task": (gettext_lazy("Point a system's webhook at a new address"), gettext_lazy("Re-point and try again")),
+    "finish_fulfilment": (gettext_lazy("Finish fulfilment"), gettext_lazy("Finish fulfilment")),
+    "message": (gettext_lazy("Write to the requester"), gettext_lazy("Send")),
+    "note": (gettext_lazy("Add an internal note"), gettext_lazy("Add note")),
+    "assess": (gettext_lazy("Assess the compensation claim"), gettext_lazy("Record the assessment")),
+    "offer": (gettext_lazy("Offer compensation"), gettext_lazy("Send the offer")),
+    "payment": (gettext_lazy("Record the payment"), gettext_lazy("Record the payment")),
 }
 # Steps with nothing (or nothing required) to type: a button on the page, not a folded form.
+# Approve is a link to its confirmation page (views.approve_confirm), which holds its form.
 BUTTONS = ("approve", "start_fulfilment", "finish_fulfilment")
 
 

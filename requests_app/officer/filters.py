@@ -5,10 +5,11 @@ Construct it with the request and the current membership:
     QueueFilter(request.GET, queryset=selectors.requests_visible_to(membership),
                 request=request, membership=membership)
 `.qs` is the filtered queryset (not yet ordered or paginated); with no status chosen it
-holds the open requests only, the queue an officer works.
+holds the open requests only, the queue an officer works. `sort` is only checked here:
+the order is applied by the keyset pages (officer/pagination.py), `chosen_sort()` says which.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -18,13 +19,15 @@ from django.utils.translation import gettext_lazy as _
 from orgs.models import Jurisdiction
 from requests_app import selectors
 from requests_app.models import RightsRequest
+from requests_app.officer.pagination import DEFAULT_SORT, SORTS
 
 UNASSIGNED = "none"
 
 
 class QueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Reference or requester's email"), method="filter_search", max_length=254,
+        label=_("Reference, name, email or member number"), method="filter_search", max_length=254,
+        help_text=_("Email and member or pass number must be typed whole: they are matched by their keyed hash."),
     )
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), choices=RightsRequest.Status.choices, widget=forms.CheckboxSelectMultiple,
@@ -43,10 +46,18 @@ class QueueFilter(django_filters.FilterSet):
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput,
     )
     mine = django_filters.BooleanFilter(label=_("Assigned to me"), method="filter_mine", widget=forms.CheckboxInput)
+    received_from = django_filters.DateFilter(label=_("Received from"), method="filter_received_from",
+                                              widget=forms.DateInput(attrs={"type": "date"}))
+    received_to = django_filters.DateFilter(label=_("Received to (inclusive)"), method="filter_received_to",
+                                            widget=forms.DateInput(attrs={"type": "date"}))
+    # The order is the pagination's to apply (keyset pages, officer/pagination.py); here it is only checked.
+    sort = django_filters.ChoiceFilter(label=_("Sort by"), choices=[(k, s.label) for k, s in SORTS.items()],
+                                       method="filter_sort", empty_label=None)
 
     class Meta:
         model = RightsRequest
-        fields = ["q", "status", "kind", "assignee", "jurisdiction", "due_within", "overdue", "mine"]
+        fields = ["q", "status", "kind", "assignee", "jurisdiction", "due_within", "overdue", "mine",
+                  "received_from", "received_to", "sort"]
 
     def __init__(self, data=None, *args, membership=None, **kwargs):
         # Always bound: no query string at all is the default queue (open requests), too.
@@ -94,6 +105,25 @@ class QueueFilter(django_filters.FilterSet):
             return queryset
         # As the dashboard counts it: the clock is running (not paused for the requester).
         return queryset.filter(status__in=selectors.OPEN_STATUSES, due_at__lt=self.now, paused_at__isnull=True)
+
+    def _day_start(self, day):
+        """Midnight of `day` where the organisation is: a date on the desk is the organisation's."""
+        zone = self.membership.organisation.time_zone if self.membership is not None else timezone.get_current_timezone()
+        return timezone.make_aware(datetime.combine(day, time.min), zone)
+
+    def filter_received_from(self, queryset, name, value):
+        return queryset.filter(received_at__gte=self._day_start(value)) if value else queryset
+
+    def filter_received_to(self, queryset, name, value):
+        return queryset.filter(received_at__lt=self._day_start(value + timedelta(days=1))) if value else queryset
+
+    def filter_sort(self, queryset, name, value):
+        return queryset
+
+    def chosen_sort(self) -> str:
+        """The chosen sort (a key of pagination.SORTS); the default for none or a bad one."""
+        self.form.is_valid()
+        return self.form.cleaned_data.get("sort") or DEFAULT_SORT
 
     def filter_mine(self, queryset, name, value):
         if not value:

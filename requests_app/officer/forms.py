@@ -5,8 +5,10 @@ from decimal import Decimal
 
 from django import forms
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from orgs import law
 from orgs.models import DataSystem
 from requests_app import selectors
 from requests_app.forms import HandOutcomeForm
@@ -71,18 +73,70 @@ class ExtendForm(ActionForm):
 
 
 class ApproveForm(ActionForm):
+    """Approval is sent only from its confirmation page (views.approve_confirm), which says
+    what approval sets off; that page's form carries `confirmed`, the case page has none."""
+
     action = "approve"
     note = _text(_("Note (optional, on the record)"), rows=2, max_length=2000, required=False)
+    confirmed = forms.BooleanField(widget=forms.HiddenInput, error_messages={
+        "required": _("Approve from the confirmation page, after reading what approval sets off.")})
 
 
-class RefuseForm(ActionForm):
-    action = "refuse"
+OTHER_GROUND = "other"
+
+
+def ground_choices(jurisdiction: str) -> list[tuple[str, object]]:
+    """The refusal grounds of the law (orgs/law.py), then "other", which must be cited."""
+    return [*law.texts(jurisdiction).refusal_grounds, (OTHER_GROUND, _("Other: cite the provision below"))]
+
+
+def ground_text(rr, code: str, other: str) -> str | None:
+    """The legal ground as stored on the request and sent to the person: the law's label,
+    in the requester's language, or the provision the officer cited; None if `code` is not
+    a ground of the request's law (a bulk refusal across laws)."""
+    if code == OTHER_GROUND:
+        return other.strip()
+    label = law.refusal_ground_label(rr.jurisdiction, code)
+    if label is None:
+        return None
+    with translation.override(rr.subject.preferred_language or "en"):
+        return str(label)
+
+
+class GroundFields(forms.Form):
+    """The reason and legal ground of a refusal, the grounds offered by one jurisdiction's law."""
+
     reason = _text(_("Reason for refusing"), rows=3, max_length=2000,
                    help_text=_("Sent to the requester, with the legal ground and their right to complain to the "
                                "regulator or go to court."))
-    legal_ground = forms.CharField(label=_("Legal ground"), max_length=200,
-                                   help_text=_("The provision that allows the refusal, e.g. “PIPL art. 47(2): a "
-                                               "statutory retention period has not expired”."))
+    legal_ground = forms.ChoiceField(label=_("Legal ground"), choices=(), widget=forms.RadioSelect)
+    legal_ground_other = forms.CharField(
+        label=_("Other legal ground"), max_length=200, required=False,
+        help_text=_("Only with “Other”: the provision that allows the refusal, cited in full."))
+
+    def offer_grounds(self, jurisdiction: str) -> None:
+        self.fields["legal_ground"].choices = ground_choices(jurisdiction)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("legal_ground") == OTHER_GROUND and not cleaned.get("legal_ground_other", "").strip():
+            self.add_error("legal_ground_other", _("Cite the provision that allows the refusal."))
+        return cleaned
+
+
+class RefuseForm(ActionForm, GroundFields):
+    action = "refuse"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer_grounds(self.rr.jurisdiction)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            cleaned["legal_ground_text"] = ground_text(self.rr, cleaned["legal_ground"],
+                                                       cleaned.get("legal_ground_other", ""))
+        return cleaned
 
 
 class MessageForm(ActionForm):
@@ -235,4 +289,24 @@ class BulkAssignForm(forms.Form):
         self.fields["assignee"].queryset = selectors.assignable_members(membership)
 
     def clean_references(self):
-        return [ref for ref in self.cleaned_data["references"] if ref.strip()][:500]
+        return _references(self.cleaned_data["references"])
+
+
+def _references(values) -> list[str]:
+    return [ref for ref in values if ref.strip()][:500]
+
+
+class BulkRefuseForm(GroundFields):
+    """Refuse the ticked requests of the queue with one reason and one legal ground, the
+    grounds those of the organisation's law (a request under another law is reported)."""
+
+    references = AnyReferences(label=_("Requests"), widget=forms.MultipleHiddenInput,
+                               error_messages={"required": _("Tick at least one request.")})
+
+    def __init__(self, *args, membership, **kwargs):
+        kwargs.setdefault("auto_id", "id_bulk_refuse_%s")
+        super().__init__(*args, **kwargs)
+        self.offer_grounds(membership.organisation.jurisdiction)
+
+    def clean_references(self):
+        return _references(self.cleaned_data["references"])

@@ -1,27 +1,61 @@
-"""Keyset (cursor) pagination of the queue on (due_at NULLS LAST, pk).
+"""Keyset (cursor) pagination of the queue, in any of its sort orders.
 
 A page is read as "the next N rows after this key" (or before it, read backwards and
 turned round), so page 2,000 costs what page 1 costs and a request that arrives or
-moves while someone pages neither repeats nor skips a row. The cursor is the key of the
-row at the page's edge, signed so it cannot be edited (a bad one means the first page).
+moves while someone pages neither repeats nor skips a row. The key is (sort value, pk);
+the cursor is the key of the row at the page's edge with the sort it belongs to, signed
+so it cannot be edited (a bad one, or one of another sort, means the first page).
 
-The order is two segments: the requests with a due date by (due_at, pk), then those
-whose clock has not started by pk. Each segment is read with a plain range condition
-(`due_at >= x AND (due_at > x OR pk > y)`), which an index on (organisation, due_at,
-id) answers in order and stops after N rows; one OR across both segments could not be.
-A page that straddles the two reads both: at most two queries.
+Each sort is one column read with a plain range condition
+(`x >= v AND (x > v OR pk > p)`), which an index on (organisation, x, id) answers in
+order and stops after N rows. The due date may be empty (the clock has not started):
+those rows come last, by pk, as a second segment read on its own; one OR across both
+segments could not use the index. A page that straddles the two reads both: at most
+two queries.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core import signing
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from requests_app.officer.clock import STATUS_ORDER
 
 SALT = "rightsdesk.desk.queue-cursor"
 PER_PAGE = 50
-# The queue's order as one ORDER BY (what the pages add up to; exports and benches use it).
+# The default order as one ORDER BY (what the pages add up to; exports and benches use it).
 FORWARD = (F("due_at").asc(nulls_last=True), "pk")
+
+
+@dataclass(frozen=True)
+class Sort:
+    label: object
+    field: str  # a column of RightsRequest, or an annotation of `annotate`
+    kind: str = "datetime"  # how the key travels in the cursor: "datetime", "int" or "str"
+    descending: bool = False
+    nullable: bool = False  # empty values come last, whatever the direction
+    annotate: dict = field(default_factory=dict)
+
+    def prepare(self, queryset: QuerySet) -> QuerySet:
+        return queryset.annotate(**self.annotate) if self.annotate else queryset
+
+    def order_by(self) -> tuple:
+        column = F(self.field).desc(nulls_last=True) if self.descending else F(self.field).asc(nulls_last=True)
+        return (column, "-pk" if self.descending else "pk")
+
+
+STAGE_RANK = Case(*[When(status=status, then=Value(rank)) for rank, status in enumerate(STATUS_ORDER)],
+                  default=Value(len(STATUS_ORDER)), output_field=IntegerField())
+SORTS = {
+    "due": Sort(_("Due date (soonest first)"), "due_at", nullable=True),
+    "received": Sort(_("Received (newest first)"), "received_at", descending=True),
+    "received_oldest": Sort(_("Received (oldest first)"), "received_at"),
+    "reference": Sort(_("Reference"), "reference", kind="str"),
+    "status": Sort(_("Status (by stage)"), "status_rank", kind="int", annotate={"status_rank": STAGE_RANK}),
+}
+DEFAULT_SORT = "due"
 
 
 @dataclass
@@ -31,63 +65,80 @@ class Page:
     previous_cursor: str | None
 
 
-def _cursor(direction: str, row) -> str:
-    return signing.dumps([direction, row.due_at.isoformat() if row.due_at else None, row.pk], salt=SALT)
+def _encode(value):
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _decode(cursor: str | None):
+def _decoded(sort: Sort, value):
+    if value is None:
+        return None
+    if sort.kind == "datetime":
+        return datetime.fromisoformat(value)
+    return int(value) if sort.kind == "int" else str(value)
+
+
+def _cursor(direction: str, row, name: str = DEFAULT_SORT) -> str:
+    return signing.dumps([direction, name, _encode(getattr(row, SORTS[name].field)), row.pk], salt=SALT)
+
+
+def _decode(cursor: str | None, name: str, sort: Sort):
     try:
-        direction, due, pk = signing.loads(cursor, salt=SALT)
-        return direction, datetime.fromisoformat(due) if due else None, int(pk)
+        direction, sorted_by, value, pk = signing.loads(cursor, salt=SALT)
+        if sorted_by != name or direction not in ("a", "b"):
+            return None
+        return direction, (_decoded(sort, value), int(pk))
     except (signing.BadSignature, TypeError, ValueError):
         return None
 
 
-def _forward(queryset: QuerySet, after, n: int) -> list:
-    """Up to n rows after the key `after` ((due, pk) or None for the start)."""
-    rows = []
-    if after is None or after[0] is not None:
-        dated = queryset.filter(due_at__isnull=False)
+def _rows(queryset: QuerySet, sort: Sort, key, n: int, *, backwards: bool) -> list:
+    """Up to n rows after `key` in the sort's order ((value, pk), or None: from the start),
+    or with `backwards` the rows before it, nearest first."""
+    descending = sort.descending != backwards
+    pk_order = "-pk" if descending else "pk"
+
+    def valued(after):
+        rows = queryset.filter(**{f"{sort.field}__isnull": False}) if sort.nullable else queryset
         if after is not None:
-            due, pk = after
-            dated = dated.filter(due_at__gte=due).filter(Q(due_at__gt=due) | Q(pk__gt=pk))
-        rows = list(dated.order_by("due_at", "pk")[:n])
-    if len(rows) < n:
-        undated = queryset.filter(due_at__isnull=True)
-        if after is not None and after[0] is None:
-            undated = undated.filter(pk__gt=after[1])
-        rows += list(undated.order_by("pk")[: n - len(rows)])
-    return rows
+            (value, pk), (wide, strict) = after, (("lte", "lt") if descending else ("gte", "gt"))
+            rows = rows.filter(**{f"{sort.field}__{wide}": value}).filter(
+                Q(**{f"{sort.field}__{strict}": value}) | Q(**{f"pk__{strict}": pk}))
+        return list(rows.order_by(("-" if descending else "") + sort.field, pk_order)[:n])
+
+    def empty(after_pk):
+        rows = queryset.filter(**{f"{sort.field}__isnull": True})
+        if after_pk is not None:
+            rows = rows.filter(**{"pk__lt" if descending else "pk__gt": after_pk})
+        return list(rows.order_by(pk_order)[:n])
+
+    if not sort.nullable:
+        return valued(key)
+    in_empty = key is not None and key[0] is None
+    # Forwards: the valued segment, then the empty one; backwards the other way round.
+    if not backwards:
+        rows = [] if in_empty else valued(key)
+        return rows + (empty(key[1] if in_empty else None)[: n - len(rows)] if len(rows) < n else [])
+    rows = empty(key[1]) if in_empty else []
+    return rows + (valued(None if in_empty else key)[: n - len(rows)] if len(rows) < n else [])
 
 
-def _backward(queryset: QuerySet, before, n: int) -> list:
-    """Up to n rows before the key `before`, nearest first."""
-    due, pk = before
-    rows = []
-    if due is None:
-        rows = list(queryset.filter(due_at__isnull=True, pk__lt=pk).order_by("-pk")[:n])
-    if len(rows) < n:
-        dated = queryset.filter(due_at__isnull=False)
-        if due is not None:
-            dated = dated.filter(due_at__lte=due).filter(Q(due_at__lt=due) | Q(pk__lt=pk))
-        rows += list(dated.order_by("-due_at", "-pk")[: n - len(rows)])
-    return rows
-
-
-def paginate(queryset: QuerySet, cursor: str | None, per_page: int = PER_PAGE) -> Page:
-    """One page of `queryset` at `cursor` (None: the first page)."""
-    position = _decode(cursor) if cursor else None
+def paginate(queryset: QuerySet, cursor: str | None, per_page: int = PER_PAGE, sort: str = DEFAULT_SORT) -> Page:
+    """One page of `queryset` in the order `sort` (a key of SORTS) at `cursor` (None: the first page)."""
+    name = sort if sort in SORTS else DEFAULT_SORT
+    order = SORTS[name]
+    original, queryset = queryset, order.prepare(queryset)
+    position = _decode(cursor, name, order) if cursor else None
     if position is not None and position[0] == "b":
-        rows = _backward(queryset, position[1:], per_page + 1)
+        rows = _rows(queryset, order, position[1], per_page + 1, backwards=True)
         if len(rows) <= per_page:
-            return paginate(queryset, None, per_page)  # back at the start: a full first page
+            return paginate(original, None, per_page, name)  # back at the start: a full first page
         rows = rows[:per_page][::-1]
-        return Page(rows, _cursor("a", rows[-1]), _cursor("b", rows[0]))
-    rows = _forward(queryset, position[1:] if position else None, per_page + 1)
+        return Page(rows, _cursor("a", rows[-1], name), _cursor("b", rows[0], name))
+    rows = _rows(queryset, order, position[1] if position else None, per_page + 1, backwards=False)
     more = len(rows) > per_page
     rows = rows[:per_page]
     return Page(
         rows,
-        _cursor("a", rows[-1]) if more else None,
-        _cursor("b", rows[0]) if position is not None and rows else None,
+        _cursor("a", rows[-1], name) if more else None,
+        _cursor("b", rows[0], name) if position is not None and rows else None,
     )

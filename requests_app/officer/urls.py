@@ -2,15 +2,17 @@
 
 from django.urls import path
 
-from requests_app.officer import document_views, report_views, views
+from requests_app.officer import bulk_views, document_views, report_views, views
 
 app_name = "desk"
 
 urlpatterns: list = [
     # Queue and case pages (requests_app/officer/views.py).
     path("", views.queue, name="queue"),
-    path("assign/", views.bulk_assign, name="bulk_assign"),
+    path("assign/", bulk_views.bulk_assign, name="bulk_assign"),
+    path("refuse/", bulk_views.bulk_refuse, name="bulk_refuse"),
     path("requests/<str:reference>/", views.case, name="case"),
+    path("requests/<str:reference>/approve/confirm/", views.approve_confirm, name="approve_confirm"),
     path("requests/<str:reference>/files/<int:attachment_id>/", views.attachment, name="attachment"),
     # The requester's documents, printable (requests_app/documents.py).
     path("requests/<str:reference>/documents/<slug:name>.html", document_views.document, {"fmt": "html"},

@@ -1,4 +1,5 @@
-"""The officer desk: the queue, the case page and its steps.
+"""The officer desk: the queue, the case page and its steps, and the page that confirms
+an approval (what it sets off, in which systems) before anything is approved.
 
 Views stay thin: find the requests through requests_app.selectors for the current
 membership (another organisation's reference is a 404), parse a form, call one
@@ -8,29 +9,27 @@ shown in the organisation's time zone.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from orgs import law
 from requests_app import deadlines, selectors, workflow
 from requests_app.actors import member
 from requests_app.downloads import attachment_response
 from requests_app.errors import InvalidInput, NotPermitted, WorkflowError
 from requests_app.models import RightsRequest
-from requests_app.officer import actions
+from requests_app.officer import actions, clock
 from requests_app.officer.access import desk_view
-from requests_app.officer.filters import QueueFilter
-from requests_app.officer.forms import BulkAssignForm
-from requests_app.officer.pagination import paginate
-
-NEAR_DUE = timedelta(days=2)
+from requests_app.officer.filters import UNASSIGNED, QueueFilter
+from requests_app.officer.forms import BulkAssignForm, BulkRefuseForm
+from requests_app.officer.pagination import SORTS, paginate
 
 
 def _render(request, membership, template, context, status=200):
@@ -48,91 +47,73 @@ def _refused_role(request):
 @dataclass
 class QueueRow:
     request: RightsRequest
-    urgency: str  # "overdue", "due_soon" or ""
+    clock: clock.Clock
+    stage: str  # the badge colour of its status (clock.STAGES)
+
+    @property
+    def urgency(self) -> str:  # "overdue", "due_soon" or "": what the row's colour says
+        return urgency_of(self.clock)
 
 
-def urgency(rr: RightsRequest, now) -> str:
-    # A paused clock (waiting for the requester) is not running late: same rule as the dashboard.
-    if not rr.is_open or rr.due_at is None or rr.paused_at is not None:
-        return ""
-    if rr.due_at < now:
-        return "overdue"
-    return "due_soon" if rr.due_at <= now + NEAR_DUE else ""
+def urgency_of(c: clock.Clock) -> str:
+    return c.urgency if c.urgency in ("overdue", "due_soon") else ""
+
+
+QUICK_VIEWS = [  # (label, the query it is): one click to the lists an officer works through
+    (gettext_lazy("Mine"), {"mine": "on"}),
+    (gettext_lazy("Unassigned"), {"assignee": UNASSIGNED}),
+    (gettext_lazy("Overdue"), {"overdue": "on"}),
+    (gettext_lazy("Due in 7 days"), {"due_within": "7"}),
+]
 
 
 @desk_view()
 @require_GET
 def queue(request, membership):
-    return _queue_page(request, membership)
+    return queue_page(request, membership)
 
 
-def _queue_page(request, membership, *, bulk_form=None, status=200):
+def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=200):
     filterset = QueueFilter(request.GET, queryset=selectors.requests_visible_to(membership), request=request,
                             membership=membership)
-    page = paginate(selectors.queue_rows(filterset.qs), request.GET.get("cursor"))
+    sort = filterset.chosen_sort()
+    page = paginate(selectors.queue_rows(filterset.qs), request.GET.get("cursor"), sort=sort)
     counts = selectors.status_counts(filterset.qs_for_counts())
     now = timezone.now()
     chosen = set(request.GET.getlist("status"))
     context = {
         "filter": filterset,
-        "rows": [QueueRow(rr, urgency(rr, now)) for rr in page.rows],
+        "rows": [QueueRow(rr, clock.clock(rr, now), clock.stage(rr.status)) for rr in page.rows],
+        "total": filterset.qs.count(),
         "counts": [
             {"status": value, "label": label, "count": counts[value], "current": value in chosen,
              "url": _query(request, status=value)}
             for value, label in RightsRequest.Status.choices
         ],
+        "quick_views": [{"label": label, "url": "?" + urlencode(query),
+                         "current": all(request.GET.get(k) == v for k, v in query.items())}
+                        for label, query in QUICK_VIEWS],
+        "sort": sort,
+        "sorts": [{"name": name, "label": order.label, "current": name == sort, "url": _query(request, sort=name)}
+                  for name, order in SORTS.items()],
         "next_url": _query(request, cursor=page.next_cursor) if page.next_cursor else "",
         "previous_url": _query(request, cursor=page.previous_cursor) if page.previous_cursor else "",
         "can_assign": actions.may(membership.role, "assign"),
+        "can_refuse": actions.may(membership.role, "refuse"),
         "bulk_form": bulk_form or BulkAssignForm(membership=membership),
+        "refuse_form": refuse_form or BulkRefuseForm(membership=membership),
         "return_to": request.get_full_path(),
     }
     return _render(request, membership, "officer/queue.html", context, status=status)
 
 
 def _query(request, **changes) -> str:
-    """This page's query string with `changes` (a status link starts again from page one)."""
+    """This page's query string with `changes` (a status or sort link starts again from page one)."""
     query = request.GET.copy()
     query.pop("cursor", None)
     for name, value in changes.items():
         query[name] = value
     return "?" + query.urlencode()
-
-
-@desk_view()
-@require_POST
-def bulk_assign(request, membership):
-    """Assign each ticked request of this organisation; say which were and which were not."""
-    if not actions.may(membership.role, "assign"):
-        _refused_role(request)
-        return _queue_page(request, membership, status=403)
-    form = BulkAssignForm(request.POST, membership=membership)
-    if not form.is_valid():
-        return _queue_page(request, membership, bulk_form=form, status=400)
-    wanted = form.cleaned_data["references"]
-    found = selectors.requests_by_reference(membership, wanted)
-    actor, assignee = member(request.user), form.cleaned_data["assignee"]
-    done, failed = [], []
-    for reference in wanted:
-        rr = found.get(selectors.normalise_reference(reference))
-        if rr is None:
-            failed.append(_("%(reference)s: not found") % {"reference": reference[:20]})
-            continue
-        try:
-            workflow.assign(rr, actor=actor, assignee=assignee)
-        except WorkflowError as exc:
-            failed.append(f"{rr.reference}: {exc}")
-        else:
-            done.append(rr.reference)
-    if done:
-        messages.success(request, _("Assigned to %(name)s: %(references)s.") % {
-            "name": assignee.get_full_name() or assignee.get_username(), "references": ", ".join(done)})
-    for failure in failed:
-        messages.error(request, _("Not assigned: %(failure)s") % {"failure": failure})
-    back = request.POST.get("return_to", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith(reverse("desk:queue")):
-        back = reverse("desk:queue")
-    return redirect(back)
 
 
 # --- the case page --------------------------------------------------------------------------
@@ -159,6 +140,7 @@ def _case_page(request, membership, rr, *, bound=None, contact=None, status=200)
     policy = deadlines.get_policy(rr.jurisdiction)
     steps = [{"name": name, "summary": actions.LABELS[name][0], "button": actions.LABELS[name][1], "form": form,
               "inline": name in actions.BUTTONS} for name, form in forms.items()]
+    now_clock = clock.clock(rr, timezone.now())
     context = {
         "case": case,
         "rr": rr,
@@ -166,8 +148,11 @@ def _case_page(request, membership, rr, *, bound=None, contact=None, status=200)
         "offered": offered,
         "open_form": bound[0] if bound else "",
         "contact": contact,
-        "urgency": urgency(rr, timezone.now()),
+        "clock": now_clock,
+        "urgency": urgency_of(now_clock),
+        "stage": clock.stage(rr.status),
         "policy": policy,
+        "law": law.texts(rr.jurisdiction),
         "time_zone": membership.organisation.time_zone,
     }
     return _render(request, membership, "officer/case.html", context, status=status)
@@ -205,6 +190,24 @@ def case_action(request, membership, reference, action):
         return _case_page(request, membership, rr, contact=outcome)
     messages.success(request, outcome)
     return redirect("desk:case", reference=rr.reference)
+
+
+@desk_view()
+def approve_confirm(request, membership, reference):
+    """What approving sets off, and the one form that approves (no approval without it)."""
+    rr = selectors.request_for(membership, reference)
+    if refused := _not_allowed(request, "GET"):
+        return refused
+    if not actions.may(membership.role, "approve"):
+        _refused_role(request)
+        return _case_page(request, membership, rr, status=403)
+    if "approve" not in actions.offered(selectors.case_file(rr), membership.role):
+        messages.error(request, _("This request cannot be approved in its present state."))
+        return _case_page(request, membership, rr, status=409)
+    form = actions.ACTIONS["approve"].form(rr=rr, membership=membership, initial={"confirmed": True})
+    context = {"rr": rr, "preview": selectors.approval_preview(rr), "form": form, "stage": clock.stage(rr.status),
+               "clock": clock.clock(rr, timezone.now()), "law": law.texts(rr.jurisdiction)}
+    return _render(request, membership, "officer/approve_confirm.html", context)
 
 
 @desk_view()

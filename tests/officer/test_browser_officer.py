@@ -1,6 +1,6 @@
 """One real browser on the officer desk: headless Chromium signs an officer in through the
 sign-in page (an officer needs no second factor), opens the queue, opens a verified
-deletion request in review, approves it, starts fulfilment and sees "Being carried out".
+deletion request in review, approves it (after its confirmation page), starts fulfilment and sees "Being carried out".
 
 The live server runs in this process; approving queues the fulfilment task to a queue
 of this test's own with no worker on it, so the request waits, approved, for the officer
@@ -69,6 +69,12 @@ def _approve_and_fulfil(live_server, page) -> None:
     assert "guo@example.com" not in page.inner_text("main")  # masked until revealed
     assert "North gate" in page.inner_text("main")  # the record held about this person
 
+    # Approving asks first: how the identity was verified, what approval sets off where.
+    page.click("#approve-link")
+    page.wait_for_url(re.compile(rf"/desk/requests/{rr.reference}/approve/confirm/$"))
+    assert "Gate vault" in page.inner_text("#systems")
+    assert "cannot be undone" in page.inner_text("main")
+    page.screenshot(path=str(SCREENSHOTS / "officer-approve-confirm.png"), full_page=True)
     page.click("form[action$='/approve/'] button[type=submit]")
     page.wait_for_url(re.compile(rf"/desk/requests/{rr.reference}/$"))
     assert page.inner_text("#status") == "Approved"

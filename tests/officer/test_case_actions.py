@@ -112,10 +112,10 @@ STEPS = {
     "ask_info": Step(_in(Status.IN_REVIEW, question="Which gate did you use?"), Status.AWAITING_SUBJECT, "ask_info",
                      _in(Status.APPROVED, question="Too late")),
     "extend": Step(_eu_in_review, None, "extend", _in(Status.IN_REVIEW, reason="CN allows no extension")),
-    "approve": Step(_in(Status.IN_REVIEW, note="Deletion of face data ordered"), Status.APPROVED, "approve",
-                    _in(Status.VERIFIED)),
-    "refuse": Step(_in(Status.IN_REVIEW, reason="Fraud case open", legal_ground="PIPL art. 47(2)"), Status.REFUSED,
-                   "refuse", _in(Status.APPROVED, reason="Too late", legal_ground="None")),
+    "approve": Step(_in(Status.IN_REVIEW, note="Deletion of face data ordered", confirmed="True"), Status.APPROVED,
+                    "approve", _in(Status.VERIFIED, confirmed="True")),
+    "refuse": Step(_in(Status.IN_REVIEW, reason="Fraud case open", legal_ground="cn_47_2"), Status.REFUSED,
+                   "refuse", _in(Status.APPROVED, reason="Too late", legal_ground="cn_47_2")),
     "start_fulfilment": Step(_in(Status.APPROVED), Status.FULFILLING, "start_fulfilment", _in(Status.IN_REVIEW)),
     "record_outcome": Step(_manual_task, None, "record_task_outcome",
                            lambda org, officer: _manual_task(org, officer, done=True)),
@@ -244,8 +244,10 @@ def test_a_step_is_post_only(officer_client, org_a, officer_a):
 
 @pytest.mark.parametrize("data", [
     {"reason": "Fraud case open", "legal_ground": ""},
-    {"reason": "", "legal_ground": "PIPL art. 47(2)"},
+    {"reason": "", "legal_ground": "cn_47_2"},
     {"reason": "   ", "legal_ground": "   "},
+    {"reason": "Fraud case open", "legal_ground": "other", "legal_ground_other": "  "},
+    {"reason": "Fraud case open", "legal_ground": "eu_12_5"},  # not a ground of this request's law
 ])
 def test_a_refusal_requires_a_reason_and_a_legal_ground(officer_client, org_a, officer_a, data):
     rr = factories.in_review_request(org_a, officer_a)
@@ -342,7 +344,7 @@ def test_the_refusal_letter_states_the_reason_the_ground_and_the_route_to_court(
 
     rr = factories.in_review_request(org_a, officer_a)
     officer_client.post(action_url(rr, "refuse"), {"reason": "A fraud case about this pass is open",
-                                                   "legal_ground": "PIPL art. 47(2)"})
+                                                   "legal_ground": "cn_47_2"})
     letter = Notification.objects.get(request=rr, kind=Notification.Kind.SUBJECT_UPDATE, event__action="refuse")
 
     notifications.deliver(letter.pk)

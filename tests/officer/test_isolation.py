@@ -103,7 +103,8 @@ def post_data_naming_b(case_b, officer_b) -> dict:
     """A POST body that every step would accept, all of it B's."""
     return {
         "assignee": officer_b.pk, "check_performed": "Saw the pass", "question": "Which gate?",
-        "reason": "Because", "legal_ground": "Art. 1", "note": "", "body": "Hello",
+        "reason": "Because", "legal_ground": "other", "legal_ground_other": "Art. 1", "note": "", "body": "Hello",
+        "confirmed": "True",
         "task": case_b["task"].pk, "outcome": "deleted", "retention_reason": "",
         "claim": case_b["claim"].pk, "basis": "loss", "amount": "1.00", "references": [case_b["request"].reference],
     }
@@ -112,7 +113,8 @@ def post_data_naming_b(case_b, officer_b) -> dict:
 def test_the_matrix_covers_the_desk(case_b):
     names = {name for name, _p in all_patterns()}
     assert {"desk:queue", "desk:case", "desk:case_action", "desk:attachment", "desk:bulk_assign",
-            "requests_app:task_list", "requests_app:task_confirm"} <= names
+            "desk:bulk_refuse", "desk:approve_confirm", "requests_app:task_list",
+            "requests_app:task_confirm"} <= names
     assert len(urls_naming_b(case_b)) >= len(ACTIONS) + 3
 
 
@@ -145,6 +147,7 @@ def test_pages_that_name_no_case_show_and_change_nothing_of_b(signed_in, org_a, 
             continue
         url = reverse(name)
         for response in (client.get(url, {"q": rr_b.reference}), client.get(url, {"q": "b-person@example.com"}),
+                         client.get(url, {"q": "Guo"}), client.get(url, {"sort": "status"}),
                          client.get(url, {"status": list(RightsRequest.Status.values)})):
             assert response.status_code in (200, 405), f"GET {url}"
             assert not _shows_case(response, rr_b), f"GET {url} shows B's case"
