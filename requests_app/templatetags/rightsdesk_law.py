@@ -36,3 +36,11 @@ CLAIM_ACTIONS = frozenset({"claim_compensation", "assess_claim", "offer_compensa
 @register.filter
 def is_claim_step(action) -> bool:
     return action in CLAIM_ACTIONS
+
+
+@register.simple_tag
+def all_laws():
+    """(jurisdiction label, LawTexts) for every jurisdiction, in the table's order (landing page)."""
+    from orgs.models import Jurisdiction
+
+    return [(Jurisdiction(code).label, texts) for code, texts in law_texts.LAW.items()]
