@@ -100,6 +100,8 @@ class RequestForm(forms.Form):
     def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.law = law.texts(organisation.jurisdiction) if organisation is not None else None
+        # The template leaves out the death-evidence field where the law has no next of kin.
+        self.offers_next_of_kin = self.law is None or self.law.next_of_kin is not None
         if self.law is None:
             return
         # Who may file, and the currency a claim defaults to, follow the organisation's law.
@@ -110,7 +112,6 @@ class RequestForm(forms.Form):
         else:
             self.fields["death_evidence"].help_text = self.law.next_of_kin
         self.fields["authorisation"].help_text = self.law.agent
-        self.fields["claim_amount"].help_text = self.law.compensation
         self.fields["claim_currency"].initial = self.law.currency
         self.fields["claim_currency"].choices = sorted(CURRENCIES, key=lambda choice: choice[0] != self.law.currency)
 
