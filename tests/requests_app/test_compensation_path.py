@@ -242,3 +242,13 @@ def test_the_api_needs_the_reason_too(accepted, officer_a):
     assert paid.status_code == 200
     (shown,) = paid.json()["claims"]
     assert (shown["paid_minor"], shown["payment_difference_reason"]) == (100, "Part payment agreed by phone")
+
+
+def test_a_chinese_requester_reads_the_offer_in_chinese_with_the_amount(org_a, officer_a):
+    rr = factories.in_review_request(org_a, officer_a, language="zh-hans")
+    factories.claim_in_state(ClaimStatus.OFFERED, rr, officer_a)
+
+    (offer_mail,) = [m for m in to(REQUESTER, sent_now()) if "赔偿方案" in m.body and "提出 1,038.00 CNY" in m.body]
+
+    assert "接受赔偿方案" in offer_mail.body and "拒绝赔偿方案" in offer_mail.body
+    assert LINK.search(offer_mail.body)
