@@ -4,6 +4,24 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+OPEN_BEFORE = ["claimed", "assessed", "offered", "accepted"]
+
+
+def close_superseded_declined_claims(apps, schema_editor):
+    """A declined claim now stays open (a new offer may follow). Where a request already has a
+    later claim, or more than one declined claim, all but its newest open one become closed,
+    so that the one-open-claim constraint can be created on existing data."""
+    Claim = apps.get_model("requests_app", "CompensationClaim")
+    declined = Claim.objects.filter(status="declined")
+    for request_id in declined.values_list("request_id", flat=True).distinct():
+        claims = Claim.objects.filter(request_id=request_id, status__in=OPEN_BEFORE + ["declined"])
+        keep = claims.filter(status__in=OPEN_BEFORE).order_by("-created_at", "-pk").first()
+        keep = keep or claims.order_by("-created_at", "-pk").first()
+        claims.filter(status="declined").exclude(pk=keep.pk).update(
+            status="closed", closing_note="Closed when the request's claims were migrated: a later claim superseded it."
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -48,6 +66,7 @@ class Migration(migrations.Migration):
             model_name='compensationclaim',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['claimed', 'assessed', 'offered', 'accepted', 'declined', 'paid', 'closed'])), name='claim_status_valid'),
         ),
+        migrations.RunPython(close_superseded_declined_claims, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='compensationclaim',
             constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['claimed', 'assessed', 'offered', 'accepted', 'declined'])), fields=('request',), name='one_open_claim_per_request'),
