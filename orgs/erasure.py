@@ -3,7 +3,7 @@
 `tombstone` and `restrict` are set-based (one UPDATE however many records) and are what
 every path uses: a request's vault connector, an erasure order, the retention sweep.
 A deleted record keeps a tombstone (when, why) and loses its encrypted template; a
-restricted one keeps its template for storage only (PIPL art. 47(2)).
+restricted one keeps its template for storage only (the law's storage_only, orgs/law.py).
 """
 
 from datetime import datetime, timedelta
@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
+from orgs import law
 from orgs.certificates import issue_certificate
 from orgs.models import BiometricRecord, DataSystem, ErasureOrder, Organisation, ProcessingActivity
 
@@ -22,7 +22,11 @@ Status = ErasureOrder.Status
 # A claim keeps other workers off an order this long; a chunk takes well under a second.
 LEASE = timedelta(minutes=5)
 CHUNK_SIZE = 10_000
-RETENTION_REASON = _("Retention period expired (PIPL art. 47(1))")
+
+
+def retention_reason(jurisdiction: str) -> str:
+    """Why a record past its retention date is deleted, in the words of the organisation's law."""
+    return str(law.texts(jurisdiction).retention_expired)
 
 
 def tombstone(records: QuerySet, *, reason: str) -> int:
@@ -201,7 +205,7 @@ def stale_order_ids(now: datetime | None = None) -> list[int]:
     )
 
 
-# --- retention (PIPL art. 47(1)) --------------------------------------------------------
+# --- retention (PIPL art. 47(1), GDPR art. 5(1)(e): orgs/law.py retention_expired) --------------------------------------------------------
 
 
 def open_retention_orders(now: datetime | None = None) -> list[int]:
@@ -227,7 +231,7 @@ def open_retention_orders(now: datetime | None = None) -> list[int]:
             if not already_open:
                 order = ErasureOrder.objects.create(
                     organisation=organisation, kind=ErasureOrder.Kind.RETENTION, retain_until_before=now,
-                    reason=str(RETENTION_REASON),
+                    reason=retention_reason(organisation.jurisdiction),
                 )
                 opened.append(order.pk)
     return opened

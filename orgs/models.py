@@ -137,12 +137,12 @@ class Modality(models.TextChoices):
 
 class ProcessingActivity(models.Model):
     class LegalBasis(models.TextChoices):
-        SEPARATE_CONSENT = "separate_consent", _("Separate consent (PIPL art. 29)")
+        SEPARATE_CONSENT = "separate_consent", _("Separate (explicit) consent")
         WRITTEN_CONSENT = "written_consent", _("Written consent")
         CONSENT = "consent", _("Consent")
         CONTRACT = "contract", _("Necessary for a contract")
         LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation")
-        PUBLIC_SECURITY = "public_security", _("Public security (PIPL art. 26)")
+        PUBLIC_SECURITY = "public_security", _("Public security")
         LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests")
 
     class ConsentType(models.TextChoices):
@@ -163,7 +163,8 @@ class ProcessingActivity(models.Model):
     statutory_retention = models.BooleanField(
         _("a statutory retention duty applies"),
         default=False,
-        help_text=_("Deletion then ends as storage only (PIPL art. 47(2))."),
+        help_text=_("Deletion then ends as storage only, as the organisation's law provides: kept for the "
+                    "legal duty and processed for nothing else."),
     )
     signage = models.CharField(_("signage"), max_length=300, blank=True)
 
@@ -293,7 +294,8 @@ class ErasureOrder(models.Model):
 
     class Kind(models.TextChoices):
         ORDER = "order", _("Ordered deletion (activity or collection point)")
-        RETENTION = "retention", _("Retention period expired (PIPL art. 47(1))")
+        # The order's reason names the organisation's law (orgs/erasure.py retention_reason).
+        RETENTION = "retention", _("Retention period expired")
 
     Status = OrderStatus
 

@@ -767,6 +767,14 @@ def amsterdam_appealed(s: Scene) -> RightsRequest:
          legal_ground="GDPR art. 11(2) and 12(2): the controller cannot identify the data subject")
     s.do(30, "20:00", workflow.appeal, rr, actor=SUBJECT,
          grounds="I mistyped the number: my pass is AMP-2024-5512, bought with my old email address.")
+    # A GDPR art. 82 claim in euros, declined: the desk offers a new offer or closing it.
+    s.do(30, "20:05", workflow.claim_compensation, rr, actor=SUBJECT, amount_minor=25000, currency="EUR",
+         covers="Non-material damage: my face kept after I asked, and the time spent on the appeal")
+    claim = rr.claims.get()
+    s.do(28, "10:00", workflow.assess_claim, claim, actor=member(s.owner), basis="set_amount", amount_minor=7500,
+         note="GDPR art. 82: a modest amount for the delay; no material loss shown.")
+    s.do(28, "10:05", workflow.offer_compensation, claim, actor=member(s.owner), amount_minor=7500)
+    s.do(26, "19:00", workflow.decline_offer, claim, actor=SUBJECT)
     return rr  # back in review with the owner; due nine days ago
 
 
@@ -805,6 +813,16 @@ def goldengate_overdue(s: Scene) -> RightsRequest:
     rr = s.submit(52, "17:00", Kind.ACCESS, data_description="Face check-in data for membership GGF-18820.")
     s.verify(rr, 50, "10:00", "Two data points matched: membership number and phone (CCPA regs 7062).")
     s.assign(rr, 50, "10:10")
+    # A settlement in dollars, paid in full: the CCPA gives damages only after a breach.
+    s.do(49, "09:00", workflow.claim_compensation, rr, actor=SUBJECT, amount_minor=12000, currency="USD",
+         covers="Two months' membership fees while face check-in was the only way in")
+    claim = rr.claims.get()
+    s.do(45, "11:00", workflow.assess_claim, claim, actor=member(s.owner), basis="set_amount", amount_minor=12000,
+         note="Goodwill settlement: the fees for the months card check-in was unavailable.")
+    s.do(45, "11:05", workflow.offer_compensation, claim, actor=member(s.owner), amount_minor=12000)
+    s.do(44, "18:30", workflow.accept_offer, claim, actor=SUBJECT)
+    s.do(42, "10:00", workflow.record_payment, claim, actor=member(s.owner), amount_minor=12000,
+         reference="ACH-GGF-18820-01")
     return rr  # 45 days from receipt, however long verification took: overdue
 
 

@@ -50,6 +50,9 @@ def after_event(event: RequestEvent) -> None:
         notifications.notify(rr, Kind.NEW_REQUEST, users=notifications.deciders(rr.organisation), event=event)
     elif action == "assign" and rr.assignee_id != event.actor_id:
         notifications.notify(rr, Kind.ASSIGNED, users=[rr.assignee], event=event)
+    elif action in ("accept_offer", "decline_offer"):  # the officers hear the person's answer
+        officers = [rr.assignee] if rr.assignee_id else notifications.deciders(rr.organisation)
+        notifications.notify(rr, Kind.CLAIM_ANSWERED, users=officers, event=event)
     elif action in ("answer", "appeal") and rr.assignee_id:
         notifications.notify(rr, Kind.SUBJECT_REPLIED, users=[rr.assignee], event=event)
     elif action == "approve":

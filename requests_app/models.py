@@ -203,6 +203,8 @@ class ClaimStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     PAID = "paid", _("Paid")
+    # Declined and not offered again: the person is told the route to a court or regulator.
+    CLOSED = "closed", _("Closed")
 
 
 class CompensationClaim(models.Model):
@@ -215,7 +217,8 @@ class CompensationClaim(models.Model):
         GAIN = "gain", _("The processor's gain")
         SET_AMOUNT = "set_amount", _("An amount set on the circumstances")
 
-    OPEN_STATUSES = (Status.CLAIMED, Status.ASSESSED, Status.OFFERED, Status.ACCEPTED)
+    # A declined claim stays open: the officer may offer again or close it.
+    OPEN_STATUSES = (Status.CLAIMED, Status.ASSESSED, Status.OFFERED, Status.ACCEPTED, Status.DECLINED)
 
     request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="claims")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CLAIMED)
@@ -228,6 +231,9 @@ class CompensationClaim(models.Model):
     offered_minor = models.PositiveBigIntegerField(_("amount offered (minor units)"), null=True, blank=True)
     paid_minor = models.PositiveBigIntegerField(_("amount paid (minor units)"), null=True, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True)
+    # Why the amount paid differs from the accepted offer (required then, blank otherwise).
+    payment_difference_reason = models.TextField(_("why the payment differs from the offer"), blank=True)
+    closing_note = models.TextField(_("why the claim was closed"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
@@ -240,7 +246,7 @@ class CompensationClaim(models.Model):
             models.CheckConstraint(condition=Q(claimed_minor__gt=0), name="claim_amount_positive"),
             models.UniqueConstraint(
                 fields=["request"],
-                condition=Q(status__in=["claimed", "assessed", "offered", "accepted"]),
+                condition=Q(status__in=["claimed", "assessed", "offered", "accepted", "declined"]),
                 name="one_open_claim_per_request",
             ),
         ]
@@ -251,6 +257,22 @@ class CompensationClaim(models.Model):
     @property
     def offered_display(self) -> str:
         return format_money(self.offered_minor, self.currency)
+
+    @property
+    def assessed_display(self) -> str:
+        return format_money(self.assessed_minor, self.currency)
+
+    @property
+    def claimed_display(self) -> str:
+        return format_money(self.claimed_minor, self.currency)
+
+    @property
+    def paid_display(self) -> str:
+        return format_money(self.paid_minor, self.currency)
+
+    @property
+    def paid_differs(self) -> bool:
+        return self.paid_minor is not None and self.offered_minor is not None and self.paid_minor != self.offered_minor
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -488,6 +510,7 @@ class NotificationKind(models.TextChoices):
     TASK_ASSIGNED = "task_assigned", _("Fulfilment task to confirm")
     TASK_FLAGGED = "task_flagged", _("Fulfilment task silent past its deadline")
     STATUS_LINK = "status_link", _("Link to the status page")
+    CLAIM_ANSWERED = "claim_answered", _("The requester answered a compensation offer")
 
 
 class Notification(models.Model):

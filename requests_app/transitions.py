@@ -69,6 +69,7 @@ RULES: dict[str, Rule] = {
     "accept_offer": _rule(set(Status.values), None, {S}),
     "decline_offer": _rule(set(Status.values), None, {S}),
     "record_payment": _rule(set(Status.values), None, DECIDERS),
+    "close_claim": _rule(set(Status.values), None, DECIDERS),
     # The officer desk: seeing who the person is is itself on the record (an auditor too).
     "reveal_contact": _rule(set(Status.values), None, DECIDERS | {Role.AUDITOR}),
     "add_note": _rule(set(Status.values), None, DECIDERS),
@@ -76,10 +77,12 @@ RULES: dict[str, Rule] = {
 
 CLAIM_RULES: dict[str, tuple[set[str], str]] = {
     "assess_claim": ({ClaimStatus.CLAIMED}, ClaimStatus.ASSESSED),
-    "offer_compensation": ({ClaimStatus.ASSESSED}, ClaimStatus.OFFERED),
+    # After a decline the officer may offer again (or close the claim).
+    "offer_compensation": ({ClaimStatus.ASSESSED, ClaimStatus.DECLINED}, ClaimStatus.OFFERED),
     "accept_offer": ({ClaimStatus.OFFERED}, ClaimStatus.ACCEPTED),
     "decline_offer": ({ClaimStatus.OFFERED}, ClaimStatus.DECLINED),
     "record_payment": ({ClaimStatus.ACCEPTED}, ClaimStatus.PAID),
+    "close_claim": ({ClaimStatus.DECLINED}, ClaimStatus.CLOSED),
 }
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs import erasure as vault
+from orgs import law
 from orgs.certificates import issue_certificate
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation
 from requests_app import audit, deadlines, effects, exports, reminders
@@ -538,7 +539,8 @@ def claim_compensation(
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
         errors["amount"] = _("Enter an amount greater than zero.")
     if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
-        errors["currency"] = _("Enter a three-letter currency code such as CNY.")
+        errors["currency"] = _("Enter a three-letter currency code such as %(example)s.") % {
+            "example": law.texts(rights_request.jurisdiction).currency}
     if errors:
         raise InvalidInput(errors)
     with transition(rights_request, "claim_compensation", actor) as step:
@@ -573,7 +575,8 @@ def _positive_amount(amount_minor: int) -> None:
 
 
 def assess_claim(claim: CompensationClaim, *, actor: Actor, basis: str, amount_minor: int, note: str = "") -> None:
-    """Assess the claim on one of PIPL art. 69's bases: loss, the processor's gain, or a set amount."""
+    """Assess the claim on a basis of the jurisdiction's law (orgs/law.py compensation_basis): the
+    person's loss, the processor's gain, or a set amount. Internal: the requester is not told."""
     if basis not in CompensationClaim.Basis.values:
         raise InvalidInput({"basis": _("Choose the basis of the assessment.")})
     _positive_amount(amount_minor)
@@ -584,26 +587,61 @@ def assess_claim(claim: CompensationClaim, *, actor: Actor, basis: str, amount_m
 
 
 def offer_compensation(claim: CompensationClaim, *, actor: Actor, amount_minor: int) -> None:
+    """Offer an amount on an assessed claim, or a new amount after the person declined.
+    The requester is mailed the amount and how to accept or decline (their status page)."""
     _positive_amount(amount_minor)
     with _claim_step(claim, "offer_compensation", actor) as (step, locked):
+        step.data = {"amount_minor": amount_minor, "currency": locked.currency}
+        if locked.status == CompensationClaim.Status.DECLINED:
+            step.data["previous_offer_minor"] = locked.offered_minor
         locked.offered_minor = amount_minor
-        step.data = {"amount_minor": amount_minor}
+
+
+def _answer_offer(claim: CompensationClaim, action: str, actor: Actor) -> None:
+    # The amount answered goes on the record: a later new offer changes the claim's row.
+    with _claim_step(claim, action, actor) as (step, locked):
+        step.data = {"amount_minor": locked.offered_minor, "currency": locked.currency}
 
 
 def accept_offer(claim: CompensationClaim, *, actor: Actor) -> None:
-    with _claim_step(claim, "accept_offer", actor):
-        pass
+    """The person accepts the open offer; the officers (assignee, else deciders) are told."""
+    _answer_offer(claim, "accept_offer", actor)
 
 
 def decline_offer(claim: CompensationClaim, *, actor: Actor) -> None:
-    with _claim_step(claim, "decline_offer", actor):
-        pass
+    """The person declines the open offer; the officers are told and may offer again or close
+    the claim; the person is told the route to a court or regulator of their jurisdiction."""
+    _answer_offer(claim, "decline_offer", actor)
 
 
-def record_payment(claim: CompensationClaim, *, actor: Actor, amount_minor: int, reference: str) -> None:
+def record_payment(
+    claim: CompensationClaim, *, actor: Actor, amount_minor: int, reference: str, difference_reason: str = ""
+) -> None:
+    """Record the payment of an accepted offer. A payment that differs from the offer needs a
+    reason, which is kept and shown with both figures; the requester is mailed the amount paid."""
     _positive_amount(amount_minor)
     require_text(reference=reference)
     with _claim_step(claim, "record_payment", actor) as (step, locked):
+        reason = (difference_reason or "").strip()
+        if amount_minor != locked.offered_minor and not reason:
+            raise InvalidInput({"difference_reason": _(
+                "The amount paid differs from the accepted offer of %(offer)s: say why."
+            ) % {"offer": locked.offered_display}})
+        if amount_minor == locked.offered_minor:
+            reason = ""  # nothing to explain; a stray note is not kept as a "difference"
         locked.paid_minor, locked.payment_reference, locked.paid_at = amount_minor, reference.strip(), step.now
-        step.data = {"amount_minor": amount_minor}
+        locked.payment_difference_reason = reason
+        step.data = {"amount_minor": amount_minor, "currency": locked.currency, "reference": locked.payment_reference,
+                     "offered_minor": locked.offered_minor}
+        if reason:
+            step.data["difference_reason"] = reason
+
+
+def close_claim(claim: CompensationClaim, *, actor: Actor, note: str) -> None:
+    """Close a declined claim without a new offer, saying why; the requester is told the route
+    to a court or regulator of their jurisdiction."""
+    require_text(note=note)
+    with _claim_step(claim, "close_claim", actor) as (step, locked):
+        locked.closing_note = note.strip()
+        step.data = {"note": locked.closing_note, "offered_minor": locked.offered_minor, "currency": locked.currency}
 

@@ -121,7 +121,7 @@ class RequestsView(PublicView):
         ).first()
         if organisation is None:
             raise InvalidInput({"organisation": _("No organisation takes requests under this name.")})
-        cleaned = _form(forms.RequestForm(*serializer.as_form()), s.FORM_FIELD_PATHS)
+        cleaned = _form(forms.RequestForm(*serializer.as_form(), organisation=organisation), s.FORM_FIELD_PATHS)
         with translation.override(serializer.validated_data.get("language") or settings.LANGUAGE_CODE):
             try:
                 result = intake.file_requests(organisation=organisation, **views._intake_arguments(cleaned))

@@ -164,7 +164,8 @@ class CitizenMessageSerializer(serializers.ModelSerializer):
 class CitizenClaimSerializer(serializers.ModelSerializer):
     class Meta:
         model = CompensationClaim
-        fields = ["id", "status", "currency", "claimed_minor", "offered_minor", "paid_minor", "created_at"]
+        fields = ["id", "status", "currency", "claimed_minor", "offered_minor", "paid_minor", "payment_reference",
+                  "payment_difference_reason", "closing_note", "created_at"]
 
 
 class CitizenCaseSerializer(serializers.ModelSerializer):

@@ -102,8 +102,11 @@ STEPS: dict[str, tuple[type[s.StepInput], Run, str]] = {
     "offer-compensation": (s.OfferInput, lambda rr, a, d: workflow.offer_compensation(
         d["claim"], actor=a, amount_minor=d["amount_minor"]), _("Offer compensation.")),
     "record-payment": (s.PaymentInput, lambda rr, a, d: workflow.record_payment(
-        d["claim"], actor=a, amount_minor=d["amount_minor"], reference=d["reference"]),
-        _("Record the payment of the accepted offer.")),
+        d["claim"], actor=a, amount_minor=d["amount_minor"], reference=d["reference"],
+        difference_reason=d["difference_reason"]),
+        _("Record the payment of the accepted offer (a different amount needs difference_reason).")),
+    "close-claim": (s.CloseClaimInput, lambda rr, a, d: workflow.close_claim(d["claim"], actor=a, note=d["note"]),
+                    _("Close a declined claim without a new offer.")),
 }
 
 
@@ -168,6 +171,7 @@ class RequestViewSet(viewsets.GenericViewSet):
     assess_claim = _step("assess-claim")
     offer_compensation = _step("offer-compensation")
     record_payment = _step("record-payment")
+    close_claim = _step("close-claim")
 
 
 def confirmable_tasks(membership: Membership):

@@ -71,7 +71,8 @@ class ClaimSerializer(serializers.ModelSerializer):
     class Meta:
         model = CompensationClaim
         fields = ["id", "status", "currency", "claimed_minor", "covers", "basis", "assessed_minor",
-                  "offered_minor", "paid_minor", "payment_reference", "created_at", "paid_at"]
+                  "offered_minor", "paid_minor", "payment_reference", "payment_difference_reason", "closing_note",
+                  "created_at", "paid_at"]
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -229,6 +230,21 @@ class OfferInput(ClaimInput):
 
 class PaymentInput(ClaimInput):
     reference = _text(max_length=100)
+    difference_reason = _text(max_length=2000, required=False, default="",
+                              help_text=_("Required if the amount paid is not the accepted offer."))
+
+
+class CloseClaimInput(StepInput):
+    claim = serializers.PrimaryKeyRelatedField(queryset=CompensationClaim.objects.none(),
+                                               help_text=_("Id of one of this request's claims."))
+    note = _text(max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rr = self.context.get("rr")
+        self.fields["claim"].queryset = (
+            CompensationClaim.objects.filter(request=rr) if rr else CompensationClaim.objects.none()
+        )
 
 
 class OutcomeInput(serializers.Serializer):

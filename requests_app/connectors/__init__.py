@@ -17,7 +17,8 @@ class RecordOutcome(models.TextChoices):
     """What became of one record (or, for a manual system, of the person's data there)."""
 
     DELETED = "deleted", _("Deleted")
-    STORAGE_ONLY = "storage_only", _("Storage only (retention duty, PIPL art. 47(2))")
+    # Which law requires the keeping is said per request (orgs/law.py storage_only), not here.
+    STORAGE_ONLY = "storage_only", _("Storage only (a legal duty to keep it)")
     NOT_FOUND = "not_found", _("Not found")
     EXPORTED = "exported", _("Exported")
     NOT_APPLICABLE = "not_applicable", _("Not applicable")

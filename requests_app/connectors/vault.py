@@ -9,6 +9,7 @@ the transaction rolls back, the task's lease runs out and the task runs again.
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from orgs import law
 from orgs.models import BiometricRecord
 from requests_app import exports, workflow
 from requests_app.actors import SYSTEM
@@ -49,8 +50,8 @@ def _plan(rr: RightsRequest, task: FulfilmentTask, records: list[BiometricRecord
     entries, erasures, outcome = [], [], {"connector": task.connector}
     if rr.kind in ERASE_KINDS or rr.kind == Kind.RESTRICTION:
         deleted = _("Deleted on request %(reference)s") % {"reference": rr.reference}
-        kept = _("Storage only on request %(reference)s: a statutory retention duty applies (PIPL art. 47(2))") % {
-            "reference": rr.reference
+        kept = _("Storage only on request %(reference)s: %(law)s") % {
+            "reference": rr.reference, "law": law.texts(rr.jurisdiction).storage_only
         }
         restricted = _("Processing restricted on request %(reference)s") % {"reference": rr.reference}
         for record in records:

@@ -32,8 +32,8 @@ class DeskAction:
     when: Callable[[CaseFile], bool] = lambda case: True  # besides the rule: can it work now?
 
 
-def _claim_in(status):
-    return lambda case: any(claim.status == status for claim in case.claims)
+def _claim_in(*statuses):
+    return lambda case: any(claim.status in statuses for claim in case.claims)
 
 
 def _can_extend(case: CaseFile) -> bool:
@@ -139,8 +139,13 @@ def _offer(rr, actor, user, data):
 
 def _payment(rr, actor, user, data):
     workflow.record_payment(data["claim"], actor=actor, amount_minor=data["amount_minor"],
-                            reference=data["reference"])
-    return _("The payment is recorded.")
+                            reference=data["reference"], difference_reason=data["difference_reason"])
+    return _("The payment is recorded; the requester is told the amount paid and the reference.")
+
+
+def _close_claim(rr, actor, user, data):
+    workflow.close_claim(data["claim"], actor=actor, note=data["note"])
+    return _("The claim is closed; the requester is told where they can turn under their law.")
 
 
 ACTIONS: dict[str, DeskAction] = {
@@ -159,8 +164,11 @@ ACTIONS: dict[str, DeskAction] = {
     "message": DeskAction("message_subject", forms.MessageForm, _message),
     "note": DeskAction("add_note", forms.NoteForm, _note),
     "assess": DeskAction("assess_claim", forms.AssessForm, _assess, when=_claim_in(ClaimStatus.CLAIMED)),
-    "offer": DeskAction("offer_compensation", forms.OfferForm, _offer, when=_claim_in(ClaimStatus.ASSESSED)),
+    "offer": DeskAction("offer_compensation", forms.OfferForm, _offer,
+                        when=_claim_in(ClaimStatus.ASSESSED, ClaimStatus.DECLINED)),
     "payment": DeskAction("record_payment", forms.PaymentForm, _payment, when=_claim_in(ClaimStatus.ACCEPTED)),
+    "close_claim": DeskAction("close_claim", forms.CloseClaimForm, _close_claim,
+                              when=_claim_in(ClaimStatus.DECLINED)),
 }
 
 
@@ -182,6 +190,7 @@ LABELS = {
     "assess": (gettext_lazy("Assess the compensation claim"), gettext_lazy("Record the assessment")),
     "offer": (gettext_lazy("Offer compensation"), gettext_lazy("Send the offer")),
     "payment": (gettext_lazy("Record the payment"), gettext_lazy("Record the payment")),
+    "close_claim": (gettext_lazy("Close the declined claim"), gettext_lazy("Close the claim")),
 }
 # Steps with nothing (or nothing required) to type: a button on the page, not a folded form.
 # Approve is a link to its confirmation page (views.approve_confirm), which holds its form.
@@ -208,9 +217,9 @@ def blank_forms(case: CaseFile, membership, names) -> dict[str, forms.ActionForm
     for name in names:
         initial = {}
         if issubclass(ACTIONS[name].form, forms.ClaimForm):
-            wanted = {"assess": ClaimStatus.CLAIMED, "offer": ClaimStatus.ASSESSED,
-                      "payment": ClaimStatus.ACCEPTED}[name]
-            claim = next(c for c in case.claims if c.status == wanted)
+            wanted = {"assess": {ClaimStatus.CLAIMED}, "offer": {ClaimStatus.ASSESSED, ClaimStatus.DECLINED},
+                      "payment": {ClaimStatus.ACCEPTED}, "close_claim": {ClaimStatus.DECLINED}}[name]
+            claim = next(c for c in case.claims if c.status in wanted)
             initial = {"claim": claim.pk, "amount": _major(claim)}
         made[name] = ACTIONS[name].form(rr=case.request, membership=membership, initial=initial)
     return made

@@ -211,6 +211,13 @@ def case_file(rights_request: RightsRequest, *, now: datetime | None = None) -> 
                     "paid_minor": c.paid_minor,
                     "payment_reference": c.payment_reference,
                     "paid_at": _when(c.paid_at, tz),
+                    # In money as well as minor units, and why a payment differs from the offer.
+                    "claimed": c.claimed_display,
+                    "assessed": c.assessed_display,
+                    "offered": c.offered_display,
+                    "paid": c.paid_display,
+                    "payment_difference_reason": c.payment_difference_reason,
+                    "closing_note": c.closing_note,
                 }
                 for c in claims
             ],

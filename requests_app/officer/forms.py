@@ -252,10 +252,16 @@ def _amount(label):
 
 class AssessForm(ClaimForm):
     action = "assess"
-    basis = forms.ChoiceField(label=_("Basis (PIPL art. 69)"), choices=CompensationClaim.Basis.choices,
-                              widget=forms.RadioSelect)
+    basis = forms.ChoiceField(label=_("Basis"), choices=CompensationClaim.Basis.choices, widget=forms.RadioSelect)
     amount = _amount(_("Amount assessed"))
     note = _text(_("How the amount was reached"), rows=2, max_length=2000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The basis is named by the request's law (PIPL art. 69, GDPR art. 82, a settlement...).
+        texts = law.texts(self.rr.jurisdiction)
+        self.fields["basis"].label = texts.compensation_basis
+        self.fields["basis"].help_text = texts.compensation
 
 
 class OfferForm(ClaimForm):
@@ -267,6 +273,20 @@ class PaymentForm(ClaimForm):
     action = "payment"
     amount = _amount(_("Amount paid"))
     reference = forms.CharField(label=_("Payment reference"), max_length=100)
+    # Checked by the workflow against the accepted offer (a form error if missing there).
+    difference_reason = _text(_("Why the amount paid differs from the accepted offer"), rows=2, max_length=2000,
+                              required=False,
+                              help_text=_("Required only if the amount paid is not the amount accepted; sent to "
+                                          "the requester with both figures."))
+
+
+class CloseClaimForm(ClaimForm):
+    """Close a declined claim instead of offering again; the person is told the route to a
+    court or regulator of their jurisdiction."""
+
+    action = "close_claim"
+    note = _text(_("Why the claim is closed without a new offer"), rows=2, max_length=2000,
+                 help_text=_("Sent to the requester with where they can turn under their law."))
 
 
 class AnyReferences(forms.MultipleChoiceField):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from orgs import law
 from orgs.models import Organisation
 from requests_app.models import CompensationClaim, RightsRequest
 from requests_app.public.uploads import validate_upload
@@ -83,8 +84,8 @@ class RequestForm(forms.Form):
                                  initial=RightsRequest.FiledBy.SELF, widget=forms.RadioSelect)
     requester_name = forms.CharField(label=_("Your name (relative or agent)"), required=False, max_length=200)
     requester_email = forms.EmailField(label=_("Your email (relative or agent)"), required=False)
-    death_evidence = DocumentField(label=_("Evidence of death and of your relationship"), required=False,
-                                   help_text=_("PIPL art. 49: a close relative may act for a deceased person."))
+    # Its help is the organisation's law on next of kin (see __init__); offered only where there is one.
+    death_evidence = DocumentField(label=_("Evidence of death and of your relationship"), required=False)
     authorisation = DocumentField(label=_("Signed authorisation from the person"), required=False)
     evidence = MultipleFileField(label=_("Evidence (optional)"), required=False,
                                  help_text=_("PDF or images, at most 10 MB each."))
@@ -95,6 +96,24 @@ class RequestForm(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 2}))
     # A field people never see; bots fill it in.
     website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.law = law.texts(organisation.jurisdiction) if organisation is not None else None
+        # The template leaves out the death-evidence field where the law has no next of kin.
+        self.offers_next_of_kin = self.law is None or self.law.next_of_kin is not None
+        if self.law is None:
+            return
+        # Who may file, and the currency a claim defaults to, follow the organisation's law.
+        if self.law.next_of_kin is None:
+            self.fields["filed_by"].choices = [
+                choice for choice in RightsRequest.FiledBy.choices if choice[0] != RightsRequest.FiledBy.NEXT_OF_KIN
+            ]
+        else:
+            self.fields["death_evidence"].help_text = self.law.next_of_kin
+        self.fields["authorisation"].help_text = self.law.agent
+        self.fields["claim_currency"].initial = self.law.currency
+        self.fields["claim_currency"].choices = sorted(CURRENCIES, key=lambda choice: choice[0] != self.law.currency)
 
     def clean(self):
         data = super().clean()

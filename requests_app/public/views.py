@@ -74,7 +74,7 @@ def per_email(group, request) -> str | None:
 @ratelimit(key=posted_email, rate=per_email, method="POST", block=True)
 def request_form(request, slug):
     organisation = _public_organisation(slug)
-    form = forms.RequestForm(request.POST or None, request.FILES or None)
+    form = forms.RequestForm(request.POST or None, request.FILES or None, organisation=organisation)
     if request.method == "POST" and form.is_bot:
         return redirect("public:thanks")  # say nothing a bot could learn from
     if request.method == "POST" and form.is_valid():

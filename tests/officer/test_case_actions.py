@@ -131,6 +131,8 @@ STEPS = {
                   _claim(ClaimStatus.CLAIMED, amount="1038.00")),
     "payment": Step(_claim(ClaimStatus.ACCEPTED, amount="1038.00", reference="BANK-2021-0042"), None,
                     "record_payment", _claim(ClaimStatus.OFFERED, amount="1038.00", reference="BANK-1")),
+    "close_claim": Step(_claim(ClaimStatus.DECLINED, note="Settled by the court already."), None, "close_claim",
+                        _claim(ClaimStatus.OFFERED, note="Too early")),
     "reveal": Step(_in(Status.IN_REVIEW), None, "reveal_contact", _purged),
 }
 
@@ -352,7 +354,8 @@ def test_the_refusal_letter_states_the_reason_the_ground_and_the_route_to_court(
     body = mail.outbox[-1].body
     assert mail.outbox[-1].to == ["guo@example.com"]
     assert "A fraud case about this pass is open" in body and "PIPL art. 47(2)" in body
-    assert "regulator" in body and "court" in body
+    # The route to the regulator and the court, in the words of the organisation's law (CN).
+    assert "cyberspace administration" in body and "people's court (PIPL art. 50)" in body
 
 
 # --- the case page ------------------------------------------------------------------------------

@@ -57,8 +57,10 @@ def test_the_landing_page_explains_the_rights_and_leads_to_the_finder(client):
 
     assert response.status_code == 200
     text = page(response).text
-    assert "To have it deleted (art. 47)" in text and "To compensation (art. 69)" in text
-    assert "GDPR" in text and "CCPA" in text
+    # Each jurisdiction's rights, in its own law's words (orgs/law.py).
+    assert "deleted (art. 47)" in text and "claim compensation for harm (art. 69)" in text
+    assert "erased (art. 17)" in text and "deleted (§1798.105)" in text
+    assert "GDPR" in text and "CCPA" in text and "LGPD" in text and "VCDPA" in text
     assert reverse("public:organisations") in [a.get("href") for a in page(response).find_all("a")]
 
 

@@ -81,7 +81,7 @@ def test_claim_accepted_and_paid_walks_every_step_on_the_record(refused, officer
     assert rr.status == Status.REFUSED  # the claim never moves the request
 
 
-def test_a_declined_offer_ends_the_claim(refused, officer_a):
+def test_a_declined_offer_leaves_the_claim_open_for_a_new_offer_or_closing(refused, officer_a):
     claim = factories.claim_in_state(ClaimStatus.OFFERED, refused, officer_a)
     before = factories.snapshot(refused)
 
@@ -116,10 +116,13 @@ def test_assessment_requires_a_basis(refused, officer_a, basis):
 
 STEPS = {
     "assess": (lambda c, o: workflow.assess_claim(c, actor=o, basis=Basis.LOSS, amount_minor=1), {ClaimStatus.CLAIMED}),
-    "offer": (lambda c, o: workflow.offer_compensation(c, actor=o, amount_minor=1), {ClaimStatus.ASSESSED}),
+    "offer": (lambda c, o: workflow.offer_compensation(c, actor=o, amount_minor=1),
+              {ClaimStatus.ASSESSED, ClaimStatus.DECLINED}),
     "accept": (lambda c, o: workflow.accept_offer(c, actor=SUBJECT), {ClaimStatus.OFFERED}),
     "decline": (lambda c, o: workflow.decline_offer(c, actor=SUBJECT), {ClaimStatus.OFFERED}),
-    "pay": (lambda c, o: workflow.record_payment(c, actor=o, amount_minor=1, reference="P-1"), {ClaimStatus.ACCEPTED}),
+    "pay": (lambda c, o: workflow.record_payment(c, actor=o, amount_minor=1, reference="P-1", difference_reason="x"),
+            {ClaimStatus.ACCEPTED}),
+    "close": (lambda c, o: workflow.close_claim(c, actor=o, note="No new offer."), {ClaimStatus.DECLINED}),
 }
 WRONG_ORDER = [(step, status) for step, (_call, sources) in STEPS.items() for status in ClaimStatus.values
                if status not in sources]
@@ -146,7 +149,7 @@ def test_a_second_claim_is_refused_while_one_is_open(refused, officer_a, open_st
     assert refused.claims.count() == 1
 
 
-@pytest.mark.parametrize("closed_status", [ClaimStatus.DECLINED, ClaimStatus.PAID])
+@pytest.mark.parametrize("closed_status", [ClaimStatus.CLOSED, ClaimStatus.PAID])
 def test_a_new_claim_may_follow_a_closed_one(refused, officer_a, closed_status):
     factories.claim_in_state(closed_status, refused, officer_a)
 

@@ -156,6 +156,8 @@ CASES: dict[str, Case] = {
                           lambda c, a, w: workflow.decline_offer(c, actor=a)),
     "record_payment": Case(DECIDERS, _claim(ClaimStatus.ACCEPTED),
                            lambda c, a, w: workflow.record_payment(c, actor=a, amount_minor=103800, reference="P-1")),
+    "close_claim": Case(DECIDERS, _claim(ClaimStatus.DECLINED),
+                        lambda c, a, w: workflow.close_claim(c, actor=a, note="Declined twice; no new offer")),
     # An auditor may look at who the person is (and that look is recorded), but not act.
     "reveal_contact": Case(DECIDERS | {"auditor_a"}, _in(Status.IN_REVIEW),
                            lambda rr, a, w: workflow.reveal_contact(rr, actor=a)),

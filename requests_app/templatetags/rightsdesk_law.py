@@ -1,0 +1,46 @@
+"""Template helpers for the texts that cite law and for money: `{% load rightsdesk_law %}`.
+
+`jurisdiction|law` gives the jurisdiction's texts (orgs/law.py), so a template never writes
+a regime's name itself; `amount_minor|money:currency` formats minor units as money.
+"""
+
+from django import template
+
+from orgs import law as law_texts
+from requests_app.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def law(jurisdiction):
+    """The LawTexts of a Jurisdiction code, or None for an unknown one (the template says nothing)."""
+    try:
+        return law_texts.texts(jurisdiction)
+    except KeyError:
+        return None
+
+
+@register.filter
+def money(amount_minor, currency):
+    if amount_minor in (None, ""):
+        return ""
+    return format_money(int(amount_minor), currency or "")
+
+
+# The steps of a compensation claim (requests_app/transitions.py CLAIM_RULES and the claim itself).
+CLAIM_ACTIONS = frozenset({"claim_compensation", "assess_claim", "offer_compensation", "accept_offer",
+                           "decline_offer", "record_payment", "close_claim"})
+
+
+@register.filter
+def is_claim_step(action) -> bool:
+    return action in CLAIM_ACTIONS
+
+
+@register.simple_tag
+def all_laws():
+    """(jurisdiction label, LawTexts) for every jurisdiction, in the table's order (landing page)."""
+    from orgs.models import Jurisdiction
+
+    return [(Jurisdiction(code).label, texts) for code, texts in law_texts.LAW.items()]
