@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0007_api'),
+        ('requests_app', '0008_claim_closed_and_payment_difference'),
     ]
 
     operations = [
