@@ -335,9 +335,10 @@ class ErasureOrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("progress"))
     def progress(self, obj):
-        if obj.status == ErasureOrder.Status.PENDING and not obj.total:
-            return _("not started")
-        percent = obj.processed * 100 // obj.total if obj.total else 100
+        if not obj.total:
+            # Nothing selected: no fraction to show, and "100 %" of nothing says nothing.
+            return _("nothing to erase") if obj.status == ErasureOrder.Status.DONE else _("not started")
+        percent = obj.processed * 100 // obj.total
         return _("%(processed)s / %(total)s (%(percent)s %%)") % {
             "processed": number_format(obj.processed, force_grouping=True),
             "total": number_format(obj.total, force_grouping=True),

@@ -336,6 +336,15 @@ class ErasureOrder(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} · {self.organisation}"
 
+    def save(self, *args, **kwargs):
+        # Sized when created, so its progress reads "0 / N" until the first chunk, never
+        # "0 / 0". The first chunk sizes it again, in case records changed in between.
+        if self._state.adding and not self.total:
+            from orgs.erasure import selection  # erasure imports these models
+
+            self.total = selection(self).count()
+        super().save(*args, **kwargs)
+
 
 class ApiToken(models.Model):
     """A member's token for the REST API, acting in one organisation; only its hash is kept.
