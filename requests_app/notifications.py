@@ -224,6 +224,7 @@ def _send(notification: Notification) -> None:
         "language": language,
         # Made now, so no token waits in the outbox or the queue; each mail has its own.
         "status_url": _status_url(rr) if notification.user is None else "",
+        "case_url": _case_url(rr) if notification.user is not None else "",
     }
     template = f"emails/{notification.kind}"
     with translation.override(language), timezone.override(rr.organisation.time_zone):
@@ -236,6 +237,11 @@ def _send(notification: Notification) -> None:
         html = render_to_string("emails/base.html", {**context, "subject": subject, "text": text})
         message.attach_alternative(html, "text/html")
         message.send()
+
+
+def _case_url(rights_request: RightsRequest) -> str:
+    """The case on the desk, absolute: a mail is read away from the site."""
+    return settings.SITE_URL.rstrip("/") + reverse("desk:case", kwargs={"reference": rights_request.reference})
 
 
 def _status_url(rights_request: RightsRequest) -> str:
