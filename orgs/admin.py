@@ -116,9 +116,10 @@ class ViewOnlyMixin:
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "kind", "city", "jurisdiction", "accepts_public_requests", "created_at")
+    list_display = ("name", "name_zh", "slug", "kind", "city", "jurisdiction", "accepts_public_requests",
+                    "created_at")
     list_filter = ("jurisdiction", "kind", "accepts_public_requests")
-    search_fields = ("name", "slug", "city")
+    search_fields = ("name", "name_zh", "slug", "city", "city_zh")
     prepopulated_fields = {"slug": ("name",)}
     date_hierarchy = "created_at"
     readonly_fields = ("created_at",)

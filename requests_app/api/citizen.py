@@ -133,7 +133,7 @@ class RequestsView(PublicView):
             raise AlreadyOpen(_(
                 "%(name)s is already handling a request of yours of this kind. We have not filed it again: we "
                 "have sent the link to that request to the contact details you gave then."
-            ) % {"name": organisation.name})
+            ) % {"name": organisation.local_name})
         body = {
             "submission": result.created[0].submission,
             "requests": [{"reference": rr.reference, "kind": rr.kind} for rr in result.created],

@@ -44,10 +44,11 @@ def organisation_finder(request):
     organisations = Organisation.objects.filter(accepts_public_requests=True).order_by("name")
     if form.is_valid():
         data = form.cleaned_data
+        # Found by either language's name, whichever the visitor types.
         if data["q"]:
-            organisations = organisations.filter(name__icontains=data["q"])
+            organisations = organisations.filter(Q(name__icontains=data["q"]) | Q(name_zh__icontains=data["q"]))
         if data["city"]:
-            organisations = organisations.filter(city__icontains=data["city"])
+            organisations = organisations.filter(Q(city__icontains=data["city"]) | Q(city_zh__icontains=data["city"]))
         if data["kind"]:
             organisations = organisations.filter(kind=data["kind"])
     page = Paginator(organisations, 20).get_page(request.GET.get("page"))
