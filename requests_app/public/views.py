@@ -6,6 +6,7 @@ refusals become a message on the page, never a 500.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -13,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -203,8 +205,20 @@ def status(request, token):
         for rr in requests
     ]
     organisation = requests[0].organisation
-    with timezone.override(organisation.time_zone):  # dates as the organisation's law counts them
-        return render(request, "public/status.html", {"token": token, "cases": cases, "organisation": organisation})
+    # Dates as the organisation's law counts them, words in the language the request was filed in.
+    with timezone.override(organisation.time_zone), _request_language(request, requests[0]):
+        response = render(request, "public/status.html", {"token": token, "cases": cases, "organisation": organisation})
+        response["Content-Language"] = get_language()
+    return response
+
+
+def _request_language(request, rr: RightsRequest):
+    """The language the request was filed in, whatever the browser asks for; once the person
+    picks one with the switch (the language cookie), theirs."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or not rr.subject.preferred_language:
+        return translation.override(get_language())
+    request.LANGUAGE_CODE = rr.subject.preferred_language
+    return translation.override(rr.subject.preferred_language)
 
 
 def _case(request, token, reference) -> RightsRequest:
@@ -221,13 +235,14 @@ def status_action(request, token, reference, action):
     handler = SUBJECT_ACTIONS.get(action)
     if handler is None:
         raise Http404
-    try:
-        outcome = handler(request, rr)
-    except WorkflowError as exc:
-        messages.error(request, str(exc))
-    else:
-        if outcome:
-            messages.success(request, outcome)
+    with _request_language(request, rr):  # its message is read on the status page
+        try:
+            outcome = handler(request, rr)
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            if outcome:
+                messages.success(request, outcome)
     return redirect(reverse("public:status", kwargs={"token": token}) + f"#case-{rr.reference}")
 
 
@@ -291,7 +306,7 @@ def certificate(request, token, reference):
     rr = _case(request, token, reference)
     if rr.certificate is None:
         raise Http404
-    with timezone.override(rr.organisation.time_zone):
+    with timezone.override(rr.organisation.time_zone), _request_language(request, rr):
         return render(request, "public/certificate.html", {"request_": rr, "certificate": rr.certificate})
 
 
