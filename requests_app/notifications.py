@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from orgs.models import Membership, Organisation
-from requests_app import bulk, leases, tokens
+from requests_app import bulk, leases, status_links, tokens
 from requests_app.models import Notification, RightsRequest
 from requests_app.sms import send_sms
 
@@ -209,6 +209,8 @@ def _send(notification: Notification) -> None:
                         notification.user_id)
             return
         address, phone = notification.user.email, ""
+    elif notification.key.startswith(status_links.BY_SMS):  # asked for by phone: answered by phone
+        address, phone = "", rr.subject.phone
     else:
         address, phone = rr.contact_email, rr.subject.phone
     if not address and not phone:

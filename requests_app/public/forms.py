@@ -149,4 +149,12 @@ class OfferForm(forms.Form):
 
 class StatusLookupForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=20)
-    email = forms.EmailField(label=_("Email you gave"))
+    email = forms.EmailField(label=_("Email you gave"), required=False, max_length=254)
+    phone = forms.CharField(label=_("Or the phone number you gave"), required=False, max_length=32,
+                            help_text=_("We send the new link to it by text message."))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("phone") and "email" not in self.errors:
+            self.add_error("email", _("Give the email or the phone number you gave with the request."))
+        return data
