@@ -1,4 +1,8 @@
-"""Forms of the public pages. Each bad value gets a message beside its field and keeps what was typed."""
+"""Forms of the public pages. Each bad value gets a message beside its field and keeps what was typed.
+
+Every free-text field has a length limit at or below its model field's (a TextField gets
+one too), so an over-long value is a message beside the field, never a database error.
+"""
 
 from decimal import Decimal
 
@@ -73,7 +77,8 @@ class RequestForm(forms.Form):
     details = forms.CharField(label=_("Anything else the organisation should know"), required=False,
                               max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     full_name = forms.CharField(label=_("Your full name"), required=False, max_length=200)
-    email = forms.EmailField(label=_("Email"), required=False, help_text=_("We send the code and updates here."))
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254,
+                             help_text=_("We send the code and updates here."))
     phone = forms.CharField(label=_("Phone"), required=False, max_length=32,
                             help_text=_("If you give no email, we send the code by text message."))
     member_number = forms.CharField(label=_("Member, card or pass number"), required=False, max_length=64)
@@ -82,7 +87,7 @@ class RequestForm(forms.Form):
     filed_by = forms.ChoiceField(label=_("Who is filing?"), choices=RightsRequest.FiledBy.choices,
                                  initial=RightsRequest.FiledBy.SELF, widget=forms.RadioSelect)
     requester_name = forms.CharField(label=_("Your name (relative or agent)"), required=False, max_length=200)
-    requester_email = forms.EmailField(label=_("Your email (relative or agent)"), required=False)
+    requester_email = forms.EmailField(label=_("Your email (relative or agent)"), required=False, max_length=254)
     death_evidence = DocumentField(label=_("Evidence of death and of your relationship"), required=False,
                                    help_text=_("PIPL art. 49: a close relative may act for a deceased person."))
     authorisation = DocumentField(label=_("Signed authorisation from the person"), required=False)
@@ -94,7 +99,7 @@ class RequestForm(forms.Form):
     claim_covers = forms.CharField(label=_("What the compensation covers"), required=False, max_length=1000,
                                    widget=forms.Textarea(attrs={"rows": 2}))
     # A field people never see; bots fill it in.
-    website = forms.CharField(required=False, label=_("Leave this empty"))
+    website = forms.CharField(required=False, label=_("Leave this empty"), max_length=200)
 
     def clean(self):
         data = super().clean()
