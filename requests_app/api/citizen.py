@@ -102,13 +102,15 @@ class RequestsView(PublicView):
         if organisation is None:
             raise InvalidInput({"organisation": _("No organisation takes requests under this name.")})
         cleaned = _form(forms.RequestForm(*serializer.as_form()), s.FORM_FIELD_PATHS)
-        # Counted once the input is valid, as on the web: a corrected request is no new attempt.
-        limits.attempt(request._request, limits.SUBMIT, keys=views.person_limits(cleaned["email"], cleaned["phone"]))
+        # Counted once filed, as on the web: a request sent back to be corrected is no new attempt.
+        person = views.person_limits(cleaned["email"], cleaned["phone"])
+        limits.attempt(request._request, limits.SUBMIT, keys=person, count=False)
         with translation.override(serializer.validated_data.get("language") or settings.LANGUAGE_CODE):
             try:
                 result = intake.file_requests(organisation=organisation, **views._intake_arguments(cleaned))
             except InvalidInput as exc:
                 raise InvalidInput({s.FORM_FIELD_PATHS.get(k, k): v for k, v in exc.errors.items()}) from None
+        limits.spend(request._request, limits.SUBMIT, keys=person)
         if not result.created:
             # As the web's already-open page: the open request's reference and status stay in
             # the mail to its owner, since anyone can type an email.

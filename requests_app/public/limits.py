@@ -67,8 +67,14 @@ def attempt(request, group: str, *, address: str = ADDRESS, keys: tuple[tuple[st
     if full:
         raise Limited(max(full))
     if count:
-        for key, rate in buckets:
-            get_usage(request, group=group, key=key, rate=rate, increment=True)
+        spend(request, group, address=address, keys=keys)
+
+
+def spend(request, group: str, *, address: str = ADDRESS, keys: tuple[tuple[str, str], ...] = ()) -> None:
+    """Count one attempt in the address's and each key's bucket (after `attempt(count=False)`
+    let it through and it turned out to be a real one)."""
+    for key, rate in [("ip", address)] + [(_fixed(key), rate) for key, rate in keys if key]:
+        get_usage(request, group=group, key=key, rate=rate, increment=True)
 
 
 def wait_in_words(seconds: int) -> str:

@@ -84,8 +84,9 @@ def request_form(request, slug):
         return redirect("public:thanks")  # say nothing a bot could learn from
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:  # counted only now: sending back a form to correct it is not another attempt
-            limits.attempt(request, limits.SUBMIT, keys=person_limits(data["email"], data["phone"]))
+        person = person_limits(data["email"], data["phone"])
+        try:  # counted once filed: sending back a form to correct it is not another attempt
+            limits.attempt(request, limits.SUBMIT, keys=person, count=False)
             result = intake.file_requests(organisation=organisation, **_intake_arguments(data))
         except limits.Limited as exc:
             limited_error(form, exc)
@@ -94,6 +95,7 @@ def request_form(request, slug):
             for field, errors in exc.errors.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
+            limits.spend(request, limits.SUBMIT, keys=person)
             if result.created:
                 return redirect("public:verify", submission=result.created[0].submission)
             return render(request, "public/already_open.html", {"organisation": organisation, "result": result})

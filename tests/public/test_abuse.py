@@ -283,6 +283,14 @@ def test_a_corrected_form_is_not_counted_as_another_attempt(client, park, still_
     assert RightsRequest.objects.count() == 5
 
 
+def test_a_phone_number_refused_by_intake_is_not_counted_either(client, park, still_clock):
+    for _attempt in range(6):  # the form is fine, the number is not: sent back to be corrected
+        response = citizen.file_request(client, park, email="guo@example.com", phone="12")
+        assert response.status_code == 200 and "Enter a valid phone number." in field_errors(response, "phone")
+
+    assert citizen.file_request(client, park, email="guo@example.com", phone="13800138000").status_code == 302
+
+
 def test_code_checks_are_limited_per_submission_not_per_neighbour(client, park, still_clock):
     submission = citizen.submission_of(citizen.file_request(client, park))
     citizen.send_code(submission)
