@@ -65,3 +65,12 @@ def test_the_mail_names_the_organisation_in_the_requesters_language(client, zoo)
 
     [message] = mail.outbox
     assert "杭州野生动物世界" in message.body and "Hangzhou Wildlife World" not in message.body
+
+
+def test_the_code_is_sent_naming_the_organisation_in_the_requesters_language(client, zoo):
+    client.cookies["django_language"] = "zh-hans"
+    submission = citizen.submission_of(citizen.file_request(client, zoo, email="zhang@example.com"))
+
+    citizen.send_code(submission)
+
+    assert "杭州野生动物世界" in mail.outbox[-1].body
