@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from orgs import tasks
+from orgs.admin_times import zoned_field, zoned_times
 from orgs.certificates import canonical_json
 from orgs.forms import ErasureOrderForm
 from orgs.identifiers import IdentifierKind, identifier_hash, normalise
@@ -116,9 +117,10 @@ class ViewOnlyMixin:
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "kind", "city", "jurisdiction", "accepts_public_requests", "created_at")
+    list_display = ("name", "name_zh", "slug", "kind", "city", "jurisdiction", "accepts_public_requests",
+                    "created_at")
     list_filter = ("jurisdiction", "kind", "accepts_public_requests")
-    search_fields = ("name", "slug", "city")
+    search_fields = ("name", "name_zh", "slug", "city", "city_zh")
     prepopulated_fields = {"slug": ("name",)}
     date_hierarchy = "created_at"
     readonly_fields = ("created_at",)
@@ -274,11 +276,13 @@ class ErasureOrderAdmin(admin.ModelAdmin):
     form = ErasureOrderForm
     add_fields = ("organisation", "activity", "collection_point", "reason")
     READ_ONLY = (
-        "kind", "organisation", "what", "reason", "ordered_by", "created_at", "status", "progress",
-        "finished_at", "certificate_link",
+        "kind", "organisation", "what", "reason", "ordered_by", "created_at_zoned", "status", "progress",
+        "finished_at_zoned", "certificate_link",
     )
     list_display = ("number", "kind", "organisation", "what", "status", "progress", "certificate_link",
-                    "created_at")
+                    "created_at_zoned")
+    created_at_zoned = zoned_field(ErasureOrder, "created_at")
+    finished_at_zoned = zoned_field(ErasureOrder, "finished_at")
     list_filter = ("kind", "status", "organisation")
     list_select_related = ("organisation", "activity", "certificate")
     search_fields = ("organisation__name", "collection_point", "activity__name", "reason")
@@ -335,9 +339,10 @@ class ErasureOrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("progress"))
     def progress(self, obj):
-        if obj.status == ErasureOrder.Status.PENDING and not obj.total:
-            return _("not started")
-        percent = obj.processed * 100 // obj.total if obj.total else 100
+        if not obj.total:
+            # Nothing selected: no fraction to show, and "100 %" of nothing says nothing.
+            return _("nothing to erase") if obj.status == ErasureOrder.Status.DONE else _("not started")
+        percent = obj.processed * 100 // obj.total
         return _("%(processed)s / %(total)s (%(percent)s %%)") % {
             "processed": number_format(obj.processed, force_grouping=True),
             "total": number_format(obj.total, force_grouping=True),
@@ -355,6 +360,7 @@ class ErasureOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(ErasureCertificate)
+@zoned_times("issued_at", model=ErasureCertificate)
 class ErasureCertificateAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("number", "organisation", "issued_at", "body_sha256")
     list_filter = ("organisation",)

@@ -353,7 +353,7 @@ def switch_organisation(request):
     organisation = get_object_or_404(Organisation, slug=form.cleaned_data["organisation"])
     if not current.switch(request, organisation):
         raise Http404
-    messages.success(request, _("You are now working in %(organisation)s.") % {"organisation": organisation.name})
+    messages.success(request, _("You are now working in %(organisation)s.") % {"organisation": organisation.local_name})
     return redirect(_safe_next(request, resolve_url(settings.LOGIN_REDIRECT_URL)))
 
 

@@ -27,10 +27,12 @@ class Organisation(models.Model):
         EMPLOYER = "employer", _("Employer")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, help_text=_("In English: the primary name."))
+    name_zh = models.CharField(_("name in Chinese"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    city = models.CharField(_("city"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True, help_text=_("In English."))
+    city_zh = models.CharField(_("city in Chinese"), max_length=100, blank=True)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=8, choices=Jurisdiction.choices)
     time_zone = TimeZoneField(_("time zone"), default="Asia/Shanghai")
     contact_email = models.EmailField(_("privacy contact email"))
@@ -50,7 +52,23 @@ class Organisation(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.local_name
+
+    # Names in the reader's language (the active one: the visitor's on a page, the
+    # recipient's in a mail); the English name where no Chinese one is given.
+    @property
+    def local_name(self) -> str:
+        return self.name_zh if self.name_zh and _reads_chinese() else self.name
+
+    @property
+    def local_city(self) -> str:
+        return self.city_zh if self.city_zh and _reads_chinese() else self.city
+
+
+def _reads_chinese() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").lower().startswith("zh")
 
 
 class MembershipRole(models.TextChoices):
@@ -337,6 +355,15 @@ class ErasureOrder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} · {self.organisation}"
+
+    def save(self, *args, **kwargs):
+        # Sized when created, so its progress reads "0 / N" until the first chunk, never
+        # "0 / 0". The first chunk sizes it again, in case records changed in between.
+        if self._state.adding and not self.total:
+            from orgs.erasure import selection  # erasure imports these models
+
+            self.total = selection(self).count()
+        super().save(*args, **kwargs)
 
 
 class ApiToken(models.Model):

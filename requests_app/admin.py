@@ -12,13 +12,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
+from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from orgs.admin import IdentifierSearchMixin, ViewOnlyMixin
+from orgs.admin_times import zoned_times
 from orgs.identifiers import IdentifierKind
-from requests_app import audit
+from requests_app import audit, selectors
+from requests_app.money import format_money
 from requests_app.officer import casefile
 from requests_app.models import (
     Attachment,
@@ -44,6 +48,38 @@ def compact_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
 
+def event_in_words(event) -> str:
+    """What happened, in the desk's own words (templates/officer/_event.html), not its code."""
+    selectors._label_events([event])  # the assignee's name rather than their id
+    return mark_safe(render_to_string("officer/_event.html", {"event": event}).strip())  # noqa: S308 - escaped
+
+
+def actor_in_words(event) -> str:
+    if event.actor is not None:
+        return event.actor.get_full_name() or event.actor.get_username()
+    return {"subject": _("the requester"), "system": _("the system")}.get(event.actor_kind, event.actor_kind)
+
+
+class MoneyColumns:
+    """A claim's amounts as money ("1,038.00 CNY"), never as minor units."""
+
+    @admin.display(description=_("claimed"), ordering="claimed_minor")
+    def claimed(self, claim):
+        return format_money(claim.claimed_minor, claim.currency) or "—"
+
+    @admin.display(description=_("assessed"), ordering="assessed_minor")
+    def assessed(self, claim):
+        return format_money(claim.assessed_minor, claim.currency) or "—"
+
+    @admin.display(description=_("offered"), ordering="offered_minor")
+    def offered(self, claim):
+        return format_money(claim.offered_minor, claim.currency) or "—"
+
+    @admin.display(description=_("paid"), ordering="paid_minor")
+    def paid(self, claim):
+        return format_money(claim.paid_minor, claim.currency) or "—"
+
+
 # --- inlines of a request: its case file, read-only --------------------------------
 
 
@@ -61,17 +97,23 @@ class ReadOnlyInline(ViewOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related(*self.related)
 
 
+@zoned_times("created_at")
 class RequestEventInline(ReadOnlyInline):
     model = RequestEvent
     verbose_name = _("timeline event")
     verbose_name_plural = _("timeline")
-    fields = ("seq", "created_at", "action", "actor_display", "transition", "event_data", "hash_display")
+    # In words, as the desk shows them; the raw record stays on each event's own page.
+    fields = ("seq", "created_at", "what", "actor_display", "transition", "hash_display")
     ordering = ("seq",)
-    related = ("actor",)
+    related = ("actor", "request__organisation")
 
-    @admin.display(description=_("actor"))
+    @admin.display(description=_("what happened"))
+    def what(self, event):
+        return event_in_words(event)
+
+    @admin.display(description=_("by"))
     def actor_display(self, event):
-        return event.actor or event.actor_kind
+        return actor_in_words(event)
 
     @admin.display(description=_("from → to"))
     def transition(self, event):
@@ -82,47 +124,53 @@ class RequestEventInline(ReadOnlyInline):
             return target or "—"
         return f"{source} → {target}"
 
-    @admin.display(description=_("details"))
-    def event_data(self, event):
-        return compact_json(event.data)
-
     @admin.display(description=_("hash"))
     def hash_display(self, event):
         return short_hash(event.hash)
 
 
+@zoned_times("created_at")
 class MessageInline(ReadOnlyInline):
     model = Message
     fields = ("created_at", "direction", "author", "body")
-    related = ("request", "author")
+    related = ("request__organisation", "author")
 
 
-class CompensationClaimInline(ReadOnlyInline):
+@zoned_times("created_at")
+class CompensationClaimInline(MoneyColumns, ReadOnlyInline):
     model = CompensationClaim
-    fields = ("status", "currency", "claimed_minor", "assessed_minor", "offered_minor", "paid_minor", "created_at")
+    fields = ("status", "claimed", "assessed", "offered", "paid", "created_at")
+    related = ("request__organisation",)
 
 
+@zoned_times("created_at", "completed_at")
 class FulfilmentTaskInline(ReadOnlyInline):
     model = FulfilmentTask
     fields = ("system", "connector", "status", "attempts", "created_at", "completed_at", "result")
-    related = ("request", "system")
+    related = ("request__organisation", "system")
 
 
+@zoned_times("due_at", "created_at", "sent_at")
 class ReminderInline(ReadOnlyInline):
     model = Reminder
     fields = ("threshold", "due_at", "created_at", "sent_at")
+    related = ("request__organisation",)
 
 
+@zoned_times("created_at")
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
     # Not the file link: media is not served to the public, and the file is evidence.
     fields = ("created_at", "purpose", "original_name", "content_type", "size", "from_subject")
+    related = ("request__organisation",)
 
 
 # --- requests ----------------------------------------------------------------------
 
 
 @admin.register(RightsRequest)
+@zoned_times("received_at", "verified_at", "clock_started_at", "paused_at", "acknowledge_by", "target_at", "due_at",
+             "expires_at", "appeal_closes_at", "closed_at", model=RightsRequest)
 class RightsRequestAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("reference", "organisation", "kind", "status", "jurisdiction", "due_at", "assignee")
     list_filter = ("status", "kind", "jurisdiction", "organisation", "filed_by")
@@ -245,17 +293,27 @@ class RightsRequestAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(RequestEvent)
+@zoned_times("created_at", model=RequestEvent)
 class RequestEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    list_display = ("request", "seq", "action", "actor_kind", "actor", "from_status", "to_status", "created_at")
+    # The audit record itself: its words first, then the raw fields the hash covers.
+    list_display = ("request", "seq", "what", "by", "from_status", "to_status", "created_at")
     list_filter = ("action", "actor_kind", "to_status", "visible_to_subject")
     search_fields = ("request__reference",)
-    list_select_related = ("request", "actor")
+    list_select_related = ("request__organisation", "actor")
     date_hierarchy = "created_at"
     actions = None
     fields = readonly_fields = (
-        "request", "seq", "action", "actor", "actor_kind", "from_status", "to_status", "data",
+        "request", "seq", "what", "by", "action", "actor", "actor_kind", "from_status", "to_status", "data",
         "visible_to_subject", "created_at", "prev_hash", "hash",
     )
+
+    @admin.display(description=_("what happened"))
+    def what(self, event):
+        return event_in_words(event)
+
+    @admin.display(description=_("by"))
+    def by(self, event):
+        return actor_in_words(event)
 
 
 @admin.register(DataSubject)
@@ -284,45 +342,51 @@ class DataSubjectAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(CompensationClaim)
-class CompensationClaimAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    list_display = ("request", "status", "currency", "claimed_minor", "assessed_minor", "offered_minor",
-                    "paid_minor", "created_at")
+@zoned_times("created_at", "paid_at", model=CompensationClaim)
+class CompensationClaimAdmin(MoneyColumns, ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ("request", "status", "claimed", "assessed", "offered", "paid", "created_at")
     list_filter = ("status", "currency", "basis")
     search_fields = ("request__reference", "payment_reference")
-    list_select_related = ("request",)
+    list_select_related = ("request__organisation",)
     date_hierarchy = "created_at"
+    exclude = ("claimed_minor", "assessed_minor", "offered_minor", "paid_minor")
+    readonly_fields = ("claimed", "assessed", "offered", "paid", "paid_at")
 
 
 @admin.register(VerificationChallenge)
+@zoned_times("created_at", "sent_at", "expires_at", "used_at", model=VerificationChallenge)
 class VerificationChallengeAdmin(ViewOnlyMixin, admin.ModelAdmin):
     # Never code_hash: a hash of six digits is the code to anyone who tries a million.
     fields = readonly_fields = ("request", "channel", "created_at", "sent_at", "expires_at", "attempts", "used_at")
     list_display = ("request", "channel", "created_at", "sent_at", "expires_at", "attempts", "used_at")
     list_filter = ("channel", ("used_at", admin.EmptyFieldListFilter))
     search_fields = ("request__reference",)
-    list_select_related = ("request",)
+    list_select_related = ("request__organisation",)
     date_hierarchy = "created_at"
 
 
 @admin.register(Reminder)
+@zoned_times("due_at", "created_at", "sent_at", model=Reminder)
 class ReminderAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("request", "threshold", "due_at", "created_at", "sent_at")
     list_filter = ("threshold", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("request__reference",)
-    list_select_related = ("request",)
+    list_select_related = ("request__organisation",)
     date_hierarchy = "due_at"
 
 
 @admin.register(Message)
+@zoned_times("created_at", model=Message)
 class MessageAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("request", "direction", "author", "created_at")
     list_filter = ("direction",)
     search_fields = ("request__reference",)
-    list_select_related = ("request", "author")
+    list_select_related = ("request__organisation", "author")
     date_hierarchy = "created_at"
 
 
 @admin.register(Attachment)
+@zoned_times("created_at", model=Attachment)
 class AttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
     fields = readonly_fields = (
         "request", "message", "purpose", "original_name", "content_type", "size", "sha256", "from_subject",
@@ -331,25 +395,27 @@ class AttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("original_name", "request", "purpose", "content_type", "size", "from_subject", "created_at")
     list_filter = ("purpose", "from_subject")
     search_fields = ("request__reference", "sha256")
-    list_select_related = ("request",)
+    list_select_related = ("request__organisation",)
     date_hierarchy = "created_at"
 
 
 @admin.register(FulfilmentTask)
+@zoned_times("deadline_at", "completed_at", model=FulfilmentTask)
 class FulfilmentTaskAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("request", "system", "connector", "status", "attempts", "deadline_at", "completed_at")
     list_filter = ("status", "connector", "system__organisation")
     search_fields = ("request__reference", "system__name")
-    list_select_related = ("request", "system")
+    list_select_related = ("request__organisation", "system")
     date_hierarchy = "created_at"
 
 
 @admin.register(Notification)
+@zoned_times("created_at", "sent_at", model=Notification)
 class NotificationAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("request", "kind", "user", "created_at", "attempts", "sent_at")
     list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("request__reference",)
-    list_select_related = ("request", "user")
+    list_select_related = ("request__organisation", "user")
     date_hierarchy = "created_at"
 
 

@@ -71,16 +71,21 @@ PARK, NANJING, GREENFIELD, AMSTERDAM, GOLDEN_GATE = (
 )
 
 ORGANISATIONS = [
-    dict(slug=PARK, name="Hangzhou Wildlife World", kind=Organisation.Kind.PARK, city="Hangzhou",
+    dict(slug=PARK, name="Hangzhou Wildlife World", name_zh="杭州野生动物世界", kind=Organisation.Kind.PARK,
+         city="Hangzhou", city_zh="杭州",
          jurisdiction="CN", time_zone="Asia/Shanghai", contact_phone="+86 571 6300 0000",
          address="Fuyang District, Hangzhou, Zhejiang"),
-    dict(slug=NANJING, name="Nanjing Riverside Property Sales Office", kind=Organisation.Kind.PROPERTY_SALES,
-         city="Nanjing", jurisdiction="CN", time_zone="Asia/Shanghai", address="Jianye District, Nanjing, Jiangsu"),
-    dict(slug=GREENFIELD, name="Hangzhou Greenfield Housing Estate", kind=Organisation.Kind.HOUSING_ESTATE,
-         city="Hangzhou", jurisdiction="CN", time_zone="Asia/Shanghai", address="Xihu District, Hangzhou, Zhejiang"),
-    dict(slug=AMSTERDAM, name="Amsterdam Museum Pass", kind=Organisation.Kind.PARK, city="Amsterdam",
+    dict(slug=NANJING, name="Nanjing Riverside Property Sales Office", name_zh="南京滨江售楼处",
+         kind=Organisation.Kind.PROPERTY_SALES, city="Nanjing", city_zh="南京",
+         jurisdiction="CN", time_zone="Asia/Shanghai", address="Jianye District, Nanjing, Jiangsu"),
+    dict(slug=GREENFIELD, name="Hangzhou Greenfield Housing Estate", name_zh="杭州绿野小区",
+         kind=Organisation.Kind.HOUSING_ESTATE, city="Hangzhou", city_zh="杭州",
+         jurisdiction="CN", time_zone="Asia/Shanghai", address="Xihu District, Hangzhou, Zhejiang"),
+    dict(slug=AMSTERDAM, name="Amsterdam Museum Pass", name_zh="阿姆斯特丹博物馆通票", kind=Organisation.Kind.PARK,
+         city="Amsterdam", city_zh="阿姆斯特丹",
          jurisdiction="EU", time_zone="Europe/Amsterdam", address="Museumplein, Amsterdam"),
-    dict(slug=GOLDEN_GATE, name="Golden Gate Fitness", kind=Organisation.Kind.OTHER, city="San Francisco",
+    dict(slug=GOLDEN_GATE, name="Golden Gate Fitness", name_zh="金门健身", kind=Organisation.Kind.OTHER,
+         city="San Francisco", city_zh="旧金山",
          jurisdiction="US-CA", time_zone="America/Los_Angeles", address="Market Street, San Francisco, CA"),
 ]
 

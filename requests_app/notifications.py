@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from orgs.models import Membership, Organisation
-from requests_app import bulk, leases, tokens
+from requests_app import bulk, leases, status_links, tokens
 from requests_app.models import Notification, RightsRequest
 from requests_app.sms import send_sms
 
@@ -209,6 +209,8 @@ def _send(notification: Notification) -> None:
                         notification.user_id)
             return
         address, phone = notification.user.email, ""
+    elif notification.key.startswith(status_links.BY_SMS):  # asked for by phone: answered by phone
+        address, phone = "", rr.subject.phone
     else:
         address, phone = rr.contact_email, rr.subject.phone
     if not address and not phone:
@@ -224,6 +226,7 @@ def _send(notification: Notification) -> None:
         "language": language,
         # Made now, so no token waits in the outbox or the queue; each mail has its own.
         "status_url": _status_url(rr) if notification.user is None else "",
+        "case_url": _case_url(rr) if notification.user is not None else "",
     }
     template = f"emails/{notification.kind}"
     with translation.override(language), timezone.override(rr.organisation.time_zone):
@@ -236,6 +239,11 @@ def _send(notification: Notification) -> None:
         html = render_to_string("emails/base.html", {**context, "subject": subject, "text": text})
         message.attach_alternative(html, "text/html")
         message.send()
+
+
+def _case_url(rights_request: RightsRequest) -> str:
+    """The case on the desk, absolute: a mail is read away from the site."""
+    return settings.SITE_URL.rstrip("/") + reverse("desk:case", kwargs={"reference": rights_request.reference})
 
 
 def _status_url(rights_request: RightsRequest) -> str:

@@ -57,7 +57,7 @@ def send_verification_code(challenge_id: int) -> None:
         body = _(
             "Your code to confirm request %(reference)s to %(organisation)s is %(code)s. "
             "It is valid for 15 minutes. If you did not make this request, ignore this message."
-        ) % {"reference": rr.reference, "organisation": rr.organisation.name, "code": code}
+        ) % {"reference": rr.reference, "organisation": rr.organisation.local_name, "code": code}
         if challenge.channel == VerificationChallenge.Channel.SMS:
             send_sms(subject.phone, body)
         else:

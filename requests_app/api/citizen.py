@@ -2,14 +2,13 @@
 
 The same steps as the public pages (requests_app/public/views.py), through the same
 functions: the public forms validate, intake files, the workflow changes state, the
-status token opens a submission. Rate limits count in the web's own buckets (same
-group, key, rate and method), so moving between the pages and the API buys no tries.
+status token opens a submission. Rate limits count in the web's own buckets
+(requests_app/public/limits.py), so moving between the pages and the API buys no tries.
 """
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -25,11 +24,7 @@ from requests_app.api import citizen_serializers as s
 from requests_app.api.serializers import ErrorSerializer
 from requests_app.errors import InvalidInput, TransitionNotAllowed
 from requests_app.models import CompensationClaim, RightsRequest, VerificationChallenge
-from requests_app.public import forms, views
-
-# The web views' ratelimit groups (django-ratelimit names a group after the view).
-WEB = "requests_app.public.views"
-SUBMIT_GROUP, VERIFY_GROUP, RESEND_GROUP = f"{WEB}.request_form", f"{WEB}.verify", f"{WEB}.resend_code"
+from requests_app.public import forms, limits, views
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -39,7 +34,8 @@ def _error(description: str) -> OpenApiResponse:
 BAD = _error("Invalid input: `fields` names each bad field.")
 NOT_FOUND = _error("No such submission, status token or reference.")
 CONFLICT = _error("The request is not in a state where this step is possible.")
-LIMITED = _error("Rate limited: too many attempts from this address or for this email.")
+LIMITED = _error("Rate limited: too many attempts for this person, this submission or (many more) from this "
+                 "address. Retry-After says when to try again.")
 
 
 class AlreadyOpen(exceptions.APIException):
@@ -53,21 +49,9 @@ class PublicView(APIView):
     parser_classes = [JSONParser]
 
     def handle_exception(self, exc):
-        if isinstance(exc, Ratelimited):  # a PermissionDenied to Django; 429 here
-            exc = exceptions.Throttled(detail=_("Too many attempts. Try again later."))
+        if isinstance(exc, Ratelimited):  # a PermissionDenied to Django; 429 here, with Retry-After
+            exc = exceptions.Throttled(wait=getattr(exc, "wait", None), detail=_("Too many attempts. Try again later."))
         return super().handle_exception(exc)
-
-
-def _limit(request, group: str, key, rate: str) -> None:
-    if is_ratelimited(request._request, group=group, key=key, rate=rate, method="POST", increment=True):
-        raise Ratelimited()
-
-
-def _posted_email(request) -> str:
-    """The email as the web's limit counts it (requests_app.public.views.posted_email)."""
-    identity = request.data.get("identity") if isinstance(request.data, dict) else None
-    email = identity.get("email") if isinstance(identity, dict) else None
-    return email.strip().lower() if isinstance(email, str) else ""
 
 
 def _valid(serializer_class, data, **kwargs):
@@ -111,10 +95,6 @@ class RequestsView(PublicView):
         summary="File requests (one per kind) and have a code sent for verifying them.",
     )
     def post(self, request):
-        _limit(request, SUBMIT_GROUP, "ip", "10/h")
-        email = _posted_email(request)
-        if email:  # as the web: no email (phone only), no per-email count
-            _limit(request, SUBMIT_GROUP, lambda _group, _request: email, "5/h")
         serializer = _valid(s.CitizenRequestInputSerializer, request.data)
         organisation = Organisation.objects.filter(
             slug=serializer.validated_data["organisation"], accepts_public_requests=True
@@ -122,18 +102,22 @@ class RequestsView(PublicView):
         if organisation is None:
             raise InvalidInput({"organisation": _("No organisation takes requests under this name.")})
         cleaned = _form(forms.RequestForm(*serializer.as_form(), organisation=organisation), s.FORM_FIELD_PATHS)
+        # Counted once filed, as on the web: a request sent back to be corrected is no new attempt.
+        person = views.person_limits(cleaned["email"], cleaned["phone"])
+        limits.attempt(request._request, limits.SUBMIT, keys=person, count=False)
         with translation.override(serializer.validated_data.get("language") or settings.LANGUAGE_CODE):
             try:
                 result = intake.file_requests(organisation=organisation, **views._intake_arguments(cleaned))
             except InvalidInput as exc:
                 raise InvalidInput({s.FORM_FIELD_PATHS.get(k, k): v for k, v in exc.errors.items()}) from None
+        limits.spend(request._request, limits.SUBMIT, keys=person)
         if not result.created:
             # As the web's already-open page: the open request's reference and status stay in
             # the mail to its owner, since anyone can type an email.
             raise AlreadyOpen(_(
                 "%(name)s is already handling a request of yours of this kind. We have not filed it again: we "
                 "have sent the link to that request to the contact details you gave then."
-            ) % {"name": organisation.name})
+            ) % {"name": organisation.local_name})
         body = {
             "submission": result.created[0].submission,
             "requests": [{"reference": rr.reference, "kind": rr.kind} for rr in result.created],
@@ -150,10 +134,10 @@ class VerifyView(PublicView):
         summary="Verify every request of a submission with the code sent; returns a status token.",
     )
     def post(self, request, submission):
-        _limit(request, VERIFY_GROUP, "ip", "30/h")
         first = views._submission_requests(submission)[0]
         serializer = _valid(s.CodeInputSerializer, request.data)
         code = _form(forms.CodeForm(serializer.validated_data))["code"]
+        limits.attempt(request._request, limits.VERIFY, keys=((f"s:{first.submission}", limits.SUBMISSION_CODES),))
         workflow.verify_identity(first, actor=SUBJECT, code=code)
         return Response({"token": tokens.issue_status_link(first.submission)})
 
@@ -166,8 +150,8 @@ class ResendView(PublicView):
         summary="Send a new code (earlier codes stop working); at most once a minute.",
     )
     def post(self, request, submission):
-        _limit(request, RESEND_GROUP, "ip", "10/h")
         first = views._submission_requests(submission)[0]
+        limits.attempt(request._request, limits.RESEND, keys=((f"s:{first.submission}", limits.SUBMISSION_RESENDS),))
         latest = VerificationChallenge.objects.filter(request=first).order_by("-created_at").first()
         if latest and timezone.now() - latest.created_at < views.RESEND_COOL_DOWN:
             wait = (latest.created_at + views.RESEND_COOL_DOWN - timezone.now()).total_seconds()

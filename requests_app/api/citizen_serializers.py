@@ -43,7 +43,9 @@ class CitizenFileSerializer(serializers.Serializer):
     """A file as JSON: checked exactly as the web form checks an upload (PDF or image, size)."""
 
     name = serializers.CharField(max_length=255)
-    content = serializers.CharField(help_text=_("The file's bytes, base64-encoded."))
+    # Base64 takes four characters for every three bytes: a file at the size limit fits.
+    content = serializers.CharField(help_text=_("The file's bytes, base64-encoded."),
+                                    max_length=4 * (settings.MAX_UPLOAD_BYTES // 3 + 1))
 
     def validate(self, attrs):
         try:

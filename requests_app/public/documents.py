@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_ratelimit.decorators import ratelimit
 
 from requests_app import documents
-from requests_app.public.views import _case
+from requests_app.public.views import _case, _request_language
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -23,7 +23,7 @@ def certificate(request, token, reference):
     rr = _case(request, token, reference)
     document = documents.for_request(rr, "certificate")  # 404 without a certificate
     context = {**document.context, **documents.certificate_context(rr.certificate, rr), "token": token}
-    with timezone.override(rr.organisation.time_zone):
+    with timezone.override(rr.organisation.time_zone), _request_language(request, rr):
         return render(request, "public/certificate.html", {**context, "zone": rr.organisation.time_zone})
 
 

@@ -1,4 +1,8 @@
-"""Forms of the public pages. Each bad value gets a message beside its field and keeps what was typed."""
+"""Forms of the public pages. Each bad value gets a message beside its field and keeps what was typed.
+
+Every free-text field has a length limit at or below its model field's (a TextField gets
+one too), so an over-long value is a message beside the field, never a database error.
+"""
 
 from decimal import Decimal
 
@@ -74,7 +78,8 @@ class RequestForm(forms.Form):
     details = forms.CharField(label=_("Anything else the organisation should know"), required=False,
                               max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     full_name = forms.CharField(label=_("Your full name"), required=False, max_length=200)
-    email = forms.EmailField(label=_("Email"), required=False, help_text=_("We send the code and updates here."))
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254,
+                             help_text=_("We send the code and updates here."))
     phone = forms.CharField(label=_("Phone"), required=False, max_length=32,
                             help_text=_("If you give no email, we send the code by text message."))
     member_number = forms.CharField(label=_("Member, card or pass number"), required=False, max_length=64)
@@ -83,7 +88,7 @@ class RequestForm(forms.Form):
     filed_by = forms.ChoiceField(label=_("Who is filing?"), choices=RightsRequest.FiledBy.choices,
                                  initial=RightsRequest.FiledBy.SELF, widget=forms.RadioSelect)
     requester_name = forms.CharField(label=_("Your name (relative or agent)"), required=False, max_length=200)
-    requester_email = forms.EmailField(label=_("Your email (relative or agent)"), required=False)
+    requester_email = forms.EmailField(label=_("Your email (relative or agent)"), required=False, max_length=254)
     # Its help is the organisation's law on next of kin (see __init__); offered only where there is one.
     death_evidence = DocumentField(label=_("Evidence of death and of your relationship"), required=False)
     authorisation = DocumentField(label=_("Signed authorisation from the person"), required=False)
@@ -95,7 +100,7 @@ class RequestForm(forms.Form):
     claim_covers = forms.CharField(label=_("What the compensation covers"), required=False, max_length=1000,
                                    widget=forms.Textarea(attrs={"rows": 2}))
     # A field people never see; bots fill it in.
-    website = forms.CharField(required=False, label=_("Leave this empty"))
+    website = forms.CharField(required=False, label=_("Leave this empty"), max_length=200)
 
     def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,4 +173,12 @@ class OfferForm(forms.Form):
 
 class StatusLookupForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=20)
-    email = forms.EmailField(label=_("Email you gave"))
+    email = forms.EmailField(label=_("Email you gave"), required=False, max_length=254)
+    phone = forms.CharField(label=_("Or the phone number you gave"), required=False, max_length=32,
+                            help_text=_("We send the new link to it by text message."))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("phone") and "email" not in self.errors:
+            self.add_error("email", _("Give the email or the phone number you gave with the request."))
+        return data

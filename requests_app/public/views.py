@@ -6,33 +6,38 @@ refusals become a message on the page, never a 500.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage, is_ratelimited
-from django_ratelimit.decorators import ratelimit
 
+from orgs.identifiers import IdentifierKind, identifier_hash, normalise
 from orgs.models import Organisation
 from requests_app import documents, intake, selectors, status_links, tokens, workflow
 from requests_app.downloads import attachment_response
 from requests_app.actors import SUBJECT
 from requests_app.errors import InvalidInput, WorkflowError
 from requests_app.models import Attachment, CompensationClaim, RightsRequest, VerificationChallenge
-from requests_app.public import forms
+from requests_app.public import forms, limits
 from requests_app.subjects import Identity
 
 RESEND_COOL_DOWN = timedelta(seconds=60)
 
 
 def rate_limited(request, exception=None):
-    return render(request, "public/rate_limited.html", status=429)
+    """Every 429 of the pages (RATELIMIT_VIEW): what happened and, when known, how long to wait."""
+    wait = getattr(exception, "wait", None)
+    return render(request, "429.html", {"wait": limits.wait_in_words(wait) if wait else ""}, status=429)
 
 
 def landing(request):
@@ -44,10 +49,11 @@ def organisation_finder(request):
     organisations = Organisation.objects.filter(accepts_public_requests=True).order_by("name")
     if form.is_valid():
         data = form.cleaned_data
+        # Found by either language's name, whichever the visitor types.
         if data["q"]:
-            organisations = organisations.filter(name__icontains=data["q"])
+            organisations = organisations.filter(Q(name__icontains=data["q"]) | Q(name_zh__icontains=data["q"]))
         if data["city"]:
-            organisations = organisations.filter(city__icontains=data["city"])
+            organisations = organisations.filter(Q(city__icontains=data["city"]) | Q(city_zh__icontains=data["city"]))
         if data["kind"]:
             organisations = organisations.filter(kind=data["kind"])
     page = Paginator(organisations, 20).get_page(request.GET.get("page"))
@@ -59,35 +65,41 @@ def _public_organisation(slug: str) -> Organisation:
     return get_object_or_404(Organisation, slug=slug, accepts_public_requests=True)
 
 
-def posted_email(group, request) -> str:
-    """The email typed in the form as intake normalises it: one count however it is written."""
-    return request.POST.get("email", "").strip().lower()
+def person_limits(email: str, phone: str) -> tuple[tuple[str, str], ...]:
+    """The person's own buckets (web and API): one per email or phone given."""
+    return tuple((key, limits.PERSON) for key in limits.person_keys(email, phone))
 
 
-def per_email(group, request) -> str | None:
-    """Five an hour per email; a form without one (phone only) is counted by address alone,
-    not in one bucket shared by everybody who gave no email."""
-    return "5/h" if posted_email(group, request) else None
+def limited_error(form, exc: limits.Limited) -> None:
+    form.add_error(None, _(
+        "You have sent this too often in a short time. Please try again in %(wait)s; what you typed is kept below."
+    ) % {"wait": limits.wait_in_words(exc.wait)})
 
 
-@ratelimit(key="ip", rate="10/h", method="POST", block=True)
-@ratelimit(key=posted_email, rate=per_email, method="POST", block=True)
 def request_form(request, slug):
     organisation = _public_organisation(slug)
     form = forms.RequestForm(request.POST or None, request.FILES or None, organisation=organisation)
+    status = 200
     if request.method == "POST" and form.is_bot:
         return redirect("public:thanks")  # say nothing a bot could learn from
     if request.method == "POST" and form.is_valid():
-        try:
-            result = intake.file_requests(organisation=organisation, **_intake_arguments(form.cleaned_data))
+        data = form.cleaned_data
+        person = person_limits(data["email"], data["phone"])
+        try:  # counted once filed: sending back a form to correct it is not another attempt
+            limits.attempt(request, limits.SUBMIT, keys=person, count=False)
+            result = intake.file_requests(organisation=organisation, **_intake_arguments(data))
+        except limits.Limited as exc:
+            limited_error(form, exc)
+            status = 429
         except InvalidInput as exc:
             for field, errors in exc.errors.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
+            limits.spend(request, limits.SUBMIT, keys=person)
             if result.created:
                 return redirect("public:verify", submission=result.created[0].submission)
             return render(request, "public/already_open.html", {"organisation": organisation, "result": result})
-    return render(request, "public/request_form.html", {"organisation": organisation, "form": form})
+    return render(request, "public/request_form.html", {"organisation": organisation, "form": form}, status=status)
 
 
 def _intake_arguments(data: dict) -> dict:
@@ -120,7 +132,6 @@ def _submission_requests(submission) -> list[RightsRequest]:
     return requests
 
 
-@ratelimit(key="ip", rate="30/h", method="POST", block=True)
 def verify(request, submission):
     requests = _submission_requests(submission)
     first = requests[0]
@@ -129,6 +140,7 @@ def verify(request, submission):
         messages.info(request, _("This request is already verified. Use the link we emailed you to follow it."))
         return redirect("public:lookup")
     if request.method == "POST" and form.is_valid():
+        limits.attempt(request, limits.VERIFY, keys=((f"s:{first.submission}", limits.SUBMISSION_CODES),))
         try:
             workflow.verify_identity(first, actor=SUBJECT, code=form.cleaned_data["code"])
         except WorkflowError as exc:
@@ -143,9 +155,9 @@ def verify(request, submission):
 
 
 @require_POST
-@ratelimit(key="ip", rate="10/h", method="POST", block=True)
 def resend_code(request, submission):
     first = _submission_requests(submission)[0]
+    limits.attempt(request, limits.RESEND, keys=((f"s:{first.submission}", limits.SUBMISSION_RESENDS),))
     latest = VerificationChallenge.objects.filter(request=first).order_by("-created_at").first()
     if latest and timezone.now() - latest.created_at < RESEND_COOL_DOWN:
         messages.warning(request, _("Please wait a minute before asking for another code."))
@@ -166,18 +178,12 @@ def _requests_for_token(request, token) -> list[RightsRequest]:
     429 for every token, a good one included, so a hit cannot be told from a miss."""
     usage = get_usage(request, group="status-token", key="ip", rate=TOKEN_GUESSES)
     if usage is not None and usage["count"] >= usage["limit"]:
-        raise_rate_limited()
+        raise limits.Limited(usage["time_left"])
     submission = tokens.submission_for_token(token)
     if submission is None:
         is_ratelimited(request, group="status-token", key="ip", rate=TOKEN_GUESSES, increment=True)
         raise Http404
     return _submission_requests(submission)
-
-
-def raise_rate_limited():
-    from django_ratelimit.exceptions import Ratelimited
-
-    raise Ratelimited()
 
 
 def status(request, token):
@@ -204,8 +210,20 @@ def status(request, token):
         for rr in requests
     ]
     organisation = requests[0].organisation
-    with timezone.override(organisation.time_zone):  # dates as the organisation's law counts them
-        return render(request, "public/status.html", {"token": token, "cases": cases, "organisation": organisation})
+    # Dates as the organisation's law counts them, words in the language the request was filed in.
+    with timezone.override(organisation.time_zone), _request_language(request, requests[0]):
+        response = render(request, "public/status.html", {"token": token, "cases": cases, "organisation": organisation})
+        response["Content-Language"] = get_language()
+    return response
+
+
+def _request_language(request, rr: RightsRequest):
+    """The language the request was filed in, whatever the browser asks for; once the person
+    picks one with the switch (the language cookie), theirs."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or not rr.subject.preferred_language:
+        return translation.override(get_language())
+    request.LANGUAGE_CODE = rr.subject.preferred_language
+    return translation.override(rr.subject.preferred_language)
 
 
 def _case(request, token, reference) -> RightsRequest:
@@ -222,13 +240,14 @@ def status_action(request, token, reference, action):
     handler = SUBJECT_ACTIONS.get(action)
     if handler is None:
         raise Http404
-    try:
-        outcome = handler(request, rr)
-    except WorkflowError as exc:
-        messages.error(request, str(exc))
-    else:
-        if outcome:
-            messages.success(request, outcome)
+    with _request_language(request, rr):  # its message is read on the status page
+        try:
+            outcome = handler(request, rr)
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            if outcome:
+                messages.success(request, outcome)
     return redirect(reverse("public:status", kwargs={"token": token}) + f"#case-{rr.reference}")
 
 
@@ -288,30 +307,62 @@ def download(request, token, reference, attachment_id):
     return attachment_response(attachment)
 
 
-@ratelimit(key="ip", rate="10/h", method="POST", block=True)
-@ratelimit(key=posted_email, rate=per_email, method="POST", block=True)
 def lookup(request):
-    """Send a new status link for reference + email; the same answer whether or not they match."""
+    """Send a new status link for reference + email (by email) or reference + phone (by text
+    message); the same answer whether or not they match, so nobody learns who filed what."""
     form = forms.StatusLookupForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        rr = _matching_request(form.cleaned_data["reference"], form.cleaned_data["email"])
-        if rr is not None:
-            status_links.send_status_link(rr)
-        messages.success(request, _("If the reference and email match a request, we have emailed a new link."))
-        return redirect("public:lookup")
-    return render(request, "public/lookup.html", {"form": form})
+        data = form.cleaned_data
+        reference = _compact(data["reference"])
+        try:
+            limits.attempt(request, limits.LOOKUP, keys=person_limits(data["email"], data["phone"])
+                           + ((f"r:{reference}", limits.REFERENCE),))
+        except limits.Limited as exc:
+            limited_error(form, exc)
+            status = 429
+        else:
+            if data["email"]:
+                rr = _request_by_email(reference, data["email"])
+                if rr is not None:
+                    status_links.send_status_link(rr)
+                messages.success(request, _("If the reference and email match a request, we have emailed a new link."))
+            else:
+                rr = _request_by_phone(reference, data["phone"])
+                if rr is not None:
+                    status_links.send_status_link(rr, by_sms=True)
+                messages.success(request, _(
+                    "If the reference and phone number match a request, we have sent a new link by text message."
+                ))
+            return redirect("public:lookup")
+    return render(request, "public/lookup.html", {"form": form}, status=status)
 
 
-def _matching_request(reference: str, email: str) -> RightsRequest | None:
-    from orgs.identifiers import IdentifierKind, identifier_hash
+def _compact(reference: str) -> str:
+    return "".join(reference.split()).upper()
 
-    reference = "".join(reference.split()).upper()
+
+def _request_by_email(reference: str, email: str) -> RightsRequest | None:
     email_hash = identifier_hash(IdentifierKind.EMAIL, email.strip().lower())
     return (
         RightsRequest.objects.filter(reference=reference)
         .filter(Q(subject__email_hash=email_hash) | Q(requester_email__iexact=email.strip()))
         .first()
     )
+
+
+def _request_by_phone(reference: str, phone: str) -> RightsRequest | None:
+    """The phone is read as the request's organisation reads it (its country's numbering)."""
+    from requests_app.subjects import PHONE_REGION
+
+    rr = RightsRequest.objects.filter(reference=reference).select_related("organisation", "subject").first()
+    if rr is None or not rr.subject.phone_hash:
+        return None
+    try:
+        value = normalise(IdentifierKind.PHONE, phone, region=PHONE_REGION.get(rr.organisation.jurisdiction))
+    except ValidationError:
+        return None
+    return rr if identifier_hash(IdentifierKind.PHONE, value) == rr.subject.phone_hash else None
 
 
 def health(request):

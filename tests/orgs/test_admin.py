@@ -111,9 +111,10 @@ def test_request_page_shows_the_timeline_in_order(admin_client, case):
 
     content = admin_client.get(url(rr, "change", rr.pk)).content.decode()
 
-    actions = re.findall(r'<td class="field-action">\s*<p>(\w+)</p>', content)
-    assert actions == ["submit", "verify", "assign", "approve", "start_fulfilment", "message_subject",
-                       "claim_compensation"]
+    actions = re.findall(r'<td class="field-what">\s*<p>([^<]+)</p>', content)
+    assert actions == ["Request filed", "Identity verified with the one-time code", "Assigned to officer_a",
+                       "Approved", "Fulfilment started in the data systems", "Message sent to the requester",
+                       "Compensation claimed"]
     assert "Holds (7 events checked)" in content
 
 

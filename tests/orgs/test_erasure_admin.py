@@ -136,12 +136,14 @@ def test_order_list_shows_what_status_progress_and_certificate(admin_client, org
     factories.run_order(done)
 
     factories.erasure_order(org_a, collection_point="Sales office")  # not picked up yet
+    factories.erasure_order(org_a, collection_point="Sales office", total=2)  # sized, not picked up yet
     factories.vault_records(office, 1, retain_until=datetime(2021, 4, 1, tzinfo=UTC))
     erasure.open_retention_orders(now=datetime(2021, 4, 9, 16, 30, tzinfo=UTC))
     content = admin_client.get(ORDERS).content.decode()
 
     assert "12,000 / 48,000 (25 %)" in content
-    assert "not started" in content
+    assert "not started" in content  # nothing left to select once `done` ran
+    assert "0 / 2 (0 %)" in content
     assert "records retained until before April 10, 2021, 12:30 a.m." in content  # Asia/Shanghai
     assert "3 / 3 (100 %)" in content
     assert "collection point “Sales office”" in content
@@ -149,6 +151,28 @@ def test_order_list_shows_what_status_progress_and_certificate(admin_client, org
     certificate_url = reverse("admin:orgs_erasurecertificate_change", args=[done.certificate_id])
     assert f'<a href="{certificate_url}">{done.certificate.number}</a>' in content
     assert order_page(running) in content
+
+
+def test_an_order_counts_from_zero_of_its_records_before_the_first_chunk(admin_client, org_a, office):
+    order = factories.erasure_order(org_a, activity=office)
+
+    before = admin_client.get(order_page(order)).content.decode()
+    factories.run_order(order)
+    after = admin_client.get(order_page(order)).content.decode()
+
+    assert ErasureOrder.objects.get(pk=order.pk).total == 3
+    assert "0 / 3 (0 %)" in before and "0 / 0" not in before and "100 %" not in before
+    assert "3 / 3 (100 %)" in after
+
+
+def test_an_order_with_nothing_to_erase_says_so_rather_than_100_percent(admin_client, org_a):
+    empty = factories.activity(org_a, name="Unused kiosk", collection_point="Kiosk")
+    order = factories.erasure_order(org_a, activity=empty)
+    factories.run_order(order)
+
+    content = admin_client.get(order_page(order)).content.decode()
+
+    assert "nothing to erase" in content and "0 / 0" not in content
 
 
 def test_order_page_is_read_only_and_the_order_cannot_be_deleted(admin_client, org_a, office):

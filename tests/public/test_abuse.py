@@ -1,6 +1,7 @@
 """Abuse of the public pages: guessing codes and status links, flooding the forms, bots,
 cross-site posts, duplicates; and re-sending the status link without telling who has one."""
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -13,10 +14,11 @@ from django.utils import timezone
 
 from requests_app import workflow
 from requests_app.actors import SUBJECT
+from requests_app.public import limits
 from requests_app.models import DataSubject, Notification, RightsRequest, StatusLink, VerificationChallenge
 from tests import factories
 from tests.public import citizen
-from tests.public.pages import field_errors, links, messages_shown, page
+from tests.public.pages import error_summary, field_errors, links, messages_shown, page
 
 Status = RightsRequest.Status
 pytestmark = pytest.mark.django_db
@@ -203,73 +205,142 @@ def test_the_token_is_only_ever_in_the_address_of_the_status_page(client, park, 
 # --- flooding the forms ------------------------------------------------------------------------
 
 
-def test_eleven_submissions_from_one_address_in_an_hour_are_too_many(client, park, still_clock):
-    for n in range(10):
-        response = citizen.file_request(client, park, email=f"person{n}@example.com", ip="203.0.113.9")
-        assert response.status_code == 302
+def test_thirty_neighbours_behind_one_address_all_get_through(client, park, still_clock):
+    # A housing estate behind one address: each resident files their own request.
+    for n in range(30):
+        response = citizen.file_request(client, park, email=f"resident{n}@example.com", ip="203.0.113.9")
+        assert response.status_code == 302, n
 
-    response = citizen.file_request(client, park, email="another@example.com", ip="203.0.113.9")
+    assert RightsRequest.objects.count() == 30
 
-    assert _rate_limited(response)
-    assert RightsRequest.objects.count() == 10
-    assert citizen.file_request(client, park, email="another@example.com", ip="198.51.100.2").status_code == 302
+
+def test_one_address_is_limited_only_after_several_hundred_attempts(client, park, still_clock):
+    for _attempt in range(limits_of("ADDRESS")):
+        limits.attempt(_request_from("203.0.113.10"), limits.SUBMIT)
+
+    response = citizen.file_request(client, park, email="late@example.com", ip="203.0.113.10")
+
+    assert response.status_code == 429 and "try again in" in error_summary(response)
+    assert citizen.file_request(client, park, email="late@example.com", ip="198.51.100.2").status_code == 302
 
 
 def test_six_submissions_for_one_email_in_an_hour_are_too_many_however_it_is_written(client, park, still_clock):
     kinds = ["deletion", "access", "copy", "correction", "explanation"]
     spellings = ["guo@example.com", "GUO@example.com", " Guo@Example.com", "guo@EXAMPLE.COM", "guo@example.com "]
     for n, (kind, email) in enumerate(zip(kinds, spellings, strict=True)):
-        response = citizen.file_request(client, park, kinds=[kind], email=email, ip=f"198.51.100.{n + 10}")
+        response = citizen.file_request(client, park, kinds=[kind], email=email, ip="203.0.113.11")
         assert response.status_code == 302, email
 
     response = citizen.file_request(client, park, kinds=["restriction"], email="Guo@example.com",
                                     ip="198.51.100.99")
 
-    assert _rate_limited(response)
+    assert response.status_code == 429
     assert RightsRequest.objects.count() == 5
 
 
-def test_people_who_give_only_a_phone_do_not_share_one_limit(client, park):
+def test_the_limited_form_comes_back_with_what_was_typed_and_the_wait_in_words(client, park, still_clock):
+    for kind in ["deletion", "access", "copy", "correction", "explanation"]:
+        citizen.file_request(client, park, kinds=[kind], email="guo@example.com")
+
+    response = citizen.file_request(client, park, kinds=["restriction"], email="guo@example.com",
+                                    data_description="Face scans at the east gate, 2019", full_name="Guo Bing")
+
+    assert response.status_code == 429
+    error = error_summary(response)
+    assert re.search(r"Please try again in \d+ (minute|minutes|hour)\b", error), error
+    doc = page(response)
+    assert doc.find("textarea", name="data_description").text == "Face scans at the east gate, 2019"
+    assert doc.find("input", name="full_name").get("value") == "Guo Bing"
+    assert doc.find("input", name="email").get("value") == "guo@example.com"
+    assert RightsRequest.objects.count() == 5
+
+
+def test_one_phone_repeating_is_limited_however_it_is_written(client, park, still_clock):
+    kinds = ["deletion", "access", "copy", "correction", "explanation"]
+    for kind, phone in zip(kinds, ["13800138000", "138 0013 8000", "138-0013-8000", "13800138000", "138 00138000"],
+                           strict=True):
+        assert citizen.file_request(client, park, kinds=[kind], email="", phone=phone).status_code == 302
+
+    assert citizen.file_request(client, park, kinds=["restriction"], email="", phone="13800138000").status_code == 429
+
+
+def test_people_who_give_only_a_phone_do_not_share_one_limit(client, park, still_clock):
     for n in range(7):
-        response = citizen.file_request(client, park, email="", phone=f"1380013800{n}", ip=f"198.51.100.{n + 30}")
+        response = citizen.file_request(client, park, email="", phone=f"1380013800{n}", ip="203.0.113.12")
         assert response.status_code == 302, n
 
     assert RightsRequest.objects.count() == 7
 
 
-def test_code_checks_are_limited_per_address(client, park, still_clock):
+def test_a_corrected_form_is_not_counted_as_another_attempt(client, park, still_clock):
+    for _attempt in range(10):  # sent back with errors ten times, corrected each time
+        response = citizen.file_request(client, park, kinds=None, email="guo@example.com")
+        assert response.status_code == 200
+        assert "Choose at least one thing you are asking for." in field_errors(response, "kinds")
+    for kind in ["deletion", "access", "copy", "correction", "explanation"]:
+        assert citizen.file_request(client, park, kinds=[kind], email="guo@example.com").status_code == 302
+
+    assert RightsRequest.objects.count() == 5
+
+
+def test_a_phone_number_refused_by_intake_is_not_counted_either(client, park, still_clock):
+    for _attempt in range(6):  # the form is fine, the number is not: sent back to be corrected
+        response = citizen.file_request(client, park, email="guo@example.com", phone="12")
+        assert response.status_code == 200 and "Enter a valid phone number." in field_errors(response, "phone")
+
+    assert citizen.file_request(client, park, email="guo@example.com", phone="13800138000").status_code == 302
+
+
+def test_code_checks_are_limited_per_submission_not_per_neighbour(client, park, still_clock):
     submission = citizen.submission_of(citizen.file_request(client, park))
     citizen.send_code(submission)
-
-    for _attempt in range(30):
-        assert client.post(citizen.verify_url(submission), {"code": "000000"}, REMOTE_ADDR="203.0.113.20")\
+    for n in range(30):  # from ever-changing addresses: the submission is what is counted
+        assert client.post(citizen.verify_url(submission), {"code": "000000"}, REMOTE_ADDR=f"198.51.100.{n}")\
             .status_code == 200
 
     assert _rate_limited(client.post(citizen.verify_url(submission), {"code": "000000"}, REMOTE_ADDR="203.0.113.20"))
+    # Another resident behind the same address verifies their own request.
+    other = citizen.submission_of(citizen.file_request(client, park, email="neighbour@example.com"))
+    code = citizen.send_code(other)
+    assert client.post(citizen.verify_url(other), {"code": code}, REMOTE_ADDR="203.0.113.20").status_code == 302
 
 
-def test_code_resends_are_limited_per_address(client, park, still_clock):
+def test_code_resends_are_limited_per_submission(client, park, still_clock):
     submission = citizen.submission_of(citizen.file_request(client, park))
 
-    for _attempt in range(10):
-        assert client.post(_resend_url(submission), REMOTE_ADDR="203.0.113.21").status_code == 302
-
-    assert _rate_limited(client.post(_resend_url(submission), REMOTE_ADDR="203.0.113.21"))
-
-
-def test_link_lookups_are_limited_per_address_and_per_email(client, park, still_clock):
-    lookup = reverse("public:lookup")
     for n in range(10):
-        data = {"reference": "ABCDEFGHJK", "email": f"p{n}@example.com"}
+        assert client.post(_resend_url(submission), REMOTE_ADDR=f"198.51.100.{n}").status_code == 302
+
+    response = client.post(_resend_url(submission), REMOTE_ADDR="203.0.113.21")
+    assert _rate_limited(response) and "Please try again in" in page(response).text
+
+
+def test_link_lookups_are_limited_per_email_and_per_reference_not_per_address(client, park, still_clock):
+    lookup = reverse("public:lookup")
+    for n in range(30):  # thirty neighbours looking up their own links
+        data = {"reference": f"REF{n:07d}", "email": f"p{n}@example.com"}
         assert client.post(lookup, data, REMOTE_ADDR="203.0.113.22").status_code == 302
-    assert _rate_limited(client.post(lookup, {"reference": "ABCDEFGHJK", "email": "x@example.com"},
-                                     REMOTE_ADDR="203.0.113.22"))
 
     for n in range(5):
-        data = {"reference": "ABCDEFGHJK", "email": "Guo@example.com" if n % 2 else "guo@example.com"}
+        data = {"reference": f"ABC{n:07d}", "email": "Guo@example.com" if n % 2 else "guo@example.com"}
         assert client.post(lookup, data, REMOTE_ADDR=f"198.51.100.{n + 40}").status_code == 302
-    assert _rate_limited(client.post(lookup, {"reference": "ABCDEFGHJK", "email": "guo@example.com"},
-                                     REMOTE_ADDR="198.51.100.50"))
+    response = client.post(lookup, {"reference": "ABCDEFGHJK", "email": "guo@example.com"}, REMOTE_ADDR="198.51.100.50")
+    assert response.status_code == 429 and "Please try again in" in error_summary(response)
+
+    for n in range(10):
+        data = {"reference": "ABCDEFGHJK", "email": f"guess{n}@example.com"}
+        assert client.post(lookup, data, REMOTE_ADDR=f"198.51.100.{n + 60}").status_code == 302
+    assert client.post(lookup, {"reference": "ABCDEFGHJK", "email": "last@example.com"}).status_code == 429
+
+
+def limits_of(name: str) -> int:
+    return int(getattr(limits, name).split("/")[0])
+
+
+def _request_from(ip: str):
+    from django.test import RequestFactory
+
+    return RequestFactory().post("/", REMOTE_ADDR=ip)
 
 
 # --- bots and other sites ------------------------------------------------------------------------

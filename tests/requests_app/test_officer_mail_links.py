@@ -1,0 +1,50 @@
+"""Officers' reminder and escalation mails take them straight to the case on the desk."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from requests_app import notifications, sweeps, workflow
+from requests_app.actors import member
+from requests_app.models import Notification
+from tests import factories
+
+Kind = Notification.Kind
+pytestmark = pytest.mark.django_db
+
+
+@override_settings(SITE_URL="https://rights.example.org/")
+def test_reminder_and_escalation_mails_link_to_the_case_on_the_desk(org_a, officer_a):
+    rr = factories.in_review_request(org_a, officer_a)
+    rr.refresh_from_db()
+    sweeps.sweep_deadlines(now=rr.due_at - timedelta(days=2) + timedelta(minutes=1))
+    sweeps.sweep_deadlines(now=rr.due_at + timedelta(minutes=1))
+    mail.outbox.clear()
+
+    for pk in Notification.objects.filter(request=rr, kind__in=[Kind.REMINDER, Kind.ESCALATION]).values_list(
+        "pk", flat=True
+    ):
+        notifications.deliver(pk)
+
+    link = f"https://rights.example.org/desk/requests/{rr.reference}/"
+    sent = {n.kind for n in Notification.objects.filter(request=rr, sent_at__isnull=False)}
+    assert {Kind.REMINDER, Kind.ESCALATION} <= sent
+    assert all(f"Open the case: {link}" in m.body for m in mail.outbox), [m.body for m in mail.outbox]
+    # The link opens the case for the officer it was sent to.
+    client = Client()
+    factories.force_sign_in(client, officer_a)
+    assert client.get(link.removeprefix("https://rights.example.org")).status_code == 200
+
+
+def test_mails_to_the_requester_carry_no_desk_link(org_a, officer_a):
+    rr = factories.in_review_request(org_a, officer_a)
+    workflow.approve(rr, actor=member(officer_a))
+    mail.outbox.clear()
+
+    for pk in Notification.objects.filter(request=rr, user__isnull=True).values_list("pk", flat=True):
+        notifications.deliver(pk)
+
+    assert mail.outbox and all("/desk/" not in m.body for m in mail.outbox)
