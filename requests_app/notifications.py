@@ -228,17 +228,33 @@ def _send(notification: Notification) -> None:
         "status_url": _status_url(rr) if notification.user is None else "",
         "case_url": _case_url(rr) if notification.user is not None else "",
     }
-    template = f"emails/{notification.kind}"
-    with translation.override(language), timezone.override(rr.organisation.time_zone):
+    wording = _wording(rr.organisation_id, notification.kind, language) if notification.user is None else None
+    subject, text = compose(notification.kind, context, language, rr.organisation.time_zone, wording)
+    if not address:
+        send_sms(phone, f"{subject}\n{text.strip()}")
+        return
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [address])
+    with translation.override(language):
+        html = render_to_string("emails/base.html", {**context, "subject": subject, "text": text})
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def compose(kind: str, context: dict, language: str, time_zone, wording=None) -> tuple[str, str]:
+    """The subject and text of a mail of `kind`: the text Rightsdesk writes (what happened,
+    the dates, the law), framed by the organisation's own greeting and closing if it wrote
+    them (orgs.models.MailWording). The desk's preview shows exactly this."""
+    template = f"emails/{kind}"
+    with translation.override(language), timezone.override(time_zone):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         text = render_to_string(f"{template}.txt", context).strip() + "\n"
-        if not address:
-            send_sms(phone, f"{subject}\n{text.strip()}")
-            return
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [address])
-        html = render_to_string("emails/base.html", {**context, "subject": subject, "text": text})
-        message.attach_alternative(html, "text/html")
-        message.send()
+    return subject, wording.frame(text) if wording is not None else text
+
+
+def _wording(organisation_id: int, kind: str, language: str):
+    from orgs.models import MailWording
+
+    return MailWording.objects.filter(organisation_id=organisation_id, kind=kind, language=language).first()
 
 
 def _case_url(rights_request: RightsRequest) -> str:

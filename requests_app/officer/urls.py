@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from requests_app.officer import bulk_views, document_views, report_views, views
+from requests_app.officer import bulk_views, document_views, mail_views, report_views, views
 
 app_name = "desk"
 
@@ -22,6 +22,9 @@ urlpatterns: list = [
     path("requests/<str:reference>/<slug:action>/", views.case_action, name="case_action"),
     # Dashboard and exports (requests_app/officer/report_views.py).
     path("dashboard/", report_views.dashboard, name="dashboard"),
+    # The organisation's own words in requesters' mails (owners; requests_app/officer/mail_views.py).
+    path("mails/", mail_views.mail_wordings, name="mail_wordings"),
+    path("mails/<slug:kind>/<str:language>/", mail_views.mail_wording, name="mail_wording"),
     path("export.csv", report_views.queue_csv, name="queue_csv"),
     path("requests/<str:reference>/casefile.html", report_views.casefile_html, name="casefile_html"),
     path("requests/<str:reference>/casefile.json", report_views.casefile_json, name="casefile_json"),
