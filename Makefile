@@ -7,7 +7,7 @@ export TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_CACHE_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test install messages migrate seed check-services clean
+.PHONY: run test install messages migrate seed check-services system-packages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: system-packages $(VENV)/.installed
+
+# Debian packages (gettext, fonts, Pango, and Chromium for the tests): installed as root, else named.
+system-packages:
+	bash .ci/system-packages $(if $(filter test,$(MAKECMDGOALS)),test,run)
 
 messages: install
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0

@@ -16,7 +16,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
-requires_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}")
+# Never a skip: a machine without the browser fails these tests and says how to get it
+# (`make test` installs it through .ci/system-packages).
+requires_chromium = pytest.mark.usefixtures("chromium_installed")  # tests/conftest.py
 
 
 @contextmanager

@@ -84,3 +84,15 @@ def own_cache_namespace(settings):
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
     }
+
+
+@pytest.fixture
+def chromium_installed():
+    """The browser tests' precondition (tests/browser.py): fail, never skip, without Chromium."""
+    import os
+
+    from tests.browser import CHROMIUM
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make test` as root (it installs it) or "
+                    "`sudo apt-get install chromium fonts-noto-cjk`")
