@@ -38,6 +38,7 @@ from orgs.models import (
     ErasureOrder,
     ApiToken,
     EventSubscription,
+    MailWording,
     Membership,
     Organisation,
     ProcessingActivity,
@@ -462,3 +463,13 @@ class ApiTokenAdmin(ViewOnlyMixin, admin.ModelAdmin):
     search_fields = ("name", "user__username", "prefix")
     list_select_related = ("user", "organisation")
     fields = readonly_fields = list_display
+
+
+@admin.register(MailWording)
+class MailWordingAdmin(admin.ModelAdmin):
+    """Owners word these on the desk (/desk/mails/, with a preview); shown here for the record."""
+
+    list_display = ("organisation", "kind", "language", "greeting", "updated_at", "updated_by")
+    list_filter = ("kind", "language", "organisation")
+    list_select_related = ("organisation", "updated_by")
+    readonly_fields = ("updated_at", "updated_by")

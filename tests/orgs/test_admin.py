@@ -11,7 +11,7 @@ from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orgs.models import BiometricRecord
+from orgs.models import BiometricRecord, MailWording
 from requests_app import tokens, workflow
 from requests_app.actors import SUBJECT, member
 from requests_app.models import Attachment, RequestEvent, Reminder, RightsRequest
@@ -57,6 +57,7 @@ def case(org_a, officer_a, administrator):
         from_subject=True,
     )
     tokens.issue_status_link(rr.submission)  # as the public pages do for the requester's link
+    MailWording.objects.create(organisation=org_a, kind="subject_update", language="en", greeting="Dear visitor,")
     rr.refresh_from_db()
     return rr, record
 
