@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from orgs import law
 from orgs.certificates import canonical_json
-from orgs.models import ErasureCertificate, ErasureOrder
+from orgs.models import ErasureCertificate, ErasureOrder, Modality
 from requests_app import deadlines
 from requests_app.connectors import RecordOutcome
 from requests_app.models import Attachment, RightsRequest
@@ -67,6 +67,14 @@ def outcome_label(code: str, jurisdiction: str) -> str:
         return code.replace("_", " ").capitalize()
 
 
+def modality_label(code: str) -> str:
+    """"Face" or "人脸" for the stored code "face"; a code the table does not know, as it is."""
+    try:
+        return str(Modality(code).label) if code else ""
+    except ValueError:
+        return code
+
+
 def kind_label(kind: str) -> str:
     for choices in (RightsRequest.Kind, ErasureOrder.Kind):
         try:
@@ -89,12 +97,13 @@ def _systems(body: dict, jurisdiction: str) -> list[dict]:
     if body.get("type") == "erasure_order":  # a bulk or retention order: counts, not records
         return [{"name": row.get("system", ""), "connector": row.get("connector", ""),
                  "completed_at": _when(body.get("finished_at")), "note": "",
-                 "records": [], "count": row.get("records", 0), "modality": row.get("modality", "")}
+                 "records": [], "count": row.get("records", 0), "modality": modality_label(row.get("modality", ""))}
                 for row in body.get("by_system", [])]
     systems = []
     for entry in body.get("systems", []):
         # A manual or webhook system may name a record by its own id, by ours, or not at all.
         records = [{**record, "label": outcome_label(record.get("outcome", ""), jurisdiction),
+                    "modality": modality_label(record.get("modality", "")),
                     "ident": record.get("external_id") or record.get("id") or ""}
                    for record in entry.get("records", []) if isinstance(record, dict)]
         systems.append({"name": entry.get("system", ""), "connector": entry.get("connector", ""),

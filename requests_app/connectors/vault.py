@@ -7,6 +7,7 @@ the transaction rolls back, the task's lease runs out and the task runs again.
 """
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from orgs import law
@@ -40,7 +41,9 @@ def run(task: FulfilmentTask, *, lease: int) -> bool:
             .select_for_update(of=("self",))
             .order_by("pk")
         )
-        outcome, erasures = _plan(rr, locked, records)
+        # The reasons go onto the requester's certificate: written in their language.
+        with translation.override(rr.subject.preferred_language or None):
+            outcome, erasures = _plan(rr, locked, records)
         workflow.record_task_outcome(locked, actor=SYSTEM, outcome=outcome, erasures=erasures)
     return True
 
