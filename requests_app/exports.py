@@ -19,7 +19,9 @@ from requests_app.models import Attachment, FulfilmentTask, RightsRequest
 
 EXPORT_FORMAT = "rightsdesk-export/1"
 # The keys of a task's per-record outcome a certificate repeats; anything else stays out.
-CERTIFICATE_RECORD_KEYS = ("id", "external_id", "modality", "activity", "collection_point", "outcome", "reason")
+CERTIFICATE_RECORD_KEYS = (
+    "id", "external_id", "modality", "activity", "collection_point", "outcome", "reason", "detail",
+)
 
 
 def record_entry(record: BiometricRecord) -> dict:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from orgs import law
+from orgs.models import Membership
 from requests_app import deadlines, selectors, workflow
 from requests_app.actors import member
 from requests_app.downloads import attachment_response
@@ -67,9 +68,11 @@ QUICK_VIEWS = [  # (label, the query it is): one click to the lists an officer w
 ]
 
 
-@desk_view()
+@desk_view(roles=selectors.DESK_ROLES | {Membership.Role.SYSTEM_OWNER})
 @require_GET
 def queue(request, membership):
+    if membership.role == Membership.Role.SYSTEM_OWNER:
+        return redirect("requests_app:task_list")  # where sign-in lands them: their tasks, not a 404
     return queue_page(request, membership)
 
 

@@ -366,8 +366,9 @@ def test_an_auditor_sees_the_queue_without_checkboxes_and_cannot_bulk_assign(sig
     assert factories.snapshot(rr) == before
 
 
-def test_a_system_owner_has_no_queue(signed_in, system_owner_a):
-    assert signed_in(system_owner_a).get(QUEUE).status_code == 404
+def test_a_system_owner_has_no_queue_but_is_sent_to_their_tasks(signed_in, system_owner_a):
+    response = signed_in(system_owner_a).get(QUEUE)
+    assert response.status_code == 302 and response["Location"] == "/tasks/"
 
 
 def test_signing_in_is_required(client):

@@ -94,3 +94,25 @@ def test_an_explanation_is_written_when_finishing_and_reaches_the_requester(offi
     assert Message.objects.get(request=rr, direction=Message.Direction.TO_SUBJECT).body == words
     token = issue_status_link(rr.submission)
     assert words in client.get(reverse("public:status", kwargs={"token": token})).content.decode()
+
+
+def test_a_system_owner_signing_in_to_the_desk_lands_on_their_tasks(signed_in, system_owner_a):
+    response = signed_in(system_owner_a).get(reverse("desk:queue"))
+
+    assert response.status_code == 302 and response["Location"] == reverse("requests_app:task_list")
+
+
+def test_what_a_system_owner_wrote_reaches_the_certificate(signed_in, org_a, officer_a, system_owner_a):
+    from requests_app.connectors import manual
+
+    factories.system(org_a, name="Paper archive", connector=Connector.MANUAL, owner=system_owner_a)
+    rr = factories.fulfilling_request(org_a, officer_a)
+    manual.confirm(rr.fulfilment_tasks.get(), system_owner_a, outcome="deleted",
+                   detail="Shredded the enrolment form and both printed photos")
+    fulfilment.complete_if_done(rr.pk)
+
+    rr.refresh_from_db()
+    assert rr.certificate.body["systems"][0]["records"] == [
+        {"outcome": "deleted", "detail": "Shredded the enrolment form and both printed photos"}]
+    page = signed_in(officer_a).get(reverse("desk:document_html", args=[rr.reference, "certificate"]))
+    assert "Shredded the enrolment form and both printed photos" in page.content.decode()
