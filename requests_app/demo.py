@@ -125,6 +125,15 @@ SYSTEMS = {
                    description="Biometric templates, encrypted at rest.")]
        for slug in (NANJING, GREENFIELD, AMSTERDAM, GOLDEN_GATE)},
 }
+# The sales office's camera vendor moved its endpoint: nothing answers at the address on
+# file any more (the demo vendor now listens on 8765), so its task fails until an officer
+# re-points it (README, "When a system fails").
+CAMERA_VENDOR = "Camera vendor cloud"
+SYSTEMS[NANJING] = SYSTEMS[NANJING] + [
+    dict(name=CAMERA_VENDOR, connector=DataSystem.Connector.WEBHOOK,
+         webhook_url="http://127.0.0.1:8766/hooks/rightsdesk",
+         description="The camera vendor's cloud copy of the entrance-camera face captures."),
+]
 
 PARK_FINGERPRINT = "Annual-pass entry by fingerprint"
 PARK_FACE = "Annual-pass entry by face"
@@ -226,6 +235,7 @@ PEOPLE = {p.key: p for p in [
     Person("ma.jun", "Ma Jun", "+86 137 5800 1202", "GF-03-1202"),
     Person("lin.yan", "Lin Yan", "+86 137 5800 0601", "GF-07-0601"),
     Person("he.qiang", "He Qiang", "+86 137 5800 1501", "GF-03-1501"),
+    Person("qian.hui", "Qian Hui", "+86 137 5800 0903", "GF-09-0903"),
     # Amsterdam Museum Pass holders
     Person("eva.dekker", "Eva Dekker", "+31 6 2345 0815", "AMP-2022-0815"),
     Person("daan.visser", "Daan Visser", "+31 6 2345 1907", "AMP-2023-1907"),
@@ -696,7 +706,11 @@ def nanjing_approved(s: Scene) -> RightsRequest:
     s.assign(rr, started, "10:05")
     s.do(1, "17:00", workflow.approve, rr, actor=member(s.officer),
          note="The entrance cameras were removed as the city ordered; delete the stored captures.")
-    return rr
+    s.do(1, "17:05", workflow.start_fulfilment, rr, actor=member(s.officer))
+    # The vault deletes its captures (when the seed commits); the camera vendor never answered.
+    s.do(1, "18:00", workflow.record_task_outcome, s.task(rr, CAMERA_VENDOR), actor=SYSTEM, failed=True,
+         outcome={"connector": "webhook", "error": "unreachable after 8 attempts (ConnectionError)"})
+    return rr  # being carried out, one system failed: the officer re-points it or records it by hand
 
 
 def nanjing_submitted(s: Scene) -> RightsRequest:
@@ -727,6 +741,15 @@ def greenfield_due_soon(s: Scene) -> RightsRequest:
     s.do(10, "15:00", workflow.message_subject, rr, actor=member(s.officer),
          body="An IC-card reader is being fitted at the main gate; we will confirm when your card works.")
     return rr
+
+
+def greenfield_approved(s: Scene) -> RightsRequest:
+    rr = s.submit(6, "19:30", Kind.EXPLANATION,
+                  details="Explain why the gate must scan my face, who sees the images and how long you keep them.")
+    s.verify(rr, 6, "20:00", "Resident card GF-09-0903 checked at the property office.")
+    s.assign(rr, 5, "09:00")
+    s.do(3, "10:00", workflow.approve, rr, actor=member(s.officer), note="Answer with the processing rules.")
+    return rr  # approved: the officer writes the explanation when finishing (no system to run)
 
 
 def greenfield_withdrawn(s: Scene) -> RightsRequest:
@@ -854,6 +877,7 @@ SCENARIOS = [
     Scenario("ma.jun", GREENFIELD, greenfield_fulfilled),
     Scenario("lin.yan", GREENFIELD, greenfield_due_soon),
     Scenario("he.qiang", GREENFIELD, greenfield_withdrawn),
+    Scenario("qian.hui", GREENFIELD, greenfield_approved),
     Scenario("eva.dekker", AMSTERDAM, amsterdam_fulfilled),
     Scenario("daan.visser", AMSTERDAM, amsterdam_extended),
     Scenario("sanne.bakker", AMSTERDAM, amsterdam_appealed),
