@@ -19,7 +19,9 @@ def canonical_json(body: dict) -> str:
 def issue_certificate(organisation: Organisation, body: dict) -> ErasureCertificate:
     """Store the certificate; `body` says what, from which system, when, by which connector."""
     issued_at = timezone.now()
-    number = "EC-" + issued_at.strftime("%Y%m%d") + "-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(6))
+    # The date in the number is the organisation's day, as on the certificate itself.
+    local_day = issued_at.astimezone(organisation.time_zone).strftime("%Y%m%d")
+    number = "EC-" + local_day + "-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(6))
     body = json.loads(canonical_json({**body, "number": number, "organisation": organisation.name,
                                       "issued_at": issued_at}))
     return ErasureCertificate.objects.create(
