@@ -114,7 +114,10 @@ def record_by_hand(task: FulfilmentTask, *, actor: Actor, hand: HandOutcome) -> 
     entry = {"outcome": hand.outcome}
     if hand.detail.strip():
         entry["reason" if hand.outcome == RecordOutcome.STORAGE_ONLY else "detail"] = hand.detail.strip()[:2000]
-    result = {"connector": task.connector, "records": [entry], "note": hand.note.strip()[:2000]}
+    result = {"connector": task.connector, "records": [entry]}
+    if hand.note.strip():
+        # The form calls it an internal note: not "note", which the certificate and letters print.
+        result["internal_note"] = hand.note.strip()[:2000]
     if task.connector != Connector.MANUAL:
         result["by_hand"] = True  # instead of the connector, which failed or went silent
     with transaction.atomic():
