@@ -155,9 +155,13 @@ def _store_file(rr: RightsRequest, task: FulfilmentTask, upload) -> Attachment:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
+    # The sender's claim; one the column cannot hold is no use to anyone: a plain download.
+    content_type = getattr(upload, "content_type", "") or ""
+    if not content_type or len(content_type) > Attachment._meta.get_field("content_type").max_length:
+        content_type = "application/octet-stream"
     attachment = Attachment(
         request=rr, purpose=Attachment.Purpose.EXPORT, original_name=upload.name[:255], sha256=digest.hexdigest(),
-        content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
+        content_type=content_type, size=upload.size,
         created_at=timezone.now(),
     )
     attachment.file.save(digest.hexdigest(), upload, save=False)
