@@ -67,6 +67,8 @@ def repoint_task(task: FulfilmentTask, *, actor: Actor, webhook_url: str) -> Non
             raise TransitionNotAllowed(_("Only a webhook task can be pointed somewhere else."))
         if locked.status == TaskStatus.DONE:
             raise TransitionNotAllowed(_("This task is already done."))
+        if locked.status == TaskStatus.RUNNING and locked.lease_expires_at and locked.lease_expires_at > step.now:
+            raise TransitionNotAllowed(_("A worker is carrying this task out right now; wait for it to finish."))
         system = DataSystem.objects.select_for_update().get(pk=locked.system_id)
         step.data = {"task": locked.pk, "system": system.pk, "from": system.webhook_url, "to": webhook_url}
         step.visible_to_subject = False
