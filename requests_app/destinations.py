@@ -25,10 +25,14 @@ def check(url: str) -> None:
         raise UnsafeDestination("only https:// endpoints are called")
     if not parts.hostname:
         raise UnsafeDestination("the URL names no host")
+    try:
+        port = parts.port  # a URL field lets ":99999" through; urlsplit refuses it only here
+    except ValueError:
+        raise UnsafeDestination("the URL's port is not between 1 and 65535") from None
     if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
     except socket.gaierror:
         raise UnsafeDestination("the host does not resolve") from None
     for info in infos:

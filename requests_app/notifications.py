@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 
 from orgs.models import Membership, Organisation
 from requests_app import bulk, leases, status_links, tokens
-from requests_app.models import Notification, RightsRequest
+from requests_app.models import Message, Notification, RightsRequest
 from requests_app.sms import send_sms
 
 logger = logging.getLogger(__name__)
@@ -227,6 +227,7 @@ def _send(notification: Notification) -> None:
         # Made now, so no token waits in the outbox or the queue; each mail has its own.
         "status_url": _status_url(rr) if notification.user is None else "",
         "case_url": _case_url(rr) if notification.user is not None else "",
+        "event_message": _event_message(notification),
     }
     wording = _wording(rr.organisation_id, notification.kind, language) if notification.user is None else None
     subject, text = compose(notification.kind, context, language, rr.organisation.time_zone, wording)
@@ -255,6 +256,17 @@ def _wording(organisation_id: int, kind: str, language: str):
     from orgs.models import MailWording
 
     return MailWording.objects.filter(organisation_id=organisation_id, kind=kind, language=language).first()
+
+
+def _event_message(notification: Notification) -> str:
+    """The message the notification's event sent the requester (a question, a message): that
+    one, not the request's newest, which by the time the worker sends may be an internal note."""
+    event = notification.event
+    pk = event.data.get("message") if event is not None and isinstance(event.data, dict) else None
+    if pk is None:
+        return ""
+    return (notification.request.messages.filter(pk=pk).exclude(direction=Message.Direction.INTERNAL)
+            .values_list("body", flat=True).first() or "")
 
 
 def _case_url(rights_request: RightsRequest) -> str:

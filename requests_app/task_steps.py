@@ -67,6 +67,8 @@ def repoint_task(task: FulfilmentTask, *, actor: Actor, webhook_url: str) -> Non
             raise TransitionNotAllowed(_("Only a webhook task can be pointed somewhere else."))
         if locked.status == TaskStatus.DONE:
             raise TransitionNotAllowed(_("This task is already done."))
+        if locked.status == TaskStatus.RUNNING and locked.lease_expires_at and locked.lease_expires_at > step.now:
+            raise TransitionNotAllowed(_("A worker is carrying this task out right now; wait for it to finish."))
         system = DataSystem.objects.select_for_update().get(pk=locked.system_id)
         step.data = {"task": locked.pk, "system": system.pk, "from": system.webhook_url, "to": webhook_url}
         step.visible_to_subject = False
@@ -114,7 +116,10 @@ def record_by_hand(task: FulfilmentTask, *, actor: Actor, hand: HandOutcome) -> 
     entry = {"outcome": hand.outcome}
     if hand.detail.strip():
         entry["reason" if hand.outcome == RecordOutcome.STORAGE_ONLY else "detail"] = hand.detail.strip()[:2000]
-    result = {"connector": task.connector, "records": [entry], "note": hand.note.strip()[:2000]}
+    result = {"connector": task.connector, "records": [entry]}
+    if hand.note.strip():
+        # The form calls it an internal note: not "note", which the certificate and letters print.
+        result["internal_note"] = hand.note.strip()[:2000]
     if task.connector != Connector.MANUAL:
         result["by_hand"] = True  # instead of the connector, which failed or went silent
     with transaction.atomic():
@@ -152,9 +157,13 @@ def _store_file(rr: RightsRequest, task: FulfilmentTask, upload) -> Attachment:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
+    # The sender's claim; one the column cannot hold is no use to anyone: a plain download.
+    content_type = getattr(upload, "content_type", "") or ""
+    if not content_type or len(content_type) > Attachment._meta.get_field("content_type").max_length:
+        content_type = "application/octet-stream"
     attachment = Attachment(
         request=rr, purpose=Attachment.Purpose.EXPORT, original_name=upload.name[:255], sha256=digest.hexdigest(),
-        content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
+        content_type=content_type, size=upload.size,
         created_at=timezone.now(),
     )
     attachment.file.save(digest.hexdigest(), upload, save=False)

@@ -103,7 +103,7 @@ class RequestsView(PublicView):
             raise InvalidInput({"organisation": _("No organisation takes requests under this name.")})
         cleaned = _form(forms.RequestForm(*serializer.as_form(), organisation=organisation), s.FORM_FIELD_PATHS)
         # Counted once filed, as on the web: a request sent back to be corrected is no new attempt.
-        person = views.person_limits(cleaned["email"], cleaned["phone"])
+        person = views.person_limits(cleaned["email"], cleaned["phone"], organisation)
         limits.attempt(request._request, limits.SUBMIT, keys=person, count=False)
         with translation.override(serializer.validated_data.get("language") or settings.LANGUAGE_CODE):
             try:

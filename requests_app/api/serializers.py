@@ -209,7 +209,9 @@ class BodyInput(StepInput):
 class ClaimInput(StepInput):
     claim = serializers.PrimaryKeyRelatedField(queryset=CompensationClaim.objects.none(),
                                                help_text=_("Id of one of this request's claims."))
-    amount_minor = serializers.IntegerField(min_value=0, help_text=_("In the claim currency's minor units."))
+    # At most what the amount columns (PositiveBigIntegerField) hold: more is a 400, not a DataError.
+    amount_minor = serializers.IntegerField(min_value=0, max_value=2**63 - 1,
+                                            help_text=_("In the claim currency's minor units."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

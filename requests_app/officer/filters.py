@@ -9,7 +9,7 @@ holds the open requests only, the queue an officer works. `sort` is only checked
 the order is applied by the keyset pages (officer/pagination.py), `chosen_sort()` says which.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -111,11 +111,17 @@ class QueueFilter(django_filters.FilterSet):
         zone = self.membership.organisation.time_zone if self.membership is not None else timezone.get_current_timezone()
         return timezone.make_aware(datetime.combine(day, time.min), zone)
 
+    # The calendar's first and last day bound nothing (no midnight after 9999-12-31, none in
+    # UTC before 0001-01-01 east of Greenwich): no bound, rather than an OverflowError.
     def filter_received_from(self, queryset, name, value):
-        return queryset.filter(received_at__gte=self._day_start(value)) if value else queryset
+        if not value or value <= date.min + timedelta(days=1):
+            return queryset
+        return queryset.filter(received_at__gte=self._day_start(value))
 
     def filter_received_to(self, queryset, name, value):
-        return queryset.filter(received_at__lt=self._day_start(value + timedelta(days=1))) if value else queryset
+        if not value or value >= date.max - timedelta(days=1):
+            return queryset
+        return queryset.filter(received_at__lt=self._day_start(value + timedelta(days=1)))
 
     def filter_sort(self, queryset, name, value):
         return queryset

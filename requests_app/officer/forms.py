@@ -196,7 +196,9 @@ class RetryForm(ActionForm):
 class RepointForm(ActionForm):
     action = "repoint_task"
     task = TaskChoiceField(label=_("System"), queryset=None, empty_label=None)
-    webhook_url = forms.URLField(label=_("New endpoint address"), max_length=500, assume_scheme="https",
+    # No longer than the system's own column holds (a longer one would be a database error).
+    webhook_url = forms.URLField(label=_("New endpoint address"),
+                                 max_length=DataSystem._meta.get_field("webhook_url").max_length, assume_scheme="https",
                                  help_text=_("Where the system now takes requests. Later requests go there too."))
 
     def __init__(self, *args, **kwargs):

@@ -50,7 +50,8 @@ def check_rate(group, request) -> str | None:
     return "20/h" if request.GET.get("number") or request.GET.get("sha256") else None
 
 
-@ratelimit(key="ip", rate=check_rate, method="GET", block=True)
+# Every method: the page reads the query string, so a POST carrying it is a check too.
+@ratelimit(key="ip", rate=check_rate, method=ratelimit.ALL, block=True)
 def certificate_check(request):
     form = CertificateCheckForm(request.GET if ("number" in request.GET or "sha256" in request.GET) else None)
     summary, checked = None, False

@@ -15,7 +15,9 @@ from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 from django_ratelimit.exceptions import Ratelimited
 
-from orgs.identifiers import IdentifierKind, identifier_hash
+from django.core.exceptions import ValidationError
+
+from orgs.identifiers import IdentifierKind, identifier_hash, normalise
 
 ADDRESS = "300/h"  # loose: several hundred people behind one address
 PERSON = "5/h"  # tight: one person filing or asking for links again and again
@@ -34,16 +36,22 @@ class Limited(Ratelimited):
         self.wait = max(int(wait), 1)
 
 
-def person_keys(email: str = "", phone: str = "") -> list[str]:
+def person_keys(email: str = "", phone: str = "", region: str | None = None) -> list[str]:
     """One key per way the person can be reached, however it is written (case, spaces,
-    punctuation); hashed so no address or number lands in the cache."""
+    punctuation, with or without the country code); hashed so no address or number lands
+    in the cache. `region`: the organisation's numbering (subjects.PHONE_REGION), as intake
+    reads the phone; a number that does not read as one is keyed by its digits."""
     keys = []
     email = (email or "").strip().lower()
     digits = "".join(c for c in (phone or "") if c.isdigit())
     if email:
         keys.append("e:" + identifier_hash(IdentifierKind.EMAIL, email))
     if digits:
-        keys.append("p:" + identifier_hash(IdentifierKind.PHONE, digits))
+        try:  # "+86 138…", "0086 138…" and "138…" are one phone, as intake stores it
+            number = normalise(IdentifierKind.PHONE, phone, region=region)
+        except ValidationError:
+            number = digits
+        keys.append("p:" + identifier_hash(IdentifierKind.PHONE, number))
     return keys
 
 

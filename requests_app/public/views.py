@@ -29,7 +29,7 @@ from requests_app.actors import SUBJECT
 from requests_app.errors import InvalidInput, WorkflowError
 from requests_app.models import Attachment, CompensationClaim, RightsRequest, VerificationChallenge
 from requests_app.public import forms, limits
-from requests_app.subjects import Identity
+from requests_app.subjects import PHONE_REGION, Identity
 
 RESEND_COOL_DOWN = timedelta(seconds=60)
 
@@ -65,9 +65,11 @@ def _public_organisation(slug: str) -> Organisation:
     return get_object_or_404(Organisation, slug=slug, accepts_public_requests=True)
 
 
-def person_limits(email: str, phone: str) -> tuple[tuple[str, str], ...]:
-    """The person's own buckets (web and API): one per email or phone given."""
-    return tuple((key, limits.PERSON) for key in limits.person_keys(email, phone))
+def person_limits(email: str, phone: str, organisation: Organisation | None = None) -> tuple[tuple[str, str], ...]:
+    """The person's own buckets (web and API): one per email or phone given, the phone read
+    in the organisation's numbering where it is known."""
+    region = PHONE_REGION.get(organisation.jurisdiction) if organisation is not None else None
+    return tuple((key, limits.PERSON) for key in limits.person_keys(email, phone, region))
 
 
 def limited_error(form, exc: limits.Limited) -> None:
@@ -84,7 +86,7 @@ def request_form(request, slug):
         return redirect("public:thanks")  # say nothing a bot could learn from
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person = person_limits(data["email"], data["phone"])
+        person = person_limits(data["email"], data["phone"], organisation)
         try:  # counted once filed: sending back a form to correct it is not another attempt
             limits.attempt(request, limits.SUBMIT, keys=person, count=False)
             result = intake.file_requests(organisation=organisation, **_intake_arguments(data))

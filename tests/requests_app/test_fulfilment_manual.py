@@ -70,7 +70,7 @@ def test_the_system_owner_confirms_through_the_page(rr, ledger, system_owner_a):
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE
     assert task.result == {"connector": "manual", "records": [{"outcome": "deleted"}],
-                           "note": "Struck from the ledger, page 12"}
+                           "internal_note": "Struck from the ledger, page 12"}
     event = rr.events.get(action="record_task_outcome")
     assert (event.actor_id, event.data["task"]) == (system_owner_a.pk, task.pk)
     after = client.get("/tasks/")
