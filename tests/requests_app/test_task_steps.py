@@ -216,7 +216,9 @@ def test_a_failed_webhook_recorded_by_hand_lets_the_request_finish(org_a, office
     rr.refresh_from_db()
     assert rr.status == RightsRequest.Status.FULFILLED
     cloud = next(s for s in rr.certificate.body["systems"] if s["system"] == "Gate vendor cloud")
-    assert cloud["records"] == [{"outcome": "deleted"}]
+    assert cloud["records"] == [
+        {"outcome": "deleted", "detail": "The vendor confirmed by phone and letter that its copies are deleted"}]
+    assert "V-2026-118" not in str(rr.certificate.body)  # the internal note stays on the desk
     event = rr.events.filter(action="record_task_outcome").order_by("-seq").first()
     assert event.actor_id == officer_a.pk and event.data["outcome"]["by_hand"] is True
 
