@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.identifiers import IdentifierKind, identifier_hash, normalise
-from orgs.models import BiometricRecord, DataSystem, Membership
+from orgs.models import BiometricRecord, DataSystem, Membership, Modality
 from requests_app.connectors import RecordOutcome
 from requests_app.models import (
     Attachment,
@@ -161,7 +161,8 @@ def case_file(rr: RightsRequest) -> CaseFile:
     _label_events(case.events)
     for task in case.tasks:
         records = task.result.get("records", []) if isinstance(task.result, dict) else []
-        task.outcomes = [{**entry, "label": _outcome_label(entry.get("outcome"))} for entry in records
+        task.outcomes = [{**entry, "label": _outcome_label(entry.get("outcome")),
+                          "modality": _modality_label(entry.get("modality"))} for entry in records
                          if isinstance(entry, dict)]
     case.stall = fulfilment_stall(case, timezone.now())
     return case
@@ -199,8 +200,12 @@ def outcomes_for_requester(rr: RightsRequest) -> list[dict]:
             if isinstance(entry, dict) and entry.get("outcome"):
                 shown.append({"system": task.system.name, "label": _outcome_label(entry["outcome"]),
                               "words": entry.get("detail") or entry.get("reason") or "",
-                              "modality": entry.get("modality", "")})
+                              "modality": _modality_label(entry.get("modality"))})
     return shown
+
+
+def _modality_label(code) -> str:
+    return str(Modality(code).label) if code in Modality.values else str(code or "")
 
 
 def _outcome_label(code) -> str:
