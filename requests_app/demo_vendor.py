@@ -67,8 +67,7 @@ class Vendor:
             return {"status": "done", "records": [{"external_id": external_id, "outcome": "not_found"}],
                     "note": "The gate cloud keeps only matching templates; nothing else to provide or change."}
         return {"status": "done", "records": [{"external_id": external_id, "outcome": outcome}],
-                "note": f"Template copies for request {reference} removed from every gate controller and the "
-                        "vendor cloud."}
+                "note": f"Copies for request {reference} removed from every device and the vendor cloud."}
 
     def call_back(self, callback_url: str, task: str, kind: str, reference: str) -> None:
         body = json.dumps(self.answer(task, kind, reference)).encode()

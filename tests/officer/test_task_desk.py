@@ -116,3 +116,21 @@ def test_what_a_system_owner_wrote_reaches_the_certificate(signed_in, org_a, off
         {"outcome": "deleted", "detail": "Shredded the enrolment form and both printed photos"}]
     page = signed_in(officer_a).get(reverse("desk:document_html", args=[rr.reference, "certificate"]))
     assert "Shredded the enrolment form and both printed photos" in page.content.decode()
+
+
+def test_the_timeline_says_in_words_when_a_task_was_retried_or_re_pointed(officer_client, org_a, officer_a):
+    from requests_app import task_steps
+
+    factories.webhook_system(org_a, name="Camera vendor cloud", url="https://old.vendor.example/hooks")
+    rr = factories.fulfilling_request(org_a, officer_a)
+    task = rr.fulfilment_tasks.get()
+    workflow.record_task_outcome(task, actor=SYSTEM, failed=True, outcome={"error": "unreachable after 8 attempts"})
+    task_steps.retry_task(task, actor=member(officer_a))
+    task_steps.repoint_task(task, actor=member(officer_a), webhook_url="https://new.vendor.example/hooks")
+
+    html = officer_client.get(_case(rr)).content.decode()
+
+    assert "A data system could not carry out its part: unreachable after 8 attempts" in html
+    assert "A data system was tried again (it had failed: unreachable after 8 attempts)" in html
+    assert "pointed at https://new.vendor.example/hooks (it was https://old.vendor.example/hooks)" in html
+    assert ">repoint_task<" not in html and ">retry_task<" not in html

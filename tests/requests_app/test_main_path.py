@@ -79,7 +79,7 @@ def test_the_demo_vendor_takes_a_deletion_to_its_certificate(live_server, start_
     assert systems["Biometric vault"]["records"][0]["outcome"] == "deleted"
     assert BiometricRecord.objects.get(organisation=park).state == BiometricRecord.State.DELETED
     cloud = FulfilmentTask.objects.get(request=rr, system__connector=DataSystem.Connector.WEBHOOK)
-    assert cloud.status == FulfilmentTask.Status.DONE and "removed from every gate controller" in cloud.result["note"]
+    assert cloud.status == FulfilmentTask.Status.DONE and "removed from every device" in cloud.result["note"]
 
 
 def test_the_vendor_refuses_an_unsigned_request(vendor):
