@@ -114,6 +114,8 @@ class RequestForm(forms.Form):
             self.fields["filed_by"].choices = [
                 choice for choice in RightsRequest.FiledBy.choices if choice[0] != RightsRequest.FiledBy.NEXT_OF_KIN
             ]
+            self.fields["requester_name"].label = _("Your name (agent)")
+            self.fields["requester_email"].label = _("Your email (agent)")
         else:
             self.fields["death_evidence"].help_text = self.law.next_of_kin
         self.fields["authorisation"].help_text = self.law.agent
