@@ -146,8 +146,16 @@ class CompensationClaimInline(MoneyColumns, ReadOnlyInline):
 @zoned_times("created_at", "completed_at")
 class FulfilmentTaskInline(ReadOnlyInline):
     model = FulfilmentTask
-    fields = ("system", "connector", "status", "attempts", "created_at", "completed_at", "result")
+    fields = ("system", "connector", "status", "attempts", "created_at", "completed_at", "outcome", "last_error")
     related = ("request__organisation", "system")
+
+    @admin.display(description=_("outcome"))
+    def outcome(self, task):
+        """What became of the data, in words, as the case page says it (not the stored JSON)."""
+        records = task.result.get("records", []) if isinstance(task.result, dict) else []
+        words = [selectors.outcome_words(entry) for entry in records if isinstance(entry, dict)]
+        note = task.result.get("note", "") if isinstance(task.result, dict) else ""
+        return "; ".join(filter(None, words + [note])) or "—"
 
 
 @zoned_times("due_at", "created_at", "sent_at")

@@ -189,6 +189,11 @@ class RightsRequest(models.Model):
         return self.status not in self.CLOSED_STATUSES
 
     @property
+    def is_overdue(self) -> bool:
+        """Open, its clock running, and past its due date (as the queue's "overdue")."""
+        return self.is_open and self.paused_at is None and self.due_at is not None and self.due_at < timezone.now()
+
+    @property
     def contact_email(self) -> str:
         """Where mail about the request goes: the relative or agent who filed it, else the subject."""
         if self.filed_by != FiledBy.SELF and self.requester_email:

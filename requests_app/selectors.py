@@ -204,6 +204,13 @@ def outcomes_for_requester(rr: RightsRequest) -> list[dict]:
     return shown
 
 
+def outcome_words(entry: dict) -> str:
+    """One record's outcome as a sentence fragment: "Deleted · Face · Gate entry (why)"."""
+    parts = [_outcome_label(entry.get("outcome")), _modality_label(entry.get("modality")), entry.get("activity", "")]
+    why = entry.get("reason") or entry.get("detail") or ""
+    return " · ".join(str(p) for p in parts if p) + (f" ({why})" if why else "")
+
+
 def _modality_label(code) -> str:
     return str(Modality(code).label) if code in Modality.values else str(code or "")
 

@@ -90,3 +90,19 @@ def test_the_admin_switches_to_chinese_and_back(admin_client, case):
     assert response["Location"] == index
     assert '<html lang="zh-hans"' in chinese and "Rightsdesk administration" not in chinese
     assert '<html lang="en"' in english and "Rightsdesk administration" in english
+
+
+def test_a_tasks_outcome_is_in_words_not_the_stored_json(admin_client, org_a, officer_a):
+    from orgs.models import DataSystem
+    from requests_app import fulfilment
+
+    gate = factories.activity(org_a, name="Gate entry by face")
+    vault = factories.system(org_a, name="Biometric vault", connector=DataSystem.Connector.VAULT)
+    factories.person_record(gate, data_system=vault)
+    rr = factories.fulfilling_request(org_a, officer_a)
+    fulfilment.run_task(rr.fulfilment_tasks.get().pk)
+
+    outcomes = _column(_page(admin_client, rr), "outcome")
+
+    assert outcomes and outcomes[0].startswith("Deleted · Face · Gate entry by face (Deleted on request")
+    assert "{" not in outcomes[0]

@@ -48,3 +48,24 @@ def test_mails_to_the_requester_carry_no_desk_link(org_a, officer_a):
         notifications.deliver(pk)
 
     assert mail.outbox and all("/desk/" not in m.body for m in mail.outbox)
+
+
+def test_a_late_organisations_update_says_it_is_late(org_a, officer_a):
+    from datetime import timedelta
+
+    import time_machine
+    from django.core import mail
+    from django.utils import timezone
+
+    from requests_app import notifications, workflow
+    from requests_app.actors import member
+    from requests_app.models import Notification
+
+    with time_machine.travel(timezone.now() - timedelta(days=40), tick=False):
+        rr = factories.in_review_request(org_a, officer_a)
+    workflow.approve(rr, actor=member(officer_a))  # the mail every approval sends
+    mail.outbox = []
+    for pk in Notification.objects.filter(request=rr, user=None, sent_at=None).values_list("pk", flat=True):
+        notifications.deliver(pk)
+
+    assert "and is late." in mail.outbox[-1].body and "must answer by" not in mail.outbox[-1].body
