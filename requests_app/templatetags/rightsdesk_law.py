@@ -22,6 +22,14 @@ def law(jurisdiction):
 
 
 @register.filter
+def jurisdiction_name(code):
+    """"China (PIPL)" for "CN"; an unknown code as it is."""
+    from orgs.models import Jurisdiction
+
+    return Jurisdiction(code).label if code in Jurisdiction.values else code
+
+
+@register.filter
 def money(amount_minor, currency):
     if amount_minor in (None, ""):
         return ""

@@ -202,3 +202,12 @@ def test_admin_case_file_is_for_superusers_only(client, closed_case):
     assert client.get(url).status_code == 403
     change = client.get(reverse("admin:requests_app_rightsrequest_change", args=[closed_case.pk]))
     assert change.status_code == 200 and url not in change.content.decode()
+
+
+def test_the_printable_case_file_names_the_law_in_words(officer_client, closed_case):
+    from django.urls import reverse as url_for
+
+    rr = closed_case
+    page = officer_client.get(url_for("desk:casefile_html", args=[rr.reference])).content.decode()
+
+    assert "China (PIPL)" in page and "<dd>CN</dd>" not in page
