@@ -70,7 +70,7 @@ def normalise_reference(value: str) -> str:
 def queue_rows(queryset: QuerySet[RightsRequest]) -> QuerySet[RightsRequest]:
     """What a queue row shows, in one query: no per-row lookups."""
     return queryset.select_related("subject", "assignee").only(
-        "pk", "reference", "kind", "status", "jurisdiction", "received_at", "due_at", "paused_at",
+        "pk", "reference", "kind", "status", "jurisdiction", "received_at", "due_at", "paused_at", "calendar_uncovered_year",
         "subject__masked_identifiers", "subject__full_name", "assignee__username", "assignee__first_name", "assignee__last_name",
     )
 

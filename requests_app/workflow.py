@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orgs import calendars
 from orgs import erasure as vault
 from orgs import law
 from orgs.certificates import issue_certificate
@@ -108,7 +109,9 @@ def submit_many(
                 jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
                 details=details.strip(), received_at=now, status=Status.SUBMITTED,
                 clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
-                acknowledge_by=deadlines.acknowledge_by(policy, received_at=now, tz=tz),
+                acknowledge_by=deadlines.acknowledge_by(
+                    policy, received_at=now, tz=tz, calendar=calendars.calendar_for(organisation.jurisdiction)
+                ),
                 expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
             )
             recompute_deadlines(rr)
