@@ -44,6 +44,7 @@ from orgs.models import (
     Membership,
     Organisation,
     ProcessingActivity,
+    RetentionDuty,
 )
 
 logger = logging.getLogger(__name__)
@@ -507,3 +508,20 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ("calendar_year__jurisdiction", "kind")
     list_select_related = ("calendar_year",)
     date_hierarchy = "day"
+
+
+@admin.register(RetentionDuty)
+class RetentionDutyAdmin(admin.ModelAdmin):
+    """A duty the organisation names, with its legal basis, to keep the identifiers of the
+    records it deletes; certificates then say so. Without one, tombstones keep none."""
+
+    list_display = ("name", "organisation", "activity", "legal_basis", "recorded_at", "recorded_by")
+    list_filter = ("organisation",)
+    list_select_related = ("organisation", "activity", "recorded_by")
+    fields = ("organisation", "activity", "name", "legal_basis", "recorded_at", "recorded_by")
+    readonly_fields = ("recorded_at", "recorded_by")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

@@ -197,6 +197,43 @@ class ProcessingActivity(models.Model):
         return f"{self.name} · {self.collection_point}"
 
 
+class RetentionDuty(models.Model):
+    """A duty, named by the organisation with its legal basis, to keep the identifiers (keyed
+    hashes, masked form) of the records it deletes, for one processing activity or for all
+    of them (empty activity). Without one, a deleted record keeps only what its certificate
+    needs: which record, which system, when, why and by whose order. Pseudonymous data is
+    personal data (GDPR recital 26): a hash still singles the person out."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="retention_duties")
+    activity = models.ForeignKey(
+        "ProcessingActivity", on_delete=models.CASCADE, null=True, blank=True, related_name="retention_duties",
+        verbose_name=_("processing activity"), help_text=_("Empty: every activity of the organisation."),
+    )
+    name = models.CharField(_("duty"), max_length=200,
+                            help_text=_("What requires keeping who a deleted record was about."))
+    legal_basis = models.CharField(_("legal basis"), max_length=300,
+                                   help_text=_("The law, article or order that imposes the duty."))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        ordering = ["organisation", "name", "pk"]
+        verbose_name = _("identifier retention duty")
+        verbose_name_plural = _("identifier retention duties")
+
+    def __str__(self):
+        return f"{self.name} ({self.legal_basis})"
+
+    def clean(self):
+        if self.activity_id and self.organisation_id and self.activity.organisation_id != self.organisation_id:
+            raise ValidationError({"activity": _("This activity belongs to another organisation.")})
+
+    def statement(self) -> dict:
+        """What a certificate says of it."""
+        return {"duty": self.name, "legal_basis": self.legal_basis}
+
+
 class BiometricRecordQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state=BiometricRecord.State.ACTIVE)
