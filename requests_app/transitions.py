@@ -60,6 +60,8 @@ RULES: dict[str, Rule] = {
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
     "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
     "purge_contact": _rule(RightsRequest.CLOSED_STATUSES, None, {SYS}),
+    # A year added to the working-day calendar: the business-day deadlines are counted again.
+    "recount_deadlines": _rule(set(Status.values) - set(RightsRequest.CLOSED_STATUSES), None, {SYS}),
     "message_subject": _rule(set(Status.values), None, DECIDERS),
     "subject_message": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
     "add_evidence": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),

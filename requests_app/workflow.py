@@ -420,6 +420,33 @@ CONTACT_FIELDS = ("full_name", "email", "phone", "email_hash", "phone_hash", "me
                   "masked_identifiers")
 
 
+def recount_deadlines(rights_request: RightsRequest, *, actor: Actor) -> None:
+    """Count the request's business-day deadlines again on its jurisdiction's working-day
+    calendar, once the year it was flagged for is covered (an administrator added it, or
+    the library learnt it). The event records the year and the dates before and after;
+    the requester is not told (the dates they were given are not shortened by a holiday).
+    Refused while the year is still uncovered, or when the request was never flagged."""
+    with transition(rights_request, "recount_deadlines", actor) as step:
+        rr = step.request
+        year = rr.calendar_uncovered_year
+        calendar = calendars.calendar_for(rr.jurisdiction)
+        if year is None or not calendar.covers(year):
+            raise TransitionNotAllowed(_("No working-day calendar covers this request's year yet."))
+        before = {"due_at": rr.due_at, "target_at": rr.target_at, "acknowledge_by": rr.acknowledge_by}
+        policy = policy_of(rr)
+        if policy.acknowledge_within is not None:
+            rr.acknowledge_by = deadlines.acknowledge_by(
+                policy, received_at=rr.received_at, tz=rr.organisation.time_zone, calendar=calendar
+            )
+        recompute_deadlines(rr)
+        step.data = {"year": year, "still_uncovered": rr.calendar_uncovered_year, **{
+            name: {"from": value.isoformat() if value else None,
+                   "to": getattr(rr, name).isoformat() if getattr(rr, name) else None}
+            for name, value in before.items() if value != getattr(rr, name)
+        }}
+        step.visible_to_subject = False
+
+
 def purge_contact_details(rights_request: RightsRequest, *, actor: Actor) -> None:
     """Remove who the person is from a case closed longer than its policy keeps contact
     details: the subject's name, email, phone, identifier hashes and masked identifiers,

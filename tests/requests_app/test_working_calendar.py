@@ -267,3 +267,32 @@ def test_saving_a_row_tells_every_process_once_committed(db, django_capture_on_c
     calendars._built["CN"] = calendars.Calendar("CN", calendars.library_for("CN"))
     calendars._generation[0] = generation
     assert calendars.calendar_for("CN").covers(2027)
+
+
+# --- the flagged requests are counted again once their year is covered -----------------------
+
+
+def test_the_sweep_recounts_a_flagged_request_once_its_year_is_added(org_a):
+    from requests_app import sweeps
+    from requests_app.models import RequestEvent
+
+    flagged = verified_at(org_a, local(2027, 2, 4, 10, 0, SHANGHAI))
+    assert sweeps.recount_covered_calendars() == 0  # nothing covers 2027 yet: the warning stays
+
+    add_cn_2027()
+    assert sweeps.recount_covered_calendars() == 1
+    flagged.refresh_from_db()
+    assert flagged.target_at == end_of(date(2027, 3, 3), SHANGHAI)
+    assert flagged.calendar_uncovered_year is None
+    event = RequestEvent.objects.get(request=flagged, action="recount_deadlines")
+    assert event.data["year"] == 2027 and not event.visible_to_subject
+    assert event.data["target_at"]["from"].startswith("2027-02-25T15:59:59")  # end of 25 Feb in Shanghai, in UTC
+    assert sweeps.recount_covered_calendars() == 0  # done once
+
+
+def test_an_incomplete_year_is_not_recounted(org_a):
+    from requests_app import sweeps
+
+    verified_at(org_a, local(2027, 2, 4, 10, 0, SHANGHAI))
+    add_cn_2027(covered=False)
+    assert sweeps.recount_covered_calendars() == 0
