@@ -225,3 +225,19 @@ def test_a_duty_names_an_activity_of_its_own_organisation(client, administrator,
     assert response.status_code == 200
     assert "This activity belongs to another organisation." in response.content.decode()
     assert not RetentionDuty.objects.exists()
+
+
+def test_the_case_page_still_lists_the_records_this_request_deleted(client, org_a, officer_a, vault, face):
+    record = factories.person_record(face, data_system=vault)
+    rr = fulfil_deletion(org_a, officer_a)
+    other = factories.verified_request(org_a, email="li@example.com")
+
+    client.force_login(officer_a)
+    page = client.get(reverse("desk:case", args=[rr.reference])).content.decode()
+    section = page.split('id="records-title"')[1].split("</section>")[0]
+    assert "Face entry" in section and "Deleted" in section and rr.reference in section
+
+    # Another person's case never lists it: it is found by this request's own erasures only.
+    page = client.get(reverse("desk:case", args=[other.reference])).content.decode()
+    assert "Face entry" not in page.split('id="records-title"')[1].split("</section>")[0]
+    assert BiometricRecord.objects.get(pk=record.pk).state == State.DELETED
