@@ -58,9 +58,13 @@ class HolidaysLibrary:
         self._lock = threading.Lock()
         self._by_year: dict[int, frozenset[date]] = {}
 
+    @cached_property
+    def years(self) -> range:
+        known = holidays.country_holidays(self.country, subdiv=self.subdiv, years=[])
+        return range(known.start_year, known.end_year + 1)
+
     def covers(self, year: int) -> bool:
-        calendar_class = holidays.country_holidays(self.country, subdiv=self.subdiv, years=[])
-        return calendar_class.start_year <= year <= calendar_class.end_year
+        return year in self.years
 
     def _holidays(self, year: int) -> frozenset[date]:
         with self._lock:
