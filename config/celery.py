@@ -21,5 +21,6 @@ app.conf.beat_schedule = {
     "flag-silent-webhooks": {"task": "requests.flag_silent_webhooks", "schedule": 900.0},
     "expire-unverified": {"task": "requests.expire_unverified", "schedule": crontab(hour=2, minute=10)},
     "purge-closed-contacts": {"task": "requests.purge_closed_contacts", "schedule": crontab(hour=2, minute=20)},
+    "recount-covered-calendars": {"task": "requests.recount_covered_calendars", "schedule": 3600.0},
     "enforce-retention": {"task": "orgs.enforce_retention", "schedule": crontab(hour=2, minute=30)},
 }

@@ -26,13 +26,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from orgs import tasks
+from orgs import calendars, tasks
 from orgs.admin_times import zoned_field, zoned_times
 from orgs.certificates import canonical_json
 from orgs.forms import ErasureOrderForm
 from orgs.identifiers import IdentifierKind, identifier_hash, normalise
 from orgs.models import (
     BiometricRecord,
+    CalendarDay,
+    CalendarYear,
     DataSystem,
     ErasureCertificate,
     ErasureOrder,
@@ -42,6 +44,7 @@ from orgs.models import (
     Membership,
     Organisation,
     ProcessingActivity,
+    RetentionDuty,
 )
 
 logger = logging.getLogger(__name__)
@@ -473,3 +476,52 @@ class MailWordingAdmin(admin.ModelAdmin):
     list_filter = ("kind", "language", "organisation")
     list_select_related = ("organisation", "updated_by")
     readonly_fields = ("updated_at", "updated_by")
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 3
+    fields = ("day", "kind", "name")
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """A year of working days the library does not know yet (or gets wrong): its holidays and
+    make-up working days override the library; ticking "year complete" marks it covered."""
+
+    list_display = ("jurisdiction", "year", "covered", "library_knows_year", "source", "updated_at")
+    list_filter = ("jurisdiction", "covered")
+    readonly_fields = ("updated_at",)
+    inlines = [CalendarDayInline]
+
+    @admin.display(boolean=True, description=_("library knows the year"))
+    def library_knows_year(self, obj: CalendarYear) -> bool:
+        library = calendars.library_for(obj.jurisdiction)
+        return library is not None and library.covers(obj.year)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Every entered day at a glance; entered and changed on their year's page."""
+
+    list_display = ("day", "kind", "name", "calendar_year")
+    list_filter = ("calendar_year__jurisdiction", "kind")
+    list_select_related = ("calendar_year",)
+    date_hierarchy = "day"
+
+
+@admin.register(RetentionDuty)
+class RetentionDutyAdmin(admin.ModelAdmin):
+    """A duty the organisation names, with its legal basis, to keep the identifiers of the
+    records it deletes; certificates then say so. Without one, tombstones keep none."""
+
+    list_display = ("name", "organisation", "activity", "legal_basis", "recorded_at", "recorded_by")
+    list_filter = ("organisation",)
+    list_select_related = ("organisation", "activity", "recorded_by")
+    fields = ("organisation", "activity", "name", "legal_basis", "recorded_at", "recorded_by")
+    readonly_fields = ("recorded_at", "recorded_by")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

@@ -2,19 +2,20 @@
 
 `tombstone` and `restrict` are set-based (one UPDATE however many records) and are what
 every path uses: a request's vault connector, an erasure order, the retention sweep.
-A deleted record keeps a tombstone (when, why) and loses its encrypted template; a
-restricted one keeps its template for storage only (the law's storage_only, orgs/law.py).
+A deleted record keeps a tombstone (when, why) and loses its encrypted template and its
+identifiers (unless a named RetentionDuty keeps those); a restricted one keeps its
+template and identifiers for storage only (the law's storage_only, orgs/law.py).
 """
 
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from orgs import law
 from orgs.certificates import issue_certificate
-from orgs.models import BiometricRecord, DataSystem, ErasureOrder, Organisation, ProcessingActivity
+from orgs.models import BiometricRecord, DataSystem, ErasureOrder, Organisation, ProcessingActivity, RetentionDuty
 
 State = BiometricRecord.State
 Status = ErasureOrder.Status
@@ -29,10 +30,43 @@ def retention_reason(jurisdiction: str) -> str:
     return str(law.texts(jurisdiction).retention_expired)
 
 
+# What singles the person out; a tombstone keeps none of it unless a named duty says so.
+IDENTIFIER_FIELDS = ("email_hash", "phone_hash", "member_number_hash", "id_number_hash", "masked_identifiers")
+
+
+def duties_keeping_identifiers(organisation_ids) -> list[RetentionDuty]:
+    """The named retention duties of these organisations (a handful of rows)."""
+    return list(RetentionDuty.objects.filter(organisation_id__in=organisation_ids).order_by("pk"))
+
+
+def kept_by(duties: list[RetentionDuty]) -> Q | None:
+    """The records whose identifiers one of `duties` keeps; None if no duty applies."""
+    condition = Q()
+    for duty in duties:
+        condition |= Q(activity_id=duty.activity_id) if duty.activity_id else Q(organisation_id=duty.organisation_id)
+    return condition or None
+
+
+def duties_for(duties: list[RetentionDuty], *, organisation_id: int, activity_id: int) -> list[RetentionDuty]:
+    """The duties that keep the identifiers of a record of this activity."""
+    return [d for d in duties if d.organisation_id == organisation_id and d.activity_id in (None, activity_id)]
+
+
 def tombstone(records: QuerySet, *, reason: str) -> int:
-    """Delete the templates of the records still holding one; returns how many."""
-    return records.exclude(state=State.DELETED).update(
-        state=State.DELETED, template_ciphertext=None, tombstoned_at=timezone.now(), tombstone_reason=reason[:200]
+    """Delete the templates of the records still holding one, and their identifiers unless a
+    named retention duty of the organisation keeps them; returns how many.
+
+    One UPDATE however many records; the tombstone keeps which record, which system, which
+    activity, when and why (the reason names the request or order), for the certificate."""
+    pending = records.exclude(state=State.DELETED)
+    kept = kept_by(duties_keeping_identifiers(pending.values("organisation_id")))
+    if kept is None:
+        cleared = {field: "" for field in IDENTIFIER_FIELDS}
+    else:
+        cleared = {field: Case(When(kept, then=F(field)), default=Value("")) for field in IDENTIFIER_FIELDS}
+    return pending.update(
+        state=State.DELETED, template_ciphertext=None, tombstoned_at=timezone.now(), tombstone_reason=reason[:200],
+        **cleared,
     )
 
 
@@ -151,6 +185,12 @@ def certificate_body(order: ErasureOrder) -> dict:
         .order_by("system_id", "modality")
     )
     systems = DataSystem.objects.in_bulk({row["system_id"] for row in rows})
+    erased = scope(order).filter(pk__lte=order.last_id, state=State.DELETED, tombstone_reason=tombstone_reason(order))
+    identifiers_kept = []
+    for duty in duties_keeping_identifiers([order.organisation_id]):
+        count = erased.filter(kept_by([duty])).count()
+        if count:
+            identifiers_kept.append({**duty.statement(), "activity": duty.activity_id, "records": count})
     by_modality: dict[str, int] = {}
     for row in rows:
         by_modality[row["modality"]] = by_modality.get(row["modality"], 0) + row["records"]
@@ -187,6 +227,8 @@ def certificate_body(order: ErasureOrder) -> dict:
         "last_record_id": max((row["last"] for row in rows), default=None),
         "started_at": min((row["started"] for row in rows), default=order.finished_at),
         "finished_at": order.finished_at,
+        # Whose identifiers the tombstones still hold, and the named duty that requires it.
+        "identifiers_kept": identifiers_kept,
     }
 
 

@@ -1,11 +1,13 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
-from orgs import crypto
+from orgs import calendars, crypto
 
 
 class Jurisdiction(models.TextChoices):
@@ -193,6 +195,43 @@ class ProcessingActivity(models.Model):
 
     def __str__(self):
         return f"{self.name} · {self.collection_point}"
+
+
+class RetentionDuty(models.Model):
+    """A duty, named by the organisation with its legal basis, to keep the identifiers (keyed
+    hashes, masked form) of the records it deletes, for one processing activity or for all
+    of them (empty activity). Without one, a deleted record keeps only what its certificate
+    needs: which record, which system, when, why and by whose order. Pseudonymous data is
+    personal data (GDPR recital 26): a hash still singles the person out."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="retention_duties")
+    activity = models.ForeignKey(
+        "ProcessingActivity", on_delete=models.CASCADE, null=True, blank=True, related_name="retention_duties",
+        verbose_name=_("processing activity"), help_text=_("Empty: every activity of the organisation."),
+    )
+    name = models.CharField(_("duty"), max_length=200,
+                            help_text=_("What requires keeping who a deleted record was about."))
+    legal_basis = models.CharField(_("legal basis"), max_length=300,
+                                   help_text=_("The law, article or order that imposes the duty."))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("recorded by"))
+
+    class Meta:
+        ordering = ["organisation", "name", "pk"]
+        verbose_name = _("identifier retention duty")
+        verbose_name_plural = _("identifier retention duties")
+
+    def __str__(self):
+        return f"{self.name} ({self.legal_basis})"
+
+    def clean(self):
+        if self.activity_id and self.organisation_id and self.activity.organisation_id != self.organisation_id:
+            raise ValidationError({"activity": _("This activity belongs to another organisation.")})
+
+    def statement(self) -> dict:
+        """What a certificate says of it."""
+        return {"duty": self.name, "legal_basis": self.legal_basis}
 
 
 class BiometricRecordQuerySet(models.QuerySet):
@@ -456,3 +495,83 @@ class MailWording(models.Model):
         """`text` (the locked part) between this organisation's greeting and closing."""
         parts = [self.greeting.strip(), text.strip(), self.closing.strip()]
         return "\n\n".join(part for part in parts if part) + "\n"
+
+
+class CalendarYear(models.Model):
+    """A year of a jurisdiction's working-day calendar that an administrator adds where the
+    library does not know it yet (China's State Council notice comes out each autumn), or
+    corrects. Its days override the library; `covered` says the year is complete, so a
+    business-day deadline counted through it raises no warning (orgs/calendars.py)."""
+
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=8, choices=Jurisdiction.choices)
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    covered = models.BooleanField(
+        _("year complete"), default=False,
+        help_text=_("Tick once every holiday and make-up working day of the year is entered: "
+                    "deadlines counted through it then carry no warning."),
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True,
+                              help_text=_("Where the days come from, e.g. the State Council notice."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("working-day calendar year")
+        verbose_name_plural = _("working-day calendar years")
+        ordering = ["jurisdiction", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "year"], name="one_calendar_year_per_jurisdiction"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_jurisdiction_display()} {self.year}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        calendars.invalidate()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        calendars.invalidate()
+        return result
+
+
+class CalendarDay(models.Model):
+    """One day of a CalendarYear that differs from Mon-Fri: a holiday, or a working day
+    (a Saturday or Sunday worked in exchange, 调休). It overrides the library's day."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday (no work)")
+        WORKING_DAY = "working_day", _("Working day (a make-up working day)")
+
+    calendar_year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar_year", "day"], name="one_entry_per_calendar_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} · {self.get_kind_display()}"
+
+    def clean(self):
+        try:
+            year = self.calendar_year.year
+        except CalendarYear.DoesNotExist:
+            return
+        if self.day and year and self.day.year != year:
+            raise ValidationError({"day": _("This day is not in %(year)s.") % {"year": year}})
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        calendars.invalidate()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        calendars.invalidate()
+        return result

@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Unit(StrEnum):
     DAYS = "days"  # calendar days
-    BUSINESS_DAYS = "business_days"  # Mon-Fri, minus the policy's holidays
+    BUSINESS_DAYS = "business_days"  # the working days of the jurisdiction's calendar
     MONTHS = "months"  # calendar months, clamped at month end
 
 
@@ -63,7 +64,8 @@ POLICIES: dict[str, Policy] = {
     p.jurisdiction: p
     for p in [
         # PIPL sets no number; GB/T 35273 suggests 30 days, other CN rules use 15 working days.
-        # CN holidays (and make-up working days) change yearly: fill `holidays` per year.
+        # CN holidays and make-up working days change yearly: business days come from the
+        # calendar the caller passes (orgs/calendars.py), not from `holidays`.
         Policy("CN", _("China (PIPL)"), _days(30), Period(15, Unit.BUSINESS_DAYS),
                ClockStart.VERIFICATION, True, None, 0, None, _days(15), None,
                _days(14), _days(365), source="PIPL art. 50; GB/T 35273-2020 s8.7"),
@@ -106,27 +108,57 @@ def add_months(start: date, months: int) -> date:
     return start + relativedelta(months=months)
 
 
-def add_business_days(start: date, days: int, holidays: frozenset[date] = frozenset()) -> date:
-    """Count forward over Mon-Fri days that are not holidays.
+class WorkingCalendar(Protocol):
+    """Which days are working days in a jurisdiction (orgs/calendars.py builds the real ones)."""
+
+    def is_working_day(self, day: date) -> bool: ...
+
+    def covers(self, year: int) -> bool: ...
+
+
+@dataclass(frozen=True)
+class WeekendCalendar:
+    """Mon-Fri minus the given holidays; it knows no year, so it covers none."""
+
+    holidays: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self.holidays
+
+    def covers(self, year: int) -> bool:
+        return False
+
+
+def add_business_days(start: date, days: int, holidays: frozenset[date] = frozenset(),
+                      calendar: WorkingCalendar | None = None) -> date:
+    """Count forward over the calendar's working days (without one: Mon-Fri minus `holidays`).
 
     The start day is day 0 whatever it is, so a request arriving on a Saturday has
-    Monday as its first business day.
+    Monday as its first business day (in China a make-up Saturday counts as one).
     """
     if days < 0:
         raise ValueError("business days cannot be counted backwards")
+    calendar = calendar or WeekendCalendar(holidays)
     current = start
     while days:
         current += timedelta(days=1)
-        if current.weekday() < 5 and current not in holidays:
+        if calendar.is_working_day(current):
             days -= 1
     return current
 
 
-def add_period(start: date, period: Period, holidays: frozenset[date] = frozenset()) -> date:
+def uncovered_years(start: date, end: date, calendar: WorkingCalendar) -> list[int]:
+    """The years of the days counted after `start` up to `end` that `calendar` does not cover."""
+    first = (start + timedelta(days=1)).year
+    return [year for year in range(first, end.year + 1) if not calendar.covers(year)]
+
+
+def add_period(start: date, period: Period, holidays: frozenset[date] = frozenset(),
+               calendar: WorkingCalendar | None = None) -> date:
     if period.unit == Unit.DAYS:
         return start + timedelta(days=period.amount)
     if period.unit == Unit.BUSINESS_DAYS:
-        return add_business_days(start, period.amount, holidays)
+        return add_business_days(start, period.amount, holidays, calendar)
     if period.unit == Unit.MONTHS:
         return add_months(start, period.amount)
     raise ValueError(f"unknown unit {period.unit!r}")
@@ -153,14 +185,15 @@ def _pause_days(policy: Policy, paused: timedelta) -> int:
 
 
 def _deadline(policy: Policy, start: datetime, period: Period, tz: ZoneInfo,
-              pause_days: int = 0) -> datetime:
-    day = add_period(_local_date(start, tz), period, policy.holidays)
+              pause_days: int = 0, calendar: WorkingCalendar | None = None) -> datetime:
+    day = add_period(_local_date(start, tz), period, policy.holidays, calendar)
     return end_of_day(day + timedelta(days=pause_days), tz)
 
 
 def due_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
-           paused: timedelta = timedelta(0), extensions: int = 0) -> datetime:
-    """The hard due instant.
+           paused: timedelta = timedelta(0), extensions: int = 0,
+           calendar: WorkingCalendar | None = None) -> datetime:
+    """The hard due instant; business days are the working days of `calendar`.
 
     Extensions are counted in one step from the start date, not chained from the first
     due date, so month-end clamping cannot eat days (EU: 31 Jan + 3 months = 30 Apr).
@@ -174,27 +207,28 @@ def due_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
     ext = policy.extension
     if extensions and ext is not None and ext.unit == policy.response.unit:
         total = Period(policy.response.amount + extensions * ext.amount, ext.unit)
-        day = add_period(start, total, policy.holidays)
+        day = add_period(start, total, policy.holidays, calendar)
     else:  # mixed units (no current policy): chain each extension onto the last due day
-        day = add_period(start, policy.response, policy.holidays)
+        day = add_period(start, policy.response, policy.holidays, calendar)
         for _n in range(extensions if ext is not None else 0):
-            day = add_period(day, ext, policy.holidays)
+            day = add_period(day, ext, policy.holidays, calendar)
     return end_of_day(day + timedelta(days=_pause_days(policy, paused)), tz)
 
 
 def target_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
-              paused: timedelta = timedelta(0)) -> datetime | None:
+              paused: timedelta = timedelta(0), calendar: WorkingCalendar | None = None) -> datetime | None:
     """The internal target (CN: 15 working days); pauses move it as they move the due date."""
     if policy.target is None:
         return None
-    return _deadline(policy, clock_started_at, policy.target, tz, _pause_days(policy, paused))
+    return _deadline(policy, clock_started_at, policy.target, tz, _pause_days(policy, paused), calendar)
 
 
-def acknowledge_by(policy: Policy, *, received_at: datetime, tz: ZoneInfo) -> datetime | None:
+def acknowledge_by(policy: Policy, *, received_at: datetime, tz: ZoneInfo,
+                   calendar: WorkingCalendar | None = None) -> datetime | None:
     """When receipt must be confirmed (US-CA only); runs from receipt, before verification."""
     if policy.acknowledge_within is None:
         return None
-    return _deadline(policy, received_at, policy.acknowledge_within, tz)
+    return _deadline(policy, received_at, policy.acknowledge_within, tz, calendar=calendar)
 
 
 def appeal_closes_at(policy: Policy, *, refused_at: datetime, tz: ZoneInfo) -> datetime:

@@ -144,6 +144,7 @@ def certificate_context(certificate: ErasureCertificate, rights_request: RightsR
         "totals": _totals(body, jurisdiction),
         "law": texts,
         "storage_only_law": texts.storage_only if storage_only else "",
+        "identifiers_kept": [kept for kept in body.get("identifiers_kept", []) if isinstance(kept, dict)],
         "check_url": check_url(certificate),
     }
 

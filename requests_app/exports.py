@@ -21,6 +21,7 @@ EXPORT_FORMAT = "rightsdesk-export/1"
 # The keys of a task's per-record outcome a certificate repeats; anything else stays out.
 CERTIFICATE_RECORD_KEYS = (
     "id", "external_id", "modality", "activity", "collection_point", "outcome", "reason", "detail",
+    "identifiers_kept",
 )
 
 

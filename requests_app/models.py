@@ -109,6 +109,11 @@ class RightsRequest(models.Model):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
     target_at = models.DateTimeField(_("internal target"), null=True, blank=True)
     acknowledge_by = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    # The first year a business-day deadline of this request is counted through that no
+    # working-day calendar covers (weekends only were skipped there): the officers are warned.
+    calendar_uncovered_year = models.PositiveSmallIntegerField(
+        _("year without a working-day calendar"), null=True, blank=True, editable=False
+    )
     expires_at = models.DateTimeField(_("expires unverified at"), null=True, blank=True)
     appeal_closes_at = models.DateTimeField(_("appeal window closes at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -16,7 +16,9 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BigIntegerField, Count, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,7 +72,7 @@ def normalise_reference(value: str) -> str:
 def queue_rows(queryset: QuerySet[RightsRequest]) -> QuerySet[RightsRequest]:
     """What a queue row shows, in one query: no per-row lookups."""
     return queryset.select_related("subject", "assignee").only(
-        "pk", "reference", "kind", "status", "jurisdiction", "received_at", "due_at", "paused_at",
+        "pk", "reference", "kind", "status", "jurisdiction", "received_at", "due_at", "paused_at", "calendar_uncovered_year",
         "subject__masked_identifiers", "subject__full_name", "assignee__username", "assignee__first_name", "assignee__last_name",
     )
 
@@ -232,12 +234,16 @@ def _label_events(events: list[RequestEvent]) -> None:
 def matching_records(rr: RightsRequest) -> list[BiometricRecord]:
     """The organisation's biometric records that match the request's identity, once it is
     verified (before that the identity is only a claim). Never the template or the hashes:
-    only what the case page shows is read."""
+    only what the case page shows is read. The records this request deleted are listed too:
+    their tombstones no longer carry the person's identifiers (orgs/erasure.py)."""
     if rr.verified_at is None:
         return []
+    erased_here = RequestEvent.objects.filter(request_id=rr.pk, action="erase_record").values(
+        record=Cast(KeyTextTransform("record", "data"), BigIntegerField())
+    )
+    records = BiometricRecord.objects.filter(organisation_id=rr.organisation_id)
     return list(
-        BiometricRecord.objects.filter(organisation_id=rr.organisation_id)
-        .matching(rr.subject.identifier_hashes())
+        (records.matching(rr.subject.identifier_hashes()) | records.filter(pk__in=erased_here))
         .select_related("activity", "system")
         .only(
             "pk", "modality", "state", "collected_at", "retain_until", "tombstoned_at", "tombstone_reason",

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from orgs import calendars
 from orgs.models import DataSystem
 from requests_app import bulk, deadlines, event_webhooks, notifications, reminders, workflow
 from requests_app.actors import SYSTEM
@@ -264,6 +265,20 @@ def purge_closed_contacts(now: datetime | None = None) -> int:
         ) <= now
     ]
     return _each(RightsRequest.objects.filter(pk__in=due), workflow.purge_contact_details, "purge contact details of")
+
+
+def recount_covered_calendars() -> int:
+    """Count again the deadlines of open requests flagged for a year no working-day calendar
+    covered, now that one does (workflow.recount_deadlines). Returns how many were recounted."""
+    flagged = RightsRequest.objects.exclude(status__in=RightsRequest.CLOSED_STATUSES).filter(
+        calendar_uncovered_year__isnull=False
+    )
+    covered = Q(pk__in=[])
+    pairs = flagged.values_list("jurisdiction", "calendar_uncovered_year").distinct().order_by()
+    for code, year in pairs:
+        if calendars.calendar_for(code).covers(year):
+            covered |= Q(jurisdiction=code, calendar_uncovered_year=year)
+    return _each(flagged.filter(covered), workflow.recount_deadlines, "recount the deadlines of")
 
 
 def _at_least(period: deadlines.Period) -> timedelta:

@@ -146,3 +146,9 @@ def expire_unverified() -> int:
 def purge_closed_contacts() -> int:
     """Remove the contact details of cases closed longer than the policy keeps them."""
     return sweeps.purge_closed_contacts()
+
+
+@shared_task(name="requests.recount_covered_calendars", acks_late=True)
+def recount_covered_calendars() -> int:
+    """Recount business-day deadlines flagged for a year a working-day calendar now covers."""
+    return sweeps.recount_covered_calendars()

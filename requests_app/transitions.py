@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orgs import calendars
 from orgs.models import Membership
 from requests_app import audit, deadlines, effects, reminders
 from requests_app.actors import Actor, ActorKind
@@ -59,6 +60,8 @@ RULES: dict[str, Rule] = {
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
     "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
     "purge_contact": _rule(RightsRequest.CLOSED_STATUSES, None, {SYS}),
+    # A year added to the working-day calendar: the business-day deadlines are counted again.
+    "recount_deadlines": _rule(set(Status.values) - set(RightsRequest.CLOSED_STATUSES), None, {SYS}),
     "message_subject": _rule(set(Status.values), None, DECIDERS),
     "subject_message": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
     "add_evidence": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
@@ -148,15 +151,40 @@ def policy_of(rights_request: RightsRequest) -> deadlines.Policy:
 
 
 def recompute_deadlines(rr: RightsRequest) -> None:
-    """Set due and target dates from the clock fields; the clock may not have started yet."""
-    if rr.clock_started_at is None:
-        return
+    """Set due and target dates from the clock fields; the clock may not have started yet.
+    Business days come from the jurisdiction's working-day calendar (orgs/calendars.py);
+    a business-day deadline counted through a year it does not cover is flagged."""
+    calendar = calendars.calendar_for(rr.jurisdiction)
+    if rr.clock_started_at is not None:
+        policy, tz = policy_of(rr), rr.organisation.time_zone
+        rr.due_at = deadlines.due_at(
+            policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, extensions=rr.extensions,
+            calendar=calendar,
+        )
+        rr.target_at = deadlines.target_at(
+            policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, calendar=calendar
+        )
+        rr.next_reminder_at = reminders.first_reminder_at(rr)
+    rr.calendar_uncovered_year = first_uncovered_year(rr, calendar)
+
+
+def first_uncovered_year(rr: RightsRequest, calendar: deadlines.WorkingCalendar) -> int | None:
+    """The first year one of the request's business-day deadlines is counted through that
+    `calendar` does not cover; None when every such count had a real calendar."""
     policy, tz = policy_of(rr), rr.organisation.time_zone
-    rr.due_at = deadlines.due_at(
-        policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, extensions=rr.extensions
-    )
-    rr.target_at = deadlines.target_at(policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total)
-    rr.next_reminder_at = reminders.first_reminder_at(rr)
+    business = deadlines.Unit.BUSINESS_DAYS
+    spans = [(rr.received_at, rr.acknowledge_by, policy.acknowledge_within)]
+    if rr.clock_started_at is not None:
+        spans += [(rr.clock_started_at, rr.due_at, policy.response), (rr.clock_started_at, rr.target_at, policy.target)]
+        if policy.extension is not None and rr.extensions:
+            spans.append((rr.clock_started_at, rr.due_at, policy.extension))
+    years = [
+        year
+        for start, end, period in spans
+        if start is not None and end is not None and period is not None and period.unit == business
+        for year in deadlines.uncovered_years(start.astimezone(tz).date(), end.astimezone(tz).date(), calendar)
+    ]
+    return min(years, default=None)
 
 
 def require_text(**fields: str) -> None:

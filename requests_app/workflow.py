@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orgs import calendars
 from orgs import erasure as vault
 from orgs import law
 from orgs.certificates import issue_certificate
@@ -108,7 +109,9 @@ def submit_many(
                 jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
                 details=details.strip(), received_at=now, status=Status.SUBMITTED,
                 clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
-                acknowledge_by=deadlines.acknowledge_by(policy, received_at=now, tz=tz),
+                acknowledge_by=deadlines.acknowledge_by(
+                    policy, received_at=now, tz=tz, calendar=calendars.calendar_for(organisation.jurisdiction)
+                ),
                 expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
             )
             recompute_deadlines(rr)
@@ -415,6 +418,33 @@ def expire(rights_request: RightsRequest, *, actor: Actor) -> None:
 
 CONTACT_FIELDS = ("full_name", "email", "phone", "email_hash", "phone_hash", "member_number_hash", "id_number_hash",
                   "masked_identifiers")
+
+
+def recount_deadlines(rights_request: RightsRequest, *, actor: Actor) -> None:
+    """Count the request's business-day deadlines again on its jurisdiction's working-day
+    calendar, once the year it was flagged for is covered (an administrator added it, or
+    the library learnt it). The event records the year and the dates before and after;
+    the requester is not told (the dates they were given are not shortened by a holiday).
+    Refused while the year is still uncovered, or when the request was never flagged."""
+    with transition(rights_request, "recount_deadlines", actor) as step:
+        rr = step.request
+        year = rr.calendar_uncovered_year
+        calendar = calendars.calendar_for(rr.jurisdiction)
+        if year is None or not calendar.covers(year):
+            raise TransitionNotAllowed(_("No working-day calendar covers this request's year yet."))
+        before = {"due_at": rr.due_at, "target_at": rr.target_at, "acknowledge_by": rr.acknowledge_by}
+        policy = policy_of(rr)
+        if policy.acknowledge_within is not None:
+            rr.acknowledge_by = deadlines.acknowledge_by(
+                policy, received_at=rr.received_at, tz=rr.organisation.time_zone, calendar=calendar
+            )
+        recompute_deadlines(rr)
+        step.data = {"year": year, "still_uncovered": rr.calendar_uncovered_year, **{
+            name: {"from": value.isoformat() if value else None,
+                   "to": getattr(rr, name).isoformat() if getattr(rr, name) else None}
+            for name, value in before.items() if value != getattr(rr, name)
+        }}
+        step.visible_to_subject = False
 
 
 def purge_contact_details(rights_request: RightsRequest, *, actor: Actor) -> None:

@@ -96,3 +96,13 @@ def chromium_installed():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make test` as root (it installs it) or "
                     "`sudo apt-get install chromium fonts-noto-cjk`")
+
+
+@pytest.fixture(autouse=True)
+def fresh_working_calendars():
+    """A calendar built from rows of an earlier (rolled back) test must not leak into this one."""
+    from orgs import calendars
+
+    calendars.forget()
+    yield
+    calendars.forget()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from orgs import erasure
 from orgs import law
 from orgs.models import BiometricRecord
 from requests_app import exports, workflow
@@ -57,6 +58,7 @@ def _plan(rr: RightsRequest, task: FulfilmentTask, records: list[BiometricRecord
             "reference": rr.reference, "law": law.texts(rr.jurisdiction).storage_only
         }
         restricted = _("Processing restricted on request %(reference)s") % {"reference": rr.reference}
+        duties = erasure.duties_keeping_identifiers([rr.organisation_id])
         for record in records:
             if record.state == State.DELETED:
                 continue  # nothing of it is left to delete or restrict
@@ -69,7 +71,12 @@ def _plan(rr: RightsRequest, task: FulfilmentTask, records: list[BiometricRecord
             # A record already restricted stays so; only a change writes an event.
             if not (result == RecordOutcome.STORAGE_ONLY and record.state == State.RESTRICTED):
                 erasures.append(workflow.Erasure(record=record, outcome=result, reason=reason))
-            entries.append(_entry(record, result, reason))
+            entry = _entry(record, result, reason)
+            kept = erasure.duties_for(duties, organisation_id=record.organisation_id, activity_id=record.activity_id)
+            if result == RecordOutcome.DELETED and kept:
+                # The certificate says why the tombstone still holds who the record was about.
+                entry["identifiers_kept"] = [duty.statement() for duty in kept]
+            entries.append(entry)
     elif rr.kind in EXPORT_KINDS:
         attachments = exports.export_records(rr, task, records)
         entries = [_entry(record, RecordOutcome.EXPORTED) for record in records]

@@ -129,6 +129,8 @@ class Figures:
     by_kind: list[Tally]
     by_outcome: list[Tally]
     refusal_grounds: list[tuple[str, int]]
+    # Open requests whose business-day deadline runs through a year no calendar covers.
+    calendar_warnings: int = 0
 
     @property
     def total(self) -> int:
@@ -186,6 +188,7 @@ def dashboard_figures(organisation: Organisation, now: datetime) -> Figures:
         by_outcome=[Tally(code, Status(code).label, counts[f"outcome_{code}"]) for code in OUTCOMES]
         + [Tally("open", _("Open"), counts["open"])],
         refusal_grounds=grounds,
+        calendar_warnings=counts["calendar_warnings"],
     )
 
 
@@ -200,6 +203,7 @@ def _counts(requests: QuerySet, *, now: datetime, end_of_week: datetime) -> dict
         "overdue": Count(ROW, filter=running & Q(due_at__lt=now)),
         "due_this_week": Count(ROW, filter=running & Q(due_at__gte=now, due_at__lt=end_of_week)),
         "answered_in_window": Count(ROW, filter=answered_recently),
+        "calendar_warnings": Count(ROW, filter=OPEN & Q(calendar_uncovered_year__isnull=False)),
     }
     in_database = connection.vendor == "postgresql"
     if in_database:

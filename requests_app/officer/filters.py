@@ -46,6 +46,10 @@ class QueueFilter(django_filters.FilterSet):
         label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput,
     )
     mine = django_filters.BooleanFilter(label=_("Assigned to me"), method="filter_mine", widget=forms.CheckboxInput)
+    no_calendar = django_filters.BooleanFilter(
+        label=_("Deadline in a year without a working-day calendar"), method="filter_no_calendar",
+        widget=forms.CheckboxInput,
+    )
     received_from = django_filters.DateFilter(label=_("Received from"), method="filter_received_from",
                                               widget=forms.DateInput(attrs={"type": "date"}))
     received_to = django_filters.DateFilter(label=_("Received to (inclusive)"), method="filter_received_to",
@@ -57,7 +61,7 @@ class QueueFilter(django_filters.FilterSet):
     class Meta:
         model = RightsRequest
         fields = ["q", "status", "kind", "assignee", "jurisdiction", "due_within", "overdue", "mine",
-                  "received_from", "received_to", "sort"]
+                  "received_from", "received_to", "sort", "no_calendar"]
 
     def __init__(self, data=None, *args, membership=None, **kwargs):
         # Always bound: no query string at all is the default queue (open requests), too.
@@ -105,6 +109,9 @@ class QueueFilter(django_filters.FilterSet):
             return queryset
         # As the dashboard counts it: the clock is running (not paused for the requester).
         return queryset.filter(status__in=selectors.OPEN_STATUSES, due_at__lt=self.now, paused_at__isnull=True)
+
+    def filter_no_calendar(self, queryset, name, value):
+        return queryset.filter(calendar_uncovered_year__isnull=False) if value else queryset
 
     def _day_start(self, day):
         """Midnight of `day` where the organisation is: a date on the desk is the organisation's."""

@@ -2,6 +2,7 @@
 and no way round the workflow or the audit trail."""
 
 import re
+from datetime import date
 
 import pytest
 from django.apps import apps
@@ -11,7 +12,7 @@ from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orgs.models import BiometricRecord, MailWording
+from orgs.models import BiometricRecord, CalendarDay, CalendarYear, MailWording, RetentionDuty
 from requests_app import tokens, workflow
 from requests_app.actors import SUBJECT, member
 from requests_app.models import Attachment, RequestEvent, Reminder, RightsRequest
@@ -58,6 +59,9 @@ def case(org_a, officer_a, administrator):
     )
     tokens.issue_status_link(rr.submission)  # as the public pages do for the requester's link
     MailWording.objects.create(organisation=org_a, kind="subject_update", language="en", greeting="Dear visitor,")
+    RetentionDuty.objects.create(organisation=org_a, name="Anti-fraud register", legal_basis="Art. 17(3)(b) GDPR")
+    year = CalendarYear.objects.create(jurisdiction="CN", year=2027, source="State Council notice")
+    CalendarDay.objects.create(calendar_year=year, day=date(2027, 2, 6), kind="holiday", name="Spring Festival")
     rr.refresh_from_db()
     return rr, record
 

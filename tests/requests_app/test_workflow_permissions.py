@@ -107,6 +107,16 @@ def _purgeable(w):
     return rr, rr
 
 
+def _recountable(w):
+    """Verified in February 2027, when no calendar covered 2027; then an administrator added it."""
+    from orgs.models import CalendarYear
+
+    with time_machine.travel("2027-02-04 02:00Z", tick=False):
+        rr = factories.verified_request(w.org_a)
+    CalendarYear.objects.create(jurisdiction="CN", year=2027, covered=True)
+    return rr, rr
+
+
 def _claim(claim_status):
     def setup(w):
         rr = factories.refused_request(w.org_a, w.officer_a)
@@ -138,6 +148,7 @@ CASES: dict[str, Case] = {
     "withdraw": Case({"subject"}, _in(Status.IN_REVIEW), lambda rr, a, w: workflow.withdraw(rr, actor=a)),
     "expire": Case({"system"}, _expirable, lambda rr, a, w: workflow.expire(rr, actor=a)),
     "purge_contact": Case({"system"}, _purgeable, lambda rr, a, w: workflow.purge_contact_details(rr, actor=a)),
+    "recount_deadlines": Case({"system"}, _recountable, lambda rr, a, w: workflow.recount_deadlines(rr, actor=a)),
     "message_subject": Case(DECIDERS, _in(Status.IN_REVIEW),
                             lambda rr, a, w: workflow.message_subject(rr, actor=a, body="We are on it")),
     "subject_message": Case({"subject"}, _in(Status.IN_REVIEW),
