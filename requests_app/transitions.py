@@ -58,6 +58,9 @@ RULES: dict[str, Rule] = {
     "repoint_task": _rule({Status.FULFILLING}, None, DECIDERS),
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
     "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
+    # A pause that runs too long (deadlines.Policy pause_chase_after, pause_close_after).
+    "chase_subject": _rule({Status.AWAITING_SUBJECT}, None, {SYS}),
+    "close_unanswered": _rule({Status.AWAITING_SUBJECT}, Status.EXPIRED, {SYS}),
     "purge_contact": _rule(RightsRequest.CLOSED_STATUSES, None, {SYS}),
     "message_subject": _rule(set(Status.values), None, DECIDERS),
     "subject_message": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),

@@ -70,8 +70,10 @@ def _verify(rr, actor, user, data):
 
 
 def _ask(rr, actor, user, data):
-    workflow.ask_for_information(rr, actor=actor, question=data["question"])
-    return _("Your question was sent to the requester.")
+    workflow.ask_for_information(rr, actor=actor, question=data["question"], reason=data.get("reason", ""))
+    if rr.paused_at is None:
+        return _("Your question was sent to the requester; the clock keeps running.")
+    return _("Your question was sent to the requester; the clock is paused.")
 
 
 def _extend(rr, actor, user, data):

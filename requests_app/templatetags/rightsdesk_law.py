@@ -52,3 +52,26 @@ def all_laws():
     from orgs.models import Jurisdiction
 
     return [(Jurisdiction(code).label, texts) for code, texts in law_texts.LAW.items()]
+
+
+@register.filter
+def pause_reason(code):
+    """The label of a reason to pause the clock (requests_app/deadlines.py pause_reasons)."""
+    from requests_app import deadlines
+
+    for policy in deadlines.POLICIES.values():
+        for known, label in policy.pause_reasons:
+            if known == code:
+                return label
+    return code
+
+
+@register.filter
+def pause_closes_at(rights_request):
+    """When a paused request closes unanswered (deadlines.pause_close_at), or None."""
+    from requests_app import deadlines
+
+    if rights_request.paused_at is None:
+        return None
+    return deadlines.pause_close_at(deadlines.get_policy(rights_request.jurisdiction),
+                                    paused_at=rights_request.paused_at, tz=rights_request.organisation.time_zone)
