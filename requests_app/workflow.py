@@ -324,9 +324,6 @@ def extend(rights_request: RightsRequest, *, actor: Actor, reason: str) -> None:
         policy = policy_of(rr)
         if not deadlines.can_extend(policy, extensions_so_far=rr.extensions):
             raise TransitionNotAllowed(_("The law of this request allows no (further) extension."))
-        running = step.now - rr.paused_at if rr.paused_at is not None else timedelta(0)
-        if rr.due_at is None or step.now > rr.due_at + running:
-            raise TransitionNotAllowed(_("An extension must be given before the due date passes."))
         tz = rr.organisation.time_zone
         notice_by = deadlines.extension_notice_by(policy, received_at=rr.received_at, tz=tz)
         if notice_by is not None and step.now > notice_by:
@@ -334,6 +331,9 @@ def extend(rights_request: RightsRequest, *, actor: Actor, reason: str) -> None:
                 "Under %(law)s an extension must be notified by %(date)s, counted from receipt (%(source)s)."
             ) % {"law": policy.name, "source": policy.source,
                  "date": date_format(timezone.localtime(notice_by, tz), "DATETIME_FORMAT")})
+        running = step.now - rr.paused_at if rr.paused_at is not None else timedelta(0)
+        if rr.due_at is None or step.now > rr.due_at + running:
+            raise TransitionNotAllowed(_("An extension must be given before the due date passes."))
         previous_due = rr.due_at
         rr.extensions += 1
         rr.extension_reason = reason.strip()
