@@ -67,11 +67,10 @@ def pause_reason(code):
 
 
 @register.filter
-def pause_closes_at(rights_request):
-    """When a paused request closes unanswered (deadlines.pause_close_at), or None."""
-    from requests_app import deadlines
+def pause_closes_at(event):
+    """When the paused request of a `chase_subject` event closes unanswered, as the step
+    recorded it (an aware datetime), or None: the mail may go out after the case moved on."""
+    from django.utils.dateparse import parse_datetime
 
-    if rights_request.paused_at is None:
-        return None
-    return deadlines.pause_close_at(deadlines.get_policy(rights_request.jurisdiction),
-                                    paused_at=rights_request.paused_at, tz=rights_request.organisation.time_zone)
+    value = event.data.get("closes_at") if event is not None and isinstance(event.data, dict) else None
+    return parse_datetime(value) if isinstance(value, str) else value
