@@ -19,7 +19,10 @@ app.conf.beat_schedule = {
     "sweep-deadlines": {"task": "requests.sweep_deadlines", "schedule": 300.0},
     "requeue-stale-work": {"task": "requests.requeue_stale_work", "schedule": 60.0},
     "flag-silent-webhooks": {"task": "requests.flag_silent_webhooks", "schedule": 900.0},
-    "expire-unverified": {"task": "requests.expire_unverified", "schedule": crontab(hour=2, minute=10)},
+    # Often, not daily: an unverified request must close before its due instant, which is
+    # the end of a day in the organisation's own time zone, wherever that is.
+    "expire-unverified": {"task": "requests.expire_unverified", "schedule": 900.0},
+    "sweep-pauses": {"task": "requests.sweep_pauses", "schedule": 900.0},
     "purge-closed-contacts": {"task": "requests.purge_closed_contacts", "schedule": crontab(hour=2, minute=20)},
     "recount-covered-calendars": {"task": "requests.recount_covered_calendars", "schedule": 3600.0},
     "enforce-retention": {"task": "orgs.enforce_retention", "schedule": crontab(hour=2, minute=30)},

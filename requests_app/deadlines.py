@@ -5,7 +5,6 @@ day in the organisation's time zone, because laws count whole days where the
 organisation is, while the system stores instants in UTC.
 """
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -50,6 +49,19 @@ class Policy:
     contact_retention: Period
     holidays: frozenset[date] = frozenset()
     source: str = ""
+    # Under a receipt clock an unverified request expires this long before its due day
+    # (end of that local day), so it is closed, with time to spare, before the due instant.
+    unverified_margin: Period | None = None
+    # Why the clock may pause while the organisation waits on the person: (code, label)
+    # pairs; empty: a question is still asked but the clock runs.
+    pause_reasons: tuple[tuple[str, object], ...] = ()
+    # A pause that runs this long brings one reminder mail to the person (end of the local day).
+    pause_chase_after: Period | None = None
+    # ... and this long closes the case (a SYSTEM step from awaiting_subject, with its letter).
+    pause_close_after: Period | None = None
+    # An extension must be notified within this period, counted from receipt whatever
+    # pauses ran; None where the law allows no extension.
+    extension_notice_within: Period | None = None
 
 
 def _days(n: int) -> Period:
@@ -60,6 +72,9 @@ def _months(n: int) -> Period:
     return Period(n, Unit.MONTHS)
 
 
+_IDENTITY_DOUBT = ("identity", _("Reasonable doubt about the requester's identity"))
+_CLARIFY = ("clarification", _("The request needs clarifying"))
+
 POLICIES: dict[str, Policy] = {
     p.jurisdiction: p
     for p in [
@@ -68,21 +83,35 @@ POLICIES: dict[str, Policy] = {
         # calendar the caller passes (orgs/calendars.py), not from `holidays`.
         Policy("CN", _("China (PIPL)"), _days(30), Period(15, Unit.BUSINESS_DAYS),
                ClockStart.VERIFICATION, True, None, 0, None, _days(15), None,
-               _days(14), _days(365), source="PIPL art. 50; GB/T 35273-2020 s8.7"),
+               _days(14), _days(365), source="PIPL art. 50; GB/T 35273-2020 s8.7",
+               # PIPL names no pause; today's pausing, by name.
+               pause_reasons=(_CLARIFY, _IDENTITY_DOUBT),
+               pause_chase_after=_days(15),
+               pause_close_after=_days(30)),
         Policy("EU", _("European Union (GDPR)"), _months(1), None,
                ClockStart.RECEIPT, True, _months(2), 1, None, _months(1), None,
-               _months(1), _days(365), source="GDPR art. 12(3), 12(6)"),
+               _months(1), _days(365), source="GDPR art. 12(3), 12(6)",
+               unverified_margin=_days(5),
+               pause_reasons=(_IDENTITY_DOUBT, _CLARIFY),  # art. 12(6); clarification of the request
+               pause_chase_after=_days(14),
+               pause_close_after=_months(1),
+               extension_notice_within=_months(1)),  # art. 12(3): within one month of receipt
         # The 45 days run from receipt however long verification takes (regs 7021).
         Policy("US-CA", _("California (CCPA/CPRA)"), _days(45), None,
                ClockStart.RECEIPT, False, _days(45), 1, Period(10, Unit.BUSINESS_DAYS),
                _days(45), None, _days(45), _days(730),
-               source="Cal. Civ. Code 1798.130; CCPA regs 7021, 7101"),
+               source="Cal. Civ. Code 1798.130; CCPA regs 7021, 7101",
+               unverified_margin=_days(5),
+               extension_notice_within=_days(45)),  # regs 7021(b): within the first 45 days
         Policy("BR", _("Brazil (LGPD)"), _days(15), None,
                ClockStart.RECEIPT, False, None, 0, None, _days(15), None,
-               _days(15), _days(365), source="LGPD art. 19"),
+               _days(15), _days(365), source="LGPD art. 19",
+               unverified_margin=_days(3)),
         Policy("US-VA", _("Virginia (VCDPA)"), _days(45), None,
                ClockStart.RECEIPT, False, _days(45), 1, None, _days(45), _days(60),
-               _days(45), _days(365), source="Va. Code 59.1-577"),
+               _days(45), _days(365), source="Va. Code 59.1-577",
+               unverified_margin=_days(5),
+               extension_notice_within=_days(45)),  # 59.1-577(B)(1): within the initial 45 days
     ]
 }
 
@@ -175,19 +204,20 @@ def _local_date(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
-def _pause_days(policy: Policy, paused: timedelta) -> int:
-    """Whole calendar days to add for time spent waiting on the subject (part days count)."""
+def _paused(policy: Policy, paused: timedelta) -> timedelta:
+    """The time the due and target instants move for waiting on the subject: exactly the
+    time paused (not rounded to days), and nothing where the policy's clock never pauses."""
     if paused < timedelta(0):
         raise ValueError("a pause cannot be negative")
     if not policy.pauses_while_awaiting_subject:
-        return 0
-    return math.ceil(paused / timedelta(days=1))
+        return timedelta(0)
+    return paused
 
 
 def _deadline(policy: Policy, start: datetime, period: Period, tz: ZoneInfo,
-              pause_days: int = 0, calendar: WorkingCalendar | None = None) -> datetime:
+              paused: timedelta = timedelta(0), calendar: WorkingCalendar | None = None) -> datetime:
     day = add_period(_local_date(start, tz), period, policy.holidays, calendar)
-    return end_of_day(day + timedelta(days=pause_days), tz)
+    return end_of_day(day, tz) + paused
 
 
 def due_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
@@ -212,7 +242,7 @@ def due_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
         day = add_period(start, policy.response, policy.holidays, calendar)
         for _n in range(extensions if ext is not None else 0):
             day = add_period(day, ext, policy.holidays, calendar)
-    return end_of_day(day + timedelta(days=_pause_days(policy, paused)), tz)
+    return end_of_day(day, tz) + _paused(policy, paused)
 
 
 def target_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
@@ -220,7 +250,7 @@ def target_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
     """The internal target (CN: 15 working days); pauses move it as they move the due date."""
     if policy.target is None:
         return None
-    return _deadline(policy, clock_started_at, policy.target, tz, _pause_days(policy, paused), calendar)
+    return _deadline(policy, clock_started_at, policy.target, tz, _paused(policy, paused), calendar)
 
 
 def acknowledge_by(policy: Policy, *, received_at: datetime, tz: ZoneInfo,
@@ -243,8 +273,45 @@ def appeal_due_at(policy: Policy, *, appealed_at: datetime, tz: ZoneInfo) -> dat
 
 
 def unverified_expires_at(policy: Policy, *, received_at: datetime, tz: ZoneInfo) -> datetime:
-    """Unverified requests are dropped so unproven identities do not linger as personal data."""
+    """Unverified requests are dropped so unproven identities do not linger as personal data.
+
+    Under a receipt clock with an `unverified_margin` the request expires at the end of
+    the local day that many days before its due day, so it is closed (and the person
+    told why) strictly before the statutory due instant; otherwise after
+    `unverified_expiry` from receipt (CN: its clock starts only at verification)."""
+    if policy.clock_start == ClockStart.RECEIPT and policy.unverified_margin is not None:
+        due_day = add_period(_local_date(received_at, tz), policy.response, policy.holidays)
+        day = due_day - timedelta(days=policy.unverified_margin.amount)
+        return max(end_of_day(day, tz), received_at)
     return _deadline(policy, received_at, policy.unverified_expiry, tz)
+
+
+def pause_reason_codes(policy: Policy) -> list[str]:
+    return [code for code, _label in policy.pause_reasons]
+
+
+def pause_chase_at(policy: Policy, *, paused_at: datetime, tz: ZoneInfo) -> datetime | None:
+    """When a person who has not answered is reminded once (end of that local day)."""
+    if policy.pause_chase_after is None:
+        return None
+    return _deadline(policy, paused_at, policy.pause_chase_after, tz)
+
+
+def pause_close_at(policy: Policy, *, paused_at: datetime, tz: ZoneInfo) -> datetime | None:
+    """When a case still waiting on the person is closed (end of that local day)."""
+    if policy.pause_close_after is None:
+        return None
+    return _deadline(policy, paused_at, policy.pause_close_after, tz)
+
+
+def extension_notice_by(policy: Policy, *, received_at: datetime, tz: ZoneInfo) -> datetime | None:
+    """The last instant an extension may be notified: the end of the local day the
+    notice period ends, counted from receipt; pauses do not move it (GDPR art. 12(3):
+    "within one month of receipt"; CCPA regs 7021(b), Va. Code 59.1-577(B)(1): within
+    the first 45 days). None where the law allows no extension."""
+    if policy.extension is None or policy.extension_notice_within is None:
+        return None
+    return _deadline(policy, received_at, policy.extension_notice_within, tz)
 
 
 def contact_purge_at(policy: Policy, *, closed_at: datetime, tz: ZoneInfo) -> datetime:

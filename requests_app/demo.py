@@ -621,7 +621,7 @@ def hangzhou_case(s: Scene) -> RightsRequest:
     s.do(18, "11:00", workflow.ask_for_information, rr, actor=member(s.officer),
          question="We hold a fingerprint template and a face template made from the photos for pass "
                   "HWW-2019-0427. Did you also enrol at the north gate face scanner, or only give photos at "
-                  "the ticket office?")
+                  "the ticket office?", reason="clarification")
     s.do(16, "20:40", workflow.answer, rr, actor=SUBJECT,
          body="Only photos and fingerprints at the ticket office on 27 April 2019. I never used the face scanner.")
     claim = rr.claims.get()
@@ -658,7 +658,7 @@ def park_next_of_kin(s: Scene) -> RightsRequest:
     s.assign(rr, 8, "10:10")
     s.do(7, "14:00", workflow.ask_for_information, rr, actor=member(s.officer),
          question="Please upload the death certificate and a document showing your relationship (household "
-                  "register or notarised certificate), as PIPL art. 49 requires.")
+                  "register or notarised certificate), as PIPL art. 49 requires.", reason="identity")
     return rr
 
 
@@ -813,7 +813,7 @@ def amsterdam_awaiting(s: Scene) -> RightsRequest:
     s.assign(rr, 11, "10:05")
     s.do(6, "14:00", workflow.ask_for_information, rr, actor=member(s.officer),
          question="Two passes were bought with this email address (AMP-2023-0207 and AMP-2025-1130). Whose face "
-                  "data should we delete? If the second pass is your child's, please confirm you are the parent.")
+                  "data should we delete? If the second pass is your child's, please confirm you are the parent.", reason="clarification")
     return rr
 
 

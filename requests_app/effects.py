@@ -15,6 +15,12 @@ from requests_app.models import Notification, RequestEvent, VerificationChalleng
 
 logger = logging.getLogger(__name__)
 Kind = Notification.Kind
+# Steps whose mail to the requester is its own letter rather than the generic update.
+OWN_LETTER = {
+    "expire": Kind.UNVERIFIED_EXPIRED,
+    "chase_subject": Kind.PAUSE_REMINDER,
+    "close_unanswered": Kind.PAUSE_CLOSED,
+}
 
 
 def enqueue(task, *args) -> None:
@@ -45,7 +51,9 @@ def after_event(event: RequestEvent) -> None:
     if action in event_webhooks.EVENT_FOR_ACTION:  # subscribers' signed POSTs (outbox, after commit)
         event_webhooks.record([rr], event_webhooks.EVENT_FOR_ACTION[action])
     if event.visible_to_subject and action != "submit":
-        notifications.notify(rr, Kind.SUBJECT_UPDATE, to_requester=True, event=event)
+        # A step with a letter of its own sends that instead of the generic update.
+        kind = OWN_LETTER.get(action, Kind.SUBJECT_UPDATE)
+        notifications.notify(rr, kind, to_requester=True, event=event)
     if action == "verify" and rr.assignee_id is None:
         notifications.notify(rr, Kind.NEW_REQUEST, users=notifications.deciders(rr.organisation), event=event)
     elif action == "assign" and rr.assignee_id != event.actor_id:

@@ -521,6 +521,9 @@ class NotificationKind(models.TextChoices):
     TASK_FLAGGED = "task_flagged", _("Fulfilment task silent past its deadline")
     STATUS_LINK = "status_link", _("Link to the status page")
     CLAIM_ANSWERED = "claim_answered", _("The requester answered a compensation offer")
+    UNVERIFIED_EXPIRED = "unverified_expired", _("Closed unverified: letter to the requester")
+    PAUSE_REMINDER = "pause_reminder", _("Unanswered question: reminder to the requester")
+    PAUSE_CLOSED = "pause_closed", _("Closed unanswered: letter to the requester")
 
 
 class Notification(models.Model):

@@ -37,6 +37,7 @@ BATCH = 100  # notifications per queued task: fewer messages, still a short task
 MAX_ATTEMPTS = 10
 Role = Membership.Role
 DECIDER_ROLES = (Role.OWNER, Role.OFFICER)
+NO_STATUS_LINK = {Notification.Kind.UNVERIFIED_EXPIRED}
 
 
 # --- who ------------------------------------------------------------------------------
@@ -225,7 +226,8 @@ def _send(notification: Notification) -> None:
         "site_url": settings.SITE_URL,
         "language": language,
         # Made now, so no token waits in the outbox or the queue; each mail has its own.
-        "status_url": _status_url(rr) if notification.user is None else "",
+        # Not to a requester who never proved who they are (closed unverified).
+        "status_url": _status_url(rr) if notification.user is None and notification.kind not in NO_STATUS_LINK else "",
         "case_url": _case_url(rr) if notification.user is not None else "",
         "event_message": _event_message(notification),
     }

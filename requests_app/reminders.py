@@ -26,13 +26,16 @@ REMINDED_STATUSES = {
 
 def schedule(rr: RightsRequest, status: str | None = None) -> list[tuple[str, datetime, datetime]]:
     """Every (threshold, instant it fires, due date it is for) of the request as it stands
-    (or as it will stand in `status`, for a step that is about to move it)."""
+    (or as it will stand in `status`, for a step that is about to move it). A submitted
+    (unverified) request has only the acknowledgement, where its policy has one."""
     if (status or rr.status) not in REMINDED_STATUSES or rr.paused_at is not None:
         return []
     fires = []
     if rr.acknowledge_by is not None:
         fires.append((Threshold.ACKNOWLEDGE, rr.received_at, rr.acknowledge_by))
-    if rr.due_at is not None:
+    # An unverified request is not work for officers yet: no due-date reminder, no
+    # escalation (it expires before its due date instead, deadlines.unverified_expires_at).
+    if rr.due_at is not None and (status or rr.status) != RightsRequest.Status.SUBMITTED:
         fires += [(threshold, rr.due_at - before, rr.due_at) for threshold, before in BEFORE_DUE]
     return fires
 

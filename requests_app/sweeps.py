@@ -240,6 +240,42 @@ def expire_unverified(now: datetime | None = None) -> int:
     return _each(candidates, workflow.expire, "expire")
 
 
+def sweep_pauses(now: datetime | None = None) -> dict:
+    """Close the cases whose question went unanswered for their policy's
+    `pause_close_after` (workflow.close_unanswered), then remind once the people whose
+    pause ran `pause_chase_after` (workflow.chase_subject). Both steps check their own
+    instant and refuse a second run, so the sweep is idempotent; closing goes first, so a
+    case due for both (a sweep that was down) is closed, not reminded. Returns how many
+    of each."""
+    now = now or timezone.now()
+    paused = RightsRequest.objects.filter(status=Status.AWAITING_SUBJECT, paused_at__isnull=False)
+    closed = _each(RightsRequest.objects.filter(pk__in=_paused_due(paused, now, "pause_close_after",
+                                                                   deadlines.pause_close_at)),
+                   workflow.close_unanswered, "close unanswered")
+    chased_since = RequestEvent.objects.filter(request=OuterRef("pk"), action="chase_subject",
+                                               created_at__gte=OuterRef("paused_at"))
+    chased = _each(RightsRequest.objects.filter(pk__in=_paused_due(paused.exclude(Exists(chased_since)), now,
+                                                                   "pause_chase_after", deadlines.pause_chase_at)),
+                   workflow.chase_subject, "remind about")
+    return {"closed": closed, "chased": chased}
+
+
+def _paused_due(paused: QuerySet, now: datetime, field: str, instant) -> list[int]:
+    """The paused requests whose `instant` (deadlines.pause_chase_at / pause_close_at) has
+    come: a cheap bound in SQL per jurisdiction, the exact instant in Python."""
+    bound = Q(pk__in=[])
+    for code, policy in deadlines.POLICIES.items():
+        if getattr(policy, field) is not None:
+            # A day of slack: a daylight-saving change may make a local day 23 hours.
+            bound |= Q(jurisdiction=code, paused_at__lte=now - _at_least(getattr(policy, field)) + timedelta(days=1))
+    rows = paused.filter(bound).select_related("organisation").only(
+        "pk", "jurisdiction", "paused_at", "organisation__time_zone")
+    return [
+        rr.pk for rr in rows
+        if instant(deadlines.get_policy(rr.jurisdiction), paused_at=rr.paused_at, tz=rr.organisation.time_zone) <= now
+    ]
+
+
 def purge_closed_contacts(now: datetime | None = None) -> int:
     """Remove the contact details of closed cases kept past their policy's period
     (workflow.purge_contact_details: the subject's name, email, phone, identifier hashes

@@ -142,6 +142,12 @@ def expire_unverified() -> int:
     return sweeps.expire_unverified()
 
 
+@shared_task(name="requests.sweep_pauses", acks_late=True)
+def sweep_pauses() -> dict:
+    """Remind once, then close, the cases whose question went unanswered too long."""
+    return sweeps.sweep_pauses()
+
+
 @shared_task(name="requests.purge_closed_contacts", acks_late=True)
 def purge_closed_contacts() -> int:
     """Remove the contact details of cases closed longer than the policy keeps them."""

@@ -59,6 +59,9 @@ RULES: dict[str, Rule] = {
     "repoint_task": _rule({Status.FULFILLING}, None, DECIDERS),
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
     "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
+    # A pause that runs too long (deadlines.Policy pause_chase_after, pause_close_after).
+    "chase_subject": _rule({Status.AWAITING_SUBJECT}, None, {SYS}),
+    "close_unanswered": _rule({Status.AWAITING_SUBJECT}, Status.EXPIRED, {SYS}),
     "purge_contact": _rule(RightsRequest.CLOSED_STATUSES, None, {SYS}),
     # A year added to the working-day calendar: the business-day deadlines are counted again.
     "recount_deadlines": _rule(set(Status.values) - set(RightsRequest.CLOSED_STATUSES), None, {SYS}),

@@ -71,7 +71,8 @@ REFUSAL_GROUND = "PIPL art. 47(2): a statutory retention period has not expired"
 
 def awaiting_subject_request(org, officer, *, question="Which pass number did you use?", **kwargs) -> RightsRequest:
     rr = in_review_request(org, officer, **kwargs)
-    workflow.ask_for_information(rr, actor=as_member(officer), question=question)
+    reason = "clarification" if org.jurisdiction in ("CN", "EU") else ""
+    workflow.ask_for_information(rr, actor=as_member(officer), question=question, reason=reason)
     return rr
 
 

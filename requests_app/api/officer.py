@@ -81,7 +81,8 @@ STEPS: dict[str, tuple[type[s.StepInput], Run, str]] = {
                _("Assign to an owner or officer (a verified request moves to review).")),
     "verify": (s.VerifyInput, lambda rr, a, d: workflow.verify_identity(
         rr, actor=a, check_performed=d["check_performed"]), _("Verify the identity by hand.")),
-    "ask-info": (s.AskInfoInput, lambda rr, a, d: workflow.ask_for_information(rr, actor=a, question=d["question"]),
+    "ask-info": (s.AskInfoInput, lambda rr, a, d: workflow.ask_for_information(
+        rr, actor=a, question=d["question"], reason=d.get("reason", "")),
                  _("Ask the requester for information (the clock pauses where the law allows).")),
     "extend": (s.ExtendInput, lambda rr, a, d: workflow.extend(rr, actor=a, reason=d["reason"]),
                _("Extend the deadline where the law allows.")),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from requests_app import selectors
+from requests_app import deadlines, selectors
 from requests_app.connectors import RecordOutcome
 from requests_app.models import CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest
 
@@ -186,7 +186,25 @@ class VerifyInput(StepInput):
 
 
 class AskInfoInput(StepInput):
+    """`reason`: why the clock pauses, one of the request's law's pause reasons; leave it
+    out where the law never pauses the clock (the question is asked, the clock runs)."""
+
     question = _text()
+    reason = serializers.ChoiceField(choices=sorted({code for p in deadlines.POLICIES.values()
+                                                     for code, _label in p.pause_reasons}),
+                                     required=False, default="", allow_blank=True,
+                                     help_text=_("Why the clock pauses: one of the pause reasons of the "
+                                                 "request's law (required there); leave it out where that law "
+                                                 "never pauses the clock."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rr = self.context.get("rr")
+        if rr is not None:
+            reasons = deadlines.get_policy(rr.jurisdiction).pause_reasons
+            self.fields["reason"].choices = [code for code, _label in reasons]
+            if reasons:
+                self.fields["reason"].required = True
 
 
 class ExtendInput(StepInput):

@@ -39,8 +39,10 @@ def _claim_in(*statuses):
 def _can_extend(case: CaseFile) -> bool:
     rr = case.request
     policy = deadlines.get_policy(rr.jurisdiction)
+    notice_by = deadlines.extension_notice_by(policy, received_at=rr.received_at, tz=rr.organisation.time_zone)
     return (deadlines.can_extend(policy, extensions_so_far=rr.extensions)
-            and rr.due_at is not None and timezone.now() <= rr.due_at)
+            and rr.due_at is not None and timezone.now() <= rr.due_at
+            and (notice_by is None or timezone.now() <= notice_by))
 
 
 def _task_needing_hands(case: CaseFile) -> bool:
@@ -70,8 +72,10 @@ def _verify(rr, actor, user, data):
 
 
 def _ask(rr, actor, user, data):
-    workflow.ask_for_information(rr, actor=actor, question=data["question"])
-    return _("Your question was sent to the requester.")
+    workflow.ask_for_information(rr, actor=actor, question=data["question"], reason=data.get("reason", ""))
+    if rr.paused_at is None:
+        return _("Your question was sent to the requester; the clock keeps running.")
+    return _("Your question was sent to the requester; the clock is paused.")
 
 
 def _extend(rr, actor, user, data):

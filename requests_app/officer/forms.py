@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs import law
 from orgs.models import DataSystem
-from requests_app import selectors
+from requests_app import deadlines, selectors
 from requests_app.forms import HandOutcomeForm
 from requests_app.models import CompensationClaim, FulfilmentTask, RightsRequest
 from requests_app.money import MINOR_UNIT_EXPONENT
@@ -62,8 +62,20 @@ class VerifyForm(ActionForm):
 
 
 class QuestionForm(ActionForm):
+    """A question to the requester, and why the clock pauses: only the reasons the law of
+    the request names (deadlines.Policy.pause_reasons); none where the clock never pauses."""
+
     action = "ask_info"
     question = _text(_("Question to the requester"), rows=3)
+    reason = forms.ChoiceField(label=_("Why the clock pauses"), choices=(), widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reasons = deadlines.get_policy(self.rr.jurisdiction).pause_reasons
+        if reasons:
+            self.fields["reason"].choices = list(reasons)
+        else:
+            del self.fields["reason"]  # the clock runs: there is nothing to choose
 
 
 class ExtendForm(ActionForm):

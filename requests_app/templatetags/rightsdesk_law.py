@@ -52,3 +52,25 @@ def all_laws():
     from orgs.models import Jurisdiction
 
     return [(Jurisdiction(code).label, texts) for code, texts in law_texts.LAW.items()]
+
+
+@register.filter
+def pause_reason(code):
+    """The label of a reason to pause the clock (requests_app/deadlines.py pause_reasons)."""
+    from requests_app import deadlines
+
+    for policy in deadlines.POLICIES.values():
+        for known, label in policy.pause_reasons:
+            if known == code:
+                return label
+    return code
+
+
+@register.filter
+def pause_closes_at(event):
+    """When the paused request of a `chase_subject` event closes unanswered, as the step
+    recorded it (an aware datetime), or None: the mail may go out after the case moved on."""
+    from django.utils.dateparse import parse_datetime
+
+    value = event.data.get("closes_at") if event is not None and isinstance(event.data, dict) else None
+    return parse_datetime(value) if isinstance(value, str) else value

@@ -115,7 +115,7 @@ STEP_CASES = [
     # step, starting state, body, state after
     ("assign", S.VERIFIED, lambda o: {"assignee": o.pk}, S.IN_REVIEW),
     ("verify", S.SUBMITTED, lambda o: {"check_performed": "Saw the annual pass"}, S.VERIFIED),
-    ("ask-info", S.IN_REVIEW, lambda o: {"question": "Which gate?"}, S.AWAITING_SUBJECT),
+    ("ask-info", S.IN_REVIEW, lambda o: {"question": "Which gate?", "reason": "clarification"}, S.AWAITING_SUBJECT),
     ("approve", S.IN_REVIEW, lambda o: {"note": "Fine"}, S.APPROVED),
     ("refuse", S.IN_REVIEW, lambda o: {"reason": factories.REFUSAL_REASON, "legal_ground": factories.REFUSAL_GROUND},
      S.REFUSED),

@@ -109,7 +109,7 @@ def org_a_history(org_a, officer_a):
     # R11 due 1 June but waiting for the requester with the clock paused: not overdue.
     made["r11"] = b.in_review(at(5, 2), "deletion")
     with time_machine.travel(at(5, 10), tick=False):
-        workflow.ask_for_information(made["r11"], actor=b.actor, question="Which pass number?")
+        workflow.ask_for_information(made["r11"], actor=b.actor, question="Which pass number?", reason="clarification")
     # R12 filed yesterday, not verified: open, no due date yet (the PIPL clock starts at verification).
     made["r12"] = b.submitted(at(6, 15), "deletion")
     # R13 refused on 1 June, appealed on 3 June: open again (its refusal counts nowhere),

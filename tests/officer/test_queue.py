@@ -131,7 +131,7 @@ def test_a_request_waiting_for_the_requester_is_not_overdue_while_its_clock_is_p
     """As the dashboard counts: a paused clock (PIPL policy) is not running late."""
     with time_machine.travel(timezone.now() - timedelta(days=40), tick=False):
         paused = factories.in_review_request(org_a, officer_a, email="paused@example.com")
-        workflow.ask_for_information(paused, actor=member(officer_a), question="Which gate?")
+        workflow.ask_for_information(paused, actor=member(officer_a), question="Which gate?", reason="clarification")
     paused.refresh_from_db()
     assert paused.due_at < timezone.now() and paused.paused_at is not None
 

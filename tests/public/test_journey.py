@@ -163,7 +163,8 @@ def test_a_person_files_two_requests_with_a_claim_confirms_and_follows_them(
 
     # The officer asks a question about the deletion: the person answers it on the page.
     workflow.assign(deletion, actor=member(park_officer), assignee=park_officer)
-    workflow.ask_for_information(deletion, actor=member(park_officer), question="Which gate did you use?")
+    workflow.ask_for_information(deletion, actor=member(park_officer), question="Which gate did you use?",
+                                 reason="clarification")
     status = client.get(citizen.status_url(token))
     case = page(status).find("article", id=f"case-{deletion.reference}")
     assert "Which gate did you use?" in case.text and "Answer the organisation's question" in case.text

@@ -234,9 +234,10 @@ def test_can_extend(code, so_far, allowed):
     "paused, expected",
     [
         (timedelta(0), eod_utc(2027, 3, 31)),
-        (timedelta(hours=3), eod_utc(2027, 4, 1)),  # a part day counts as a whole day
+        # exactly the time paused, not rounded to whole days
+        (timedelta(hours=3), eod_utc(2027, 3, 31) + timedelta(hours=3)),
         (timedelta(days=2), eod_utc(2027, 4, 2)),
-        (timedelta(days=2, seconds=1), eod_utc(2027, 4, 3)),
+        (timedelta(days=2, seconds=1), eod_utc(2027, 4, 2) + timedelta(seconds=1)),
     ],
 )
 def test_cn_pause_moves_due_date(paused, expected):
@@ -278,7 +279,7 @@ def test_cn_target_moves_with_pause_and_saturday_start():
     cn = get_policy("CN")
     paused = timedelta(hours=3)
     due = target_at(cn, clock_started_at=noon(2027, 3, 1), tz=UTC_ZONE, paused=paused)
-    assert due == eod_utc(2027, 3, 23)
+    assert due == eod_utc(2027, 3, 22) + paused  # moved by exactly the time paused
     # Saturday 6 March: Monday 8 is day 1, so day 15 is Friday 26 March.
     assert target_at(cn, clock_started_at=noon(2027, 3, 6), tz=UTC_ZONE) == eod_utc(2027, 3, 26)
 
@@ -321,8 +322,9 @@ def test_appeal_closes_at(code, refused, expected):
     "code, received, expected",
     [
         ("CN", noon(2027, 3, 1), eod_utc(2027, 3, 15)),
-        ("EU", noon(2027, 1, 31), eod_utc(2027, 2, 28)),
-        ("US-CA", noon(2027, 1, 1), eod_utc(2027, 2, 15)),
+        # A receipt clock: the policy's margin before the due day (28 Feb, 15 Feb).
+        ("EU", noon(2027, 1, 31), eod_utc(2027, 2, 23)),
+        ("US-CA", noon(2027, 1, 1), eod_utc(2027, 2, 10)),
     ],
 )
 def test_unverified_expires_at(code, received, expected):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orgs.models import Membership
-from requests_app import reminders, sweeps, workflow
+from requests_app import reminders, sweeps, tasks, workflow
 from requests_app.actors import SUBJECT, member
 from requests_app.models import Notification, Reminder, RightsRequest
 from tests import factories
@@ -134,7 +134,11 @@ def test_the_ccpa_acknowledgement_goes_to_the_consumer_at_the_first_sweep(db):
     assert (ack.threshold, ack.due_at) == (Threshold.ACKNOWLEDGE, rr.acknowledge_by)
     assert sent(rr, reminder=ack) == [(Kind.ACKNOWLEDGEMENT, "requester")]
     rr.refresh_from_db()
-    assert rr.next_reminder_at == rr.due_at - timedelta(days=7)  # the officers' reminders come later
+    assert rr.next_reminder_at is None  # unverified: not the officers' work yet
+    tasks.send_verification_code(rr.challenges.get().pk)
+    workflow.verify_identity(rr, actor=SUBJECT, code=factories.code_from_outbox())
+    rr.refresh_from_db()
+    assert rr.next_reminder_at is not None  # verified: the officers' reminders come later
     sweeps.sweep_deadlines(now=just_after(rr, Threshold.DAYS_7))
     assert sent(rr, kind=Kind.REMINDER) == [(Kind.REMINDER, "officer_ca")]
     assert rr.reminders.filter(threshold=Threshold.ACKNOWLEDGE).count() == 1
@@ -222,8 +226,10 @@ def test_the_sweep_reads_only_the_requests_due_in_a_fixed_number_of_queries(org_
 def test_two_sweeps_at_once_produce_each_reminder_once(transactional_db, own_queue):
     org = factories.jurisdiction_org("EU")  # the clock starts at receipt: submitted requests have due dates
     factories.member(org, "owner", username="owner_eu")
-    factories.member(org, "officer", username="officer_eu")
+    officer = factories.member(org, "officer", username="officer_eu")
     made = [factories.submitted_request(org, email=f"p{i}@example.com") for i in range(300)]
+    for rr in made:  # verified: an unverified request has no officers' reminders
+        workflow.verify_identity(rr, actor=member(officer), check_performed="Pass shown at the desk")
     moment = max(just_after(rr, Threshold.DAYS_7) for rr in made)
 
     start, results, errors = threading.Barrier(2), [], []

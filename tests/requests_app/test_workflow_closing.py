@@ -49,7 +49,7 @@ def test_withdrawal_is_too_late_once_fulfilment_started_or_the_case_is_closed(or
 def test_withdrawing_while_waiting_stops_the_paused_clock(org_a, officer_a, time_machine):
     time_machine.move_to(START, tick=False)
     rr = factories.in_review_request(org_a, officer_a)
-    workflow.ask_for_information(rr, actor=member(officer_a), question="Which gate?")
+    workflow.ask_for_information(rr, actor=member(officer_a), question="Which gate?", reason="clarification")
     assert rr.paused_at == START
     time_machine.move_to(START + timedelta(days=2), tick=False)
 

@@ -137,7 +137,7 @@ def _cn_in_review_at_start(org, officer):
 def test_cn_clock_pauses_while_waiting_and_answer_moves_the_due_date(org_a, officer_a, clock):
     rr = _cn_in_review_at_start(org_a, officer_a)
     clock.move_to(START + timedelta(days=1), tick=False)
-    workflow.ask_for_information(rr, actor=member(officer_a), question="Which gate?")
+    workflow.ask_for_information(rr, actor=member(officer_a), question="Which gate?", reason="clarification")
     assert rr.paused_at == START + timedelta(days=1)
     assert rr.events.get(action="ask_info").data["clock_paused"] is True
 
@@ -150,22 +150,22 @@ def test_cn_clock_pauses_while_waiting_and_answer_moves_the_due_date(org_a, offi
     assert rr.events.get(action="answer").data["paused_seconds"] == 3 * 24 * 3600
 
 
-def test_cn_part_of_a_day_spent_waiting_counts_as_a_whole_day(org_a, officer_a, clock):
+def test_cn_part_of_a_day_spent_waiting_counts_exactly(org_a, officer_a, clock):
     rr = _cn_in_review_at_start(org_a, officer_a)
     clock.move_to(START + timedelta(days=1), tick=False)
-    workflow.ask_for_information(rr, actor=member(officer_a), question="Which gate?")
+    workflow.ask_for_information(rr, actor=member(officer_a), question="Which gate?", reason="clarification")
 
     clock.move_to(START + timedelta(days=4, hours=2), tick=False)
     workflow.answer(rr, actor=SUBJECT, body="The east gate")
 
-    assert rr.due_at == end_of(2027, 4, 4, SHANGHAI)
+    assert rr.due_at == end_of(2027, 4, 3, SHANGHAI) + timedelta(hours=2)
 
 
 def test_cn_pauses_add_up(org_a, officer_a, clock):
     rr = _cn_in_review_at_start(org_a, officer_a)
     for day in (1, 5):
         clock.move_to(START + timedelta(days=day), tick=False)
-        workflow.ask_for_information(rr, actor=member(officer_a), question="And then?")
+        workflow.ask_for_information(rr, actor=member(officer_a), question="And then?", reason="identity")
         clock.move_to(START + timedelta(days=day + 2), tick=False)
         workflow.answer(rr, actor=SUBJECT, body="Here")
 

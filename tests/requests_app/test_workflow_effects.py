@@ -159,7 +159,7 @@ ROWS = {
     "expire": (
         _expirable,
         lambda rr, who: workflow.expire(rr, actor=SYSTEM),
-        [(Kind.SUBJECT_UPDATE, REQUESTER)],
+        [(Kind.UNVERIFIED_EXPIRED, REQUESTER)],  # its own letter
     ),
     "message the requester": (
         _in(factories.in_review_request),

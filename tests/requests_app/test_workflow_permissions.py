@@ -100,6 +100,13 @@ def _expirable(w):
     return rr, rr
 
 
+def _paused_long_ago(w):
+    """Waiting on the requester (CN: the clock paused) longer than the policy closes it (30 days)."""
+    with time_machine.travel(timezone.now() - timedelta(days=40), tick=False):
+        rr = factories.awaiting_subject_request(w.org_a, w.officer_a)
+    return rr, rr
+
+
 def _purgeable(w):
     """Withdrawn longer ago than CN keeps contact details (365 days)."""
     with time_machine.travel(timezone.now() - timedelta(days=400), tick=False):
@@ -147,6 +154,9 @@ CASES: dict[str, Case] = {
         task, actor=a, webhook_url="https://vendor-new.example.com/hooks")),
     "withdraw": Case({"subject"}, _in(Status.IN_REVIEW), lambda rr, a, w: workflow.withdraw(rr, actor=a)),
     "expire": Case({"system"}, _expirable, lambda rr, a, w: workflow.expire(rr, actor=a)),
+    "chase_subject": Case({"system"}, _paused_long_ago, lambda rr, a, w: workflow.chase_subject(rr, actor=a)),
+    "close_unanswered": Case({"system"}, _paused_long_ago,
+                             lambda rr, a, w: workflow.close_unanswered(rr, actor=a)),
     "purge_contact": Case({"system"}, _purgeable, lambda rr, a, w: workflow.purge_contact_details(rr, actor=a)),
     "recount_deadlines": Case({"system"}, _recountable, lambda rr, a, w: workflow.recount_deadlines(rr, actor=a)),
     "message_subject": Case(DECIDERS, _in(Status.IN_REVIEW),
