@@ -134,7 +134,8 @@ def test_cn_pause_moves_the_target_on_the_real_calendar_too(org_a, officer_a):
     rr = verified_at(org_a, local(2026, 2, 12, 10, 0, SHANGHAI))
     workflow.assign(rr, actor=member(officer_a), assignee=officer_a)
     with time_machine.travel(local(2026, 2, 13, 10, 0, SHANGHAI), tick=False):
-        workflow.ask_for_information(rr, actor=member(officer_a), question="Which pass number did you use?")
+        workflow.ask_for_information(rr, actor=member(officer_a), question="Which pass number did you use?",
+                                        reason="clarification")
     with time_machine.travel(local(2026, 2, 14, 10, 0, SHANGHAI), tick=False):
         workflow.answer(rr, actor=SUBJECT, body="Pass 2019-0427")
     rr.refresh_from_db()
