@@ -30,7 +30,10 @@ def schedule(rr: RightsRequest, status: str | None = None) -> list[tuple[str, da
     if (status or rr.status) not in REMINDED_STATUSES or rr.paused_at is not None:
         return []
     fires = []
-    if rr.acknowledge_by is not None:
+    # The code mail is the acknowledgement (tasks.send_verification_code): none is sent
+    # while the request waits for verification, nor once it was given.
+    status = status or rr.status
+    if rr.acknowledge_by is not None and rr.acknowledged_at is None and status != RightsRequest.Status.SUBMITTED:
         fires.append((Threshold.ACKNOWLEDGE, rr.received_at, rr.acknowledge_by))
     if rr.due_at is not None:
         fires += [(threshold, rr.due_at - before, rr.due_at) for threshold, before in BEFORE_DUE]

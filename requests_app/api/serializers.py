@@ -185,6 +185,13 @@ class VerifyInput(StepInput):
     check_performed = _text(max_length=1000, help_text=_("How you confirmed who the person is."))
 
 
+class NextOfKinCheckInput(StepInput):
+    death_checked = serializers.BooleanField(help_text=_("The evidence of the death was checked."))
+    relationship_checked = serializers.BooleanField(help_text=_("The evidence of the close relationship was checked."))
+    arranged_otherwise = serializers.BooleanField(help_text=_("The deceased arranged otherwise (PIPL art. 49)."))
+    check_performed = _text(max_length=1000, help_text=_("What was checked."))
+
+
 class AskInfoInput(StepInput):
     question = _text()
 
