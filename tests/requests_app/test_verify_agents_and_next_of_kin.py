@@ -150,6 +150,23 @@ def test_the_desk_verifies_on_a_power_of_attorney(client, org_a, officer_a):
     assert rr.events.get(action="verify").data["method"] == "power_of_attorney"
 
 
+def test_the_api_verifies_on_a_power_of_attorney_attached_to_the_request_only(org_a, officer_a):
+    rr, other = _agent_request(org_a), _agent_request(org_a, identity=Identity(email="li@example.com"))
+    poa = workflow.add_evidence(rr, actor=SUBJECT, upload=_pdf("poa.pdf"), purpose=Attachment.Purpose.AUTHORISATION)
+    elsewhere = workflow.add_evidence(other, actor=SUBJECT, upload=_pdf("poa.pdf"),
+                                      purpose=Attachment.Purpose.AUTHORISATION)
+    api = factories.member_api(officer_a, org_a)
+    url = f"/api/v1/requests/{rr.reference}/verify-power-of-attorney/"
+
+    refused = api.post(url, {"attachment": elsewhere.pk, "check_performed": "Seen"}, format="json")
+    response = api.post(url, {"attachment": poa.pk, "check_performed": "Seen, notarised"}, format="json")
+
+    assert refused.status_code == 400 and "attachment" in refused.json()["fields"]
+    assert response.status_code == 200, response.content
+    rr.refresh_from_db()
+    assert rr.status == Status.VERIFIED and rr.events.get(action="verify").data["attachment"] == poa.pk
+
+
 # --- next of kin (PIPL art. 49) --------------------------------------------------------
 
 
