@@ -40,11 +40,15 @@ def _send_code(rr) -> str:
 # --- before verification: the code and nothing else -----------------------------------
 
 
+@pytest.mark.parametrize("jurisdiction", ["CN", "EU", "US-CA", "BR", "US-VA"])
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_before_verification_the_requester_gets_only_the_code(org_a, officer_a, language):
-    rr = factories.submitted_request(org_a, language=language)
+def test_before_verification_the_requester_gets_only_the_code(db, jurisdiction, language):
+    org = factories.jurisdiction_org(jurisdiction)
+    officer = factories.member(org, "officer", username="officer_x")
+    rr = factories.submitted_request(org, language=language)
     factories.claim(rr)
-    workflow.message_subject(rr, actor=member(officer_a), body="Please confirm your email first.")
+    workflow.message_subject(rr, actor=member(officer), body="Please confirm your email first.")
+    sweeps.sweep_deadlines(now=timezone.now())
     mail.outbox.clear()
 
     _send_code(rr)
@@ -276,3 +280,15 @@ def test_a_refusal_mail_gives_the_reason_of_its_own_refusal(org_a, officer_a, se
 
     [message] = mail.outbox
     assert factories.REFUSAL_REASON in message.body and "A second reason" not in message.body
+
+
+def test_filing_again_on_the_page_says_an_unconfirmed_request_gets_no_link(client, org_a):
+    factories.submitted_request(org_a)
+    mail.outbox.clear()
+
+    response = client.post(citizen.form_url(org_a), citizen.form_data())
+    _deliver_all()
+
+    assert response.status_code == 200
+    assert "no link is sent" in response.content.decode()
+    assert mail.outbox == [] and not Notification.objects.filter(kind=Kind.STATUS_LINK).exists()
