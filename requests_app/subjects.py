@@ -21,7 +21,9 @@ class Identity:
     full_name: str = ""
 
 
-def build_subject(identity: Identity, *, jurisdiction: str, language: str = "en", reachable: bool = True) -> DataSubject:
+def build_subject(
+    identity: Identity, *, jurisdiction: str, language: str = "en", reachable: bool = True
+) -> DataSubject:
     """An unsaved DataSubject; raises ValidationError keyed by field for bad identifiers.
     `reachable=False`: a deceased person, named by a relative who gives their own contact."""
     if reachable and not identity.email and not identity.phone:

@@ -24,7 +24,7 @@ from orgs import law
 from orgs.certificates import issue_certificate
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation
 from requests_app import audit, deadlines, effects, exports, reminders
-from requests_app.actors import Actor, ActorKind
+from requests_app.actors import SYSTEM, Actor, ActorKind
 from requests_app.connectors import RecordOutcome
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
 from requests_app.models import (
@@ -130,7 +130,8 @@ def submit_many(
             )
             effects.after_event(event)
             filed.append(rr)
-        channel = VerificationChallenge.Channel.EMAIL if filed[0].confirmation_email else VerificationChallenge.Channel.SMS
+        email = filed[0].confirmation_email
+        channel = VerificationChallenge.Channel.EMAIL if email else VerificationChallenge.Channel.SMS
         challenge = VerificationChallenge.objects.create(request=filed[0], channel=channel)
         effects.send_verification_code(challenge)
     return filed
@@ -170,7 +171,8 @@ def new_verification_challenge(rights_request: RightsRequest) -> VerificationCha
     if first.challenges.count() >= MAX_CHALLENGES:
         raise TransitionNotAllowed(_("Too many codes were asked for this request. Please file it again."))
     with transaction.atomic():
-        channel = VerificationChallenge.Channel.EMAIL if first.confirmation_email else VerificationChallenge.Channel.SMS
+        email = first.confirmation_email
+        channel = VerificationChallenge.Channel.EMAIL if email else VerificationChallenge.Channel.SMS
         challenge = VerificationChallenge.objects.create(request=first, channel=channel)
         effects.send_verification_code(challenge)
     return challenge
@@ -181,8 +183,6 @@ def record_acknowledgement(rights_request: RightsRequest, *, channel: str, actor
     §7021(a)): the code mail, sent by `channel`, was the acknowledgement. One
     `acknowledge` event per request not yet acknowledged; the ACKNOWLEDGE reminder
     (reminders.py) then sends nothing more. Idempotent. Not shown to the requester."""
-    from requests_app.actors import SYSTEM
-
     pending = RightsRequest.objects.filter(submission=rights_request.submission, acknowledged_at__isnull=True)
     for each in pending.order_by("pk"):
         with transition(each, "acknowledge", actor or SYSTEM) as step:

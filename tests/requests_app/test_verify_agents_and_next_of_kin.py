@@ -20,7 +20,7 @@ from requests_app.subjects import Identity
 from tests import factories
 from tests.public import citizen
 
-Status, Kind = RightsRequest.Status, Notification.Kind
+Status = RightsRequest.Status
 JURISDICTIONS = ["CN", "EU", "US-CA", "BR", "US-VA"]
 AGENT = {"filed_by": "agent", "requester_name": "Zhao Lawyer", "requester_email": "zhao@law.example"}
 DECEASED = Identity(full_name="Guo Lao", id_number="330106194501011234")
