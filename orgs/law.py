@@ -33,6 +33,15 @@ class LawTexts:
     # (code, label) pairs the desk offers as the legal ground of a refusal; the label
     # is what is stored on the request and sent to the person.
     refusal_grounds: tuple[tuple[str, object], ...]
+    # The kinds of request a close relative may file (RightsRequest.Kind values); empty
+    # where the law has no next of kin.
+    next_of_kin_kinds: tuple[str, ...] = ()
+    # How the person's identity will be verified, told in the code mail where the code
+    # mail acknowledges receipt (CCPA regs §§7021(a), 7060-7062); None elsewhere.
+    verification_steps: object | None = None
+    # The code mail's acknowledgement of receipt, with %(organisation)s, %(received)s and
+    # %(due)s, where the law requires one (CCPA regs §7021(a)); None elsewhere.
+    acknowledgement: object | None = None
 
 
 _IDENTITY = _("The requester's identity could not be verified")
@@ -67,6 +76,8 @@ LAW: dict[str, LawTexts] = {
             ("cn_identity", _("GB/T 35273-2020 s8.7: the requester's identity could not be verified")),
             ("cn_excessive", _("GB/T 35273-2020 s8.7: the request is unreasonable or repeated")),
         ),
+        # PIPL art. 49: consult, copy, correct, delete; nothing else.
+        next_of_kin_kinds=("access", "copy", "correction", "deletion"),
     ),
     Jurisdiction.EU: LawTexts(
         jurisdiction=Jurisdiction.EU, regime="GDPR", currency="EUR",
@@ -125,6 +136,16 @@ LAW: dict[str, LawTexts] = {
                              "service")),
             ("ca_145_h", _("Civ. Code §1798.145(h): the request is manifestly unfounded or excessive")),
         ),
+        verification_steps=_("How we verify your request (Cal. Code Regs. tit. 11 §§7060-7062): we match what you "
+                             "gave with what we hold about you. To know the categories of information, or to delete "
+                             "or correct it, two pieces of information must match; to receive specific pieces of "
+                             "information, three must match and you sign a declaration under penalty of perjury "
+                             "that you are the person. You will not be asked to open an account. If you filed "
+                             "through an authorised agent, confirming this code confirms that you gave the agent "
+                             "permission (§7063)."),
+        acknowledgement=_("This message confirms that %(organisation)s received your request on %(received)s "
+                          "(Cal. Code Regs. tit. 11 §7021(a)). It must answer within 45 calendar days of receipt, "
+                          "by %(due)s, however long verification takes (Civ. Code §1798.130)."),
     ),
     Jurisdiction.BR: LawTexts(
         jurisdiction=Jurisdiction.BR, regime="LGPD", currency="BRL",

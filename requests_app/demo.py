@@ -31,6 +31,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -40,7 +41,7 @@ from orgs.models import BiometricRecord, DataSystem, Membership, Modality, Organ
 from requests_app import deadlines, tasks, workflow
 from requests_app.actors import SUBJECT, SYSTEM, member
 from requests_app.demo_vendor import demo_secret
-from requests_app.models import RightsRequest
+from requests_app.models import Attachment, RightsRequest
 from requests_app.subjects import PHONE_REGION, Identity
 
 DEMO_PASSWORD = "rightsdesk-demo"
@@ -251,6 +252,7 @@ PEOPLE = {p.key: p for p in [
     Person("maria.garcia", "Maria Garcia", "+1 415 867 3390", "GGF-18820"),
     Person("sam.chen", "Sam Chen", "+1 415 867 4412", "GGF-21955"),
     Person("alex.kim", "Alex Kim", "+1 415 867 5530", "GGF-22310"),
+    Person("riley.ng", "Riley Ng", "+1 415 867 6620", "GGF-23001"),
 ]}
 
 
@@ -523,13 +525,19 @@ class Scene:
         return rr
 
     def verify_by_code(self, rr: RightsRequest, days_ago: int, hhmm: str) -> None:
-        """The subject types the code from the email (read from the locmem outbox)."""
-        sent = [m for m in mail.outbox if rr.subject.email in m.to and rr.reference in m.body]
+        """The subject types the code from the email (read from the locmem outbox): the person's
+        own, even when an agent filed; a relative's own, which only confirms their mailbox."""
+        sent = [m for m in mail.outbox if rr.confirmation_email in m.to and rr.reference in m.body]
         code = re.search(r"\b(\d{6})\b", sent[-1].body).group(1)
         self.do(days_ago, hhmm, workflow.verify_identity, rr, actor=SUBJECT, code=code)
 
     def verify(self, rr: RightsRequest, days_ago: int, hhmm: str, check: str) -> None:
         self.do(days_ago, hhmm, workflow.verify_identity, rr, actor=member(self.officer), check_performed=check)
+
+    def attach(self, rr: RightsRequest, days_ago: int, hhmm: str, purpose: str, name: str, text: str) -> None:
+        """The requester attaches a (one-page PDF) document on the form."""
+        upload = SimpleUploadedFile(name, _one_page_pdf(text), content_type="application/pdf")
+        self.do(days_ago, hhmm, workflow.add_evidence, rr, actor=SUBJECT, upload=upload, purpose=purpose)
 
     def assign(self, rr: RightsRequest, days_ago: int, hhmm: str, by=None, to=None) -> None:
         self.do(days_ago, hhmm, workflow.assign, rr, actor=member(by or self.owner), assignee=to or self.officer)
@@ -554,6 +562,28 @@ class Scene:
                 record.tombstoned_at, record.tombstone_reason = timezone.now(), f"Deletion request {rr.reference}"
                 record.save(update_fields=["state", "template_ciphertext", "tombstoned_at", "tombstone_reason"])
             workflow.record_task_outcome(self.task(rr, VAULT), actor=SYSTEM, outcome=outcome)
+
+
+def _one_page_pdf(text: str) -> bytes:
+    """A small valid PDF showing one line of text: the demo's scanned documents."""
+    stream = f"BT /F1 12 Tf 20 20 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 50] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return out
 
 
 @contextmanager
@@ -649,16 +679,23 @@ def park_fulfilling(s: Scene) -> RightsRequest:
 
 
 def park_next_of_kin(s: Scene) -> RightsRequest:
+    """PIPL art. 49: the daughter files with her own email, names her late father by his pass,
+    attaches the evidence; her code confirms her mailbox; the officer's check verifies."""
     rr = s.submit(9, "10:00", Kind.DELETION, filed_by=FiledBy.NEXT_OF_KIN, requester_name="Wang Fang (daughter)",
-                  requester_email=demo_email("wang.fang"),
+                  requester_email=demo_email("wang.fang"), deceased_arranged_otherwise=False,
                   data_description="My late father's face and fingerprint data held for annual pass HWW-2019-0305.",
                   details="My father died in August. As his daughter I ask you to delete his biometric data "
                           "(PIPL art. 49).")
-    s.verify(rr, 8, "10:00", "Requester's identity card checked by video call; the pass number matches a pass record.")
+    s.attach(rr, 9, "10:01", Attachment.Purpose.DEATH_EVIDENCE, "death-certificate-and-hukou.pdf",
+             "Death certificate of Wang Jianguo; household register page naming Wang Fang as his daughter")
+    s.verify_by_code(rr, 9, "10:05")  # her own mailbox: confirmed, not yet verified
+    s.do(8, "10:00", workflow.verify_next_of_kin, rr, actor=member(s.officer), death_checked=True,
+         relationship_checked=True, arranged_otherwise=False,
+         check_performed="Death certificate no. 330106-2026-08-1147 and the household register page showing "
+                         "Wang Fang as his daughter; the pass record has no instruction of his about his data.")
     s.assign(rr, 8, "10:10")
     s.do(7, "14:00", workflow.ask_for_information, rr, actor=member(s.officer),
-         question="Please upload the death certificate and a document showing your relationship (household "
-                  "register or notarised certificate), as PIPL art. 49 requires.", reason="identity")
+         question="Did your father hold a second pass (a family pass) whose data we should also delete?", reason="clarification")
     return rr
 
 
@@ -826,14 +863,25 @@ def amsterdam_verified(s: Scene) -> RightsRequest:
 
 
 def goldengate_agent(s: Scene) -> RightsRequest:
+    """CCPA regs §7063: the agent files; the consumer confirms with the code sent to his own email."""
     received = s.days_ago_for_due_in(5)
     rr = s.submit(received, "08:30", Kind.DELETION, filed_by=FiledBy.AGENT,
                   requester_name="Bayview Privacy Agents LLC", requester_email=demo_email("bayview.agents"),
                   data_description="Face check-in and locker fingerprint data for membership GGF-20417.")
-    s.verify(rr, received - 2, "11:00",
-             "Agent's signed permission checked; the consumer confirmed the request directly by email "
-             "(CCPA regs 7063(a)).")
+    s.attach(rr, received, "08:31", Attachment.Purpose.AUTHORISATION, "signed-permission.pdf",
+             "Jordan Lee authorises Bayview Privacy Agents LLC to request deletion")
+    s.verify_by_code(rr, received, "08:40")  # the consumer, from his own mailbox
     s.assign(rr, received - 2, "11:10")
+    return rr
+
+
+def goldengate_agent_waiting(s: Scene) -> RightsRequest:
+    """An agent's request the consumer has not confirmed yet: the code went to her own email."""
+    rr = s.submit(1, "16:00", Kind.ACCESS, filed_by=FiledBy.AGENT, requester_name="Bayview Privacy Agents LLC",
+                  requester_email=demo_email("bayview.agents"),
+                  data_description="Check-in history and face template for membership GGF-23001.")
+    s.attach(rr, 1, "16:01", Attachment.Purpose.AUTHORISATION, "signed-permission.pdf",
+             "Riley Ng authorises Bayview Privacy Agents LLC to request access")
     return rr
 
 
@@ -884,6 +932,7 @@ SCENARIOS = [
     Scenario("lotte.jansen", AMSTERDAM, amsterdam_awaiting),
     Scenario("noah.smit", AMSTERDAM, amsterdam_verified),
     Scenario("jordan.lee", GOLDEN_GATE, goldengate_agent),
+    Scenario("riley.ng", GOLDEN_GATE, goldengate_agent_waiting),
     Scenario("maria.garcia", GOLDEN_GATE, goldengate_overdue),
     Scenario("sam.chen", GOLDEN_GATE, goldengate_verified),
     Scenario("alex.kim", GOLDEN_GATE, goldengate_submitted),

@@ -10,6 +10,7 @@ import logging
 from django.db import transaction
 
 from requests_app import event_webhooks, notifications
+from requests_app.actors import ActorKind
 from orgs.models import DataSystem
 from requests_app.models import Notification, RequestEvent, VerificationChallenge
 
@@ -50,11 +51,13 @@ def after_event(event: RequestEvent) -> None:
     rr, action = event.request, event.action
     if action in event_webhooks.EVENT_FOR_ACTION:  # subscribers' signed POSTs (outbox, after commit)
         event_webhooks.record([rr], event_webhooks.EVENT_FOR_ACTION[action])
-    if event.visible_to_subject and action != "submit":
-        # A step with a letter of its own sends that instead of the generic update.
-        kind = OWN_LETTER.get(action, Kind.SUBJECT_UPDATE)
-        notifications.notify(rr, kind, to_requester=True, event=event)
-    if action == "verify" and rr.assignee_id is None:
+    if action in OWN_LETTER and event.visible_to_subject:
+        # A step with a letter of its own (expiry, a chase, a close) sends that instead of
+        # the generic update, verified or not: it tells them why the case ended.
+        notifications.notify(rr, OWN_LETTER[action], to_requester=True, event=event)
+    elif _requester_hears(event):
+        notifications.notify(rr, Kind.SUBJECT_UPDATE, to_requester=True, event=event)
+    if action in ("verify", "verify_next_of_kin", "confirm_contact") and rr.assignee_id is None:
         notifications.notify(rr, Kind.NEW_REQUEST, users=notifications.deciders(rr.organisation), event=event)
     elif action == "assign" and rr.assignee_id != event.actor_id:
         notifications.notify(rr, Kind.ASSIGNED, users=[rr.assignee], event=event)
@@ -76,6 +79,16 @@ def after_event(event: RequestEvent) -> None:
                              task=task)
     elif action == "record_task_outcome":
         enqueue(tasks.complete_fulfilment, rr.pk)
+
+
+def _requester_hears(event: RequestEvent) -> bool:
+    """The requester is mailed about the organisation's steps, not their own (an answer, a
+    withdrawal, an appeal, a message, a file, a claim...), and nothing before the request is
+    verified: until then the code mail is all they get. Their own verification is the
+    exception: an agent who filed learns from it that the person confirmed."""
+    if not event.visible_to_subject or event.action == "submit" or event.request.verified_at is None:
+        return False
+    return event.actor_kind != ActorKind.SUBJECT or event.action == "verify"
 
 
 def _hand_out(rr, task, event: RequestEvent) -> None:

@@ -43,7 +43,7 @@ def open_duplicates(organisation: Organisation, identity: Identity, kinds: list[
 
     Bad identifiers are refused here, before anything is looked up, as the workflow refuses them."""
     try:
-        subject = build_subject(identity, jurisdiction=organisation.jurisdiction)
+        subject = build_subject(identity, jurisdiction=organisation.jurisdiction, reachable=False)
     except ValidationError as exc:
         raise InvalidInput(exc.message_dict) from None
     same_person = Q()
@@ -51,6 +51,8 @@ def open_duplicates(organisation: Organisation, identity: Identity, kinds: list[
         same_person |= Q(subject__email_hash=subject.email_hash)
     if subject.phone_hash:
         same_person |= Q(subject__phone_hash=subject.phone_hash)
+    if not same_person:  # a deceased person named without email or phone: nothing to match by
+        return []
     return list(
         RightsRequest.objects.filter(same_person, organisation=organisation, kind__in=kinds)
         .exclude(status__in=RightsRequest.CLOSED_STATUSES)
@@ -73,8 +75,9 @@ def file_requests(
     existing = open_duplicates(organisation, identity, kinds)
     new_kinds = [kind for kind in kinds if kind not in {rr.kind for rr in existing}]
     result = IntakeResult(existing=existing)
-    if existing:
-        status_links.send_status_link(existing[0])
+    verified = [rr for rr in existing if rr.verified_at is not None]
+    if verified:  # an unverified one has no status page yet: its code mail is all it sends
+        status_links.send_status_link(verified[0])
     if not new_kinds:
         return result
     files = [(upload, Attachment.Purpose.EVIDENCE) for upload in evidence]

@@ -117,6 +117,14 @@ class RightsRequest(models.Model):
     expires_at = models.DateTimeField(_("expires unverified at"), null=True, blank=True)
     appeal_closes_at = models.DateTimeField(_("appeal window closes at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # When the requester was told the request was received (CCPA regs §7021(a)): the code
+    # mail, which says how verification works and when the answer is due.
+    acknowledged_at = models.DateTimeField(_("receipt acknowledged at"), null=True, blank=True)
+    # When the relative who filed for a deceased person confirmed their own mailbox with
+    # the code; the request is verified only by an officer's check of the evidence.
+    contact_confirmed_at = models.DateTimeField(_("requester's contact confirmed at"), null=True, blank=True)
+    # PIPL art. 49: did the deceased arrange otherwise? (asked of the relative; null: not asked)
+    deceased_arranged_otherwise = models.BooleanField(_("the deceased arranged otherwise"), null=True, blank=True)
 
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_requests"
@@ -204,6 +212,19 @@ class RightsRequest(models.Model):
         if self.filed_by != FiledBy.SELF and self.requester_email:
             return self.requester_email
         return self.subject.email
+
+    @property
+    def confirmation_email(self) -> str:
+        """Where the code goes: the person's own mailbox, never an agent's (CCPA regs §7063);
+        for a deceased person, the relative's own (the deceased's mailbox verifies nothing)."""
+        if self.filed_by == FiledBy.NEXT_OF_KIN:
+            return self.requester_email
+        return self.subject.email
+
+    @property
+    def contact_phone(self) -> str:
+        """The phone the code and texts go to: the person's own, never a deceased person's."""
+        return "" if self.filed_by == FiledBy.NEXT_OF_KIN else self.subject.phone
 
 
 class ClaimStatus(models.TextChoices):

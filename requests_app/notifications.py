@@ -210,10 +210,14 @@ def _send(notification: Notification) -> None:
                         notification.user_id)
             return
         address, phone = notification.user.email, ""
+    elif rr.verified_at is None:
+        # Before verification the requester hears nothing but the code (tasks.send_verification_code).
+        logger.info("notification %s not sent: request %s is not verified", notification.pk, rr.pk)
+        return
     elif notification.key.startswith(status_links.BY_SMS):  # asked for by phone: answered by phone
-        address, phone = "", rr.subject.phone
+        address, phone = "", rr.contact_phone
     else:
-        address, phone = rr.contact_email, rr.subject.phone
+        address, phone = rr.contact_email, rr.contact_phone
     if not address and not phone:
         logger.info("notification %s has no address (contact details purged or none given)", notification.pk)
         return

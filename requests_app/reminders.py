@@ -31,7 +31,10 @@ def schedule(rr: RightsRequest, status: str | None = None) -> list[tuple[str, da
     if (status or rr.status) not in REMINDED_STATUSES or rr.paused_at is not None:
         return []
     fires = []
-    if rr.acknowledge_by is not None:
+    # The code mail is the acknowledgement (tasks.send_verification_code): none is sent
+    # while the request waits for verification, nor once it was given.
+    status = status or rr.status
+    if rr.acknowledge_by is not None and rr.acknowledged_at is None and status != RightsRequest.Status.SUBMITTED:
         fires.append((Threshold.ACKNOWLEDGE, rr.received_at, rr.acknowledge_by))
     # An unverified request is not work for officers yet: no due-date reminder, no
     # escalation (it expires before its due date instead, deadlines.unverified_expires_at).

@@ -273,7 +273,8 @@ def approval_preview(rr: RightsRequest) -> ApprovalPreview:
     workflow.start_fulfilment gives a task: the organisation's that may hold personal data."""
     return ApprovalPreview(
         request=rr,
-        verification=rr.events.filter(action="verify").select_related("actor").order_by("-seq").first(),
+        verification=rr.events.filter(action__in=("verify", "verify_next_of_kin")).select_related("actor")
+        .order_by("-seq").first(),
         systems=list(DataSystem.objects.filter(organisation_id=rr.organisation_id, holds_personal_data=True)
                      .select_related("owner").order_by("name", "pk")),
         irreversible=rr.kind == RightsRequest.Kind.DELETION,

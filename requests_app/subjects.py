@@ -21,9 +21,12 @@ class Identity:
     full_name: str = ""
 
 
-def build_subject(identity: Identity, *, jurisdiction: str, language: str = "en") -> DataSubject:
-    """An unsaved DataSubject; raises ValidationError keyed by field for bad identifiers."""
-    if not identity.email and not identity.phone:
+def build_subject(
+    identity: Identity, *, jurisdiction: str, language: str = "en", reachable: bool = True
+) -> DataSubject:
+    """An unsaved DataSubject; raises ValidationError keyed by field for bad identifiers.
+    `reachable=False`: a deceased person, named by a relative who gives their own contact."""
+    if reachable and not identity.email and not identity.phone:
         raise ValidationError({"email": _("Give an email address or a phone number so we can reach you.")})
     subject = DataSubject(full_name=identity.full_name.strip(), preferred_language=language)
     errors, masked = {}, []

@@ -39,7 +39,7 @@ Status, Threshold, Kind = RightsRequest.Status, Reminder.Threshold, Notification
 # What the sweep reads of a claimed request: enough for reminders.schedule and the recipients.
 CLAIM_FIELDS = (
     "id", "organisation_id", "assignee_id", "status", "paused_at", "received_at", "acknowledge_by", "due_at",
-    "next_reminder_at",
+    "next_reminder_at", "acknowledged_at",
 )
 
 

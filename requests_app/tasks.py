@@ -15,10 +15,14 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import OperationalError
-from django.utils import translation
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from requests_app import event_webhooks, fulfilment, notifications, sweeps, tokens
+from orgs import law
+from requests_app import event_webhooks, fulfilment, notifications, sweeps, tokens, workflow
 from requests_app.connectors import Unavailable
 from requests_app.models import VerificationChallenge
 from requests_app.sms import send_sms
@@ -45,24 +49,47 @@ def _retry_soon(task, exc: OperationalError):
 
 @shared_task(name="requests.send_verification_code", acks_late=True, **RETRY)
 def send_verification_code(challenge_id: int) -> None:
-    """Send a fresh six-digit code for the challenge, once: a rerun finds it sent or leased."""
+    """Send a fresh six-digit code for the challenge, once: a rerun finds it sent or leased.
+
+    It goes to the person's own contact (never an agent's mailbox; for a deceased person,
+    the relative's own), with the page to enter it on. Where the law wants receipt
+    acknowledged (CCPA regs §7021(a)) this mail is the acknowledgement: it says how
+    verification works and when the answer is due, and is recorded as given."""
     challenge = VerificationChallenge.objects.select_related("request__subject", "request__organisation").get(
         pk=challenge_id
     )
     code = tokens.claim_code(challenge)
     if code is None:
         return
-    rr, subject = challenge.request, challenge.request.subject
-    with translation.override(subject.preferred_language):
-        body = _(
-            "Your code to confirm request %(reference)s to %(organisation)s is %(code)s. "
-            "It is valid for 15 minutes. If you did not make this request, ignore this message."
-        ) % {"reference": rr.reference, "organisation": rr.organisation.local_name, "code": code}
-        if challenge.channel == VerificationChallenge.Channel.SMS:
-            send_sms(subject.phone, body)
-        else:
-            send_mail(_("Your Rightsdesk code"), body, settings.DEFAULT_FROM_EMAIL, [rr.contact_email])
+    rr = challenge.request
+    subject, body = code_mail(rr, code)
+    if challenge.channel == VerificationChallenge.Channel.SMS:
+        send_sms(rr.contact_phone, body)
+    else:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [rr.confirmation_email])
     tokens.mark_code_sent(challenge)
+    if rr.acknowledge_by is not None:
+        workflow.record_acknowledgement(rr, channel=challenge.channel)
+
+
+def code_mail(rr, code: str) -> tuple[str, str]:
+    """The subject and text of the code mail (or text message), in the requester's language."""
+    organisation = rr.organisation
+    texts = law.texts(rr.jurisdiction)
+    with translation.override(rr.subject.preferred_language), timezone.override(organisation.time_zone):
+        acknowledgement = ""
+        if rr.acknowledge_by is not None and rr.acknowledged_at is None and texts.acknowledgement is not None:
+            acknowledgement = texts.acknowledgement % {
+                "organisation": organisation.local_name,
+                "received": date_format(timezone.localtime(rr.received_at), "DATE_FORMAT"),
+                "due": date_format(timezone.localtime(rr.due_at), "DATE_FORMAT") if rr.due_at else "",
+            }
+        verify_url = settings.SITE_URL.rstrip("/") + reverse("public:verify", kwargs={"submission": rr.submission})
+        body = render_to_string("emails/verification_code.txt", {
+            "request": rr, "organisation": organisation, "code": code, "verify_url": verify_url,
+            "acknowledgement": acknowledgement, "verification_steps": texts.verification_steps or "",
+        }).strip()
+        return _("Your Rightsdesk code"), body
 
 
 @shared_task(name="requests.send_notifications", acks_late=True, **RETRY)

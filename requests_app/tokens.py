@@ -85,11 +85,13 @@ def mark_code_sent(challenge: VerificationChallenge) -> None:
     VerificationChallenge.objects.filter(pk=challenge.pk).update(sent_at=now, expires_at=now + CODE_VALIDITY)
 
 
-def check_code(rights_request: RightsRequest, code: str) -> None:
-    """Accept the code of the request's newest challenge or raise VerificationFailed.
+def check_code(rights_request: RightsRequest, code: str, *, use: bool = True) -> int:
+    """Accept the code of the request's newest challenge or raise VerificationFailed;
+    returns the challenge's id. `use=False`: the caller spends it with `use_code` inside
+    the transaction of its own step, so a step that fails leaves the code unused.
 
     A wrong code's attempt is committed even though the caller's step then fails, so
-    guessing costs attempts whatever happens around it.
+    guessing costs attempts whatever happens around it (call this outside a transaction).
     """
     code = (code or "").strip()
     with transaction.atomic():
@@ -106,8 +108,16 @@ def check_code(rights_request: RightsRequest, code: str) -> None:
         if timezone.now() > challenge.expires_at:
             raise VerificationFailed(_("This code has expired. Ask for a new one."))
         if hmac.compare_digest(challenge.code_hash, _code_digest(challenge.pk, code)):
-            challenge.used_at = timezone.now()
-            challenge.save(update_fields=["used_at"])
-            return
+            if use:
+                challenge.used_at = timezone.now()
+                challenge.save(update_fields=["used_at"])
+            return challenge.pk
         VerificationChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
     raise VerificationFailed(_("That code is not right. Check it and try again."))
+
+
+def use_code(challenge_id: int) -> None:
+    """Spend a code `check_code(use=False)` accepted, in the caller's transaction; of two
+    steps racing with the same code only one spends it (the other is refused)."""
+    if not VerificationChallenge.objects.filter(pk=challenge_id, used_at__isnull=True).update(used_at=timezone.now()):
+        raise VerificationFailed(_("There is no code waiting for this request. Ask for a new one."))

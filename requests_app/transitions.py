@@ -42,6 +42,12 @@ S, SYS = ActorKind.SUBJECT, ActorKind.SYSTEM
 
 RULES: dict[str, Rule] = {
     "verify": _rule({Status.SUBMITTED}, Status.VERIFIED, DECIDERS | {S}),
+    # A relative's request for a deceased person (PIPL art. 49): the relative's code confirms
+    # their mailbox; the officer's check of the death and relationship evidence verifies.
+    "confirm_contact": _rule({Status.SUBMITTED}, None, {S}),
+    "verify_next_of_kin": _rule({Status.SUBMITTED}, Status.VERIFIED, DECIDERS),
+    # Receipt acknowledged to the requester by the code mail (CCPA regs §7021(a)).
+    "acknowledge": _rule(set(Status.values), None, {SYS}),
     "assign": _rule({Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED,
                      Status.FULFILLING}, None, DECIDERS),
     "ask_info": _rule({Status.VERIFIED, Status.IN_REVIEW}, Status.AWAITING_SUBJECT, DECIDERS),

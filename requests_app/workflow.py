@@ -26,7 +26,7 @@ from orgs import law
 from orgs.certificates import issue_certificate
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation
 from requests_app import audit, deadlines, effects, exports, reminders
-from requests_app.actors import Actor, ActorKind
+from requests_app.actors import SYSTEM, Actor, ActorKind
 from requests_app.connectors import RecordOutcome
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
 from requests_app.models import (
@@ -41,7 +41,7 @@ from requests_app.models import (
     VerificationChallenge,
 )
 from requests_app.subjects import Identity, build_subject
-from requests_app.tokens import check_code, new_reference
+from requests_app.tokens import check_code, new_reference, use_code
 from requests_app.transitions import (  # noqa: F401 (RULES and the role sets are read through workflow)
     CLAIM_RULES,
     DECIDERS,
@@ -79,10 +79,13 @@ def submit_many(
     data_description: str = "",
     details: str = "",
     language: str = "en",
+    deceased_arranged_otherwise: bool | None = None,
 ) -> list[RightsRequest]:
     """File one request per kind from the public, as one submission: one subject, one
     verification challenge (on the first request) whose code verifies them all, one
-    first event each. The code is sent by a task after commit."""
+    first event each. The code is sent by a task after commit, to the person's own
+    contact (an agent's mailbox never verifies: CCPA regs §7063) or, for a deceased
+    person, to the relative's own (PIPL art. 49; an officer then checks the evidence)."""
     if not organisation.accepts_public_requests:
         raise NotPermitted(_("This organisation does not take requests through Rightsdesk."))
     if not kinds or any(kind not in RightsRequest.Kind.values for kind in kinds) or len(set(kinds)) != len(kinds):
@@ -95,8 +98,14 @@ def submit_many(
             validate_email(requester_email.strip())
         except ValidationError:
             raise InvalidInput({"requester_email": _("Enter a valid email address.")}) from None
+    next_of_kin = filed_by == RightsRequest.FiledBy.NEXT_OF_KIN
+    if next_of_kin:
+        _check_next_of_kin_filing(organisation, kinds, identity, deceased_arranged_otherwise)
+    else:
+        deceased_arranged_otherwise = None
     try:
-        subject = build_subject(identity, jurisdiction=organisation.jurisdiction, language=language)
+        subject = build_subject(identity, jurisdiction=organisation.jurisdiction, language=language,
+                                reachable=not next_of_kin)
     except ValidationError as exc:
         raise InvalidInput(exc.message_dict) from None
     policy = deadlines.get_policy(organisation.jurisdiction)
@@ -110,6 +119,7 @@ def submit_many(
                 requester_name=requester_name.strip(), requester_email=requester_email.strip(),
                 jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
                 details=details.strip(), received_at=now, status=Status.SUBMITTED,
+                deceased_arranged_otherwise=deceased_arranged_otherwise,
                 clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
                 acknowledge_by=deadlines.acknowledge_by(
                     policy, received_at=now, tz=tz, calendar=calendars.calendar_for(organisation.jurisdiction)
@@ -125,10 +135,32 @@ def submit_many(
             )
             effects.after_event(event)
             filed.append(rr)
-        channel = VerificationChallenge.Channel.EMAIL if filed[0].contact_email else VerificationChallenge.Channel.SMS
+        email = filed[0].confirmation_email
+        channel = VerificationChallenge.Channel.EMAIL if email else VerificationChallenge.Channel.SMS
         challenge = VerificationChallenge.objects.create(request=filed[0], channel=channel)
         effects.send_verification_code(challenge)
     return filed
+
+
+def _check_next_of_kin_filing(organisation: Organisation, kinds: list[str], identity: Identity,
+                              arranged_otherwise: bool | None) -> None:
+    """A close relative files for a deceased person only where the law has it (PIPL art. 49),
+    only to consult, copy, correct or delete, naming the deceased, and only where the
+    deceased did not arrange otherwise."""
+    texts = law.texts(organisation.jurisdiction)
+    if texts.next_of_kin is None:
+        raise InvalidInput({"filed_by": _("The law of this organisation does not let a relative file for a "
+                                          "deceased person.")})
+    if any(kind not in texts.next_of_kin_kinds for kind in kinds):
+        raise InvalidInput({"kinds": _("A relative may ask only to see, copy, correct or delete a deceased "
+                                       "person's information.")})
+    if not identity.full_name.strip() or not (identity.id_number.strip() or identity.member_number.strip()):
+        raise InvalidInput({"full_name": _("Give the deceased person's name and their identity document or "
+                                           "member number.")})
+    if arranged_otherwise is None:
+        raise InvalidInput({"deceased_arranged_otherwise": _("Say whether the deceased arranged otherwise.")})
+    if arranged_otherwise:
+        raise InvalidInput({"deceased_arranged_otherwise": texts.next_of_kin})
 
 
 MAX_CHALLENGES = 5
@@ -137,17 +169,31 @@ MAX_CHALLENGES = 5
 def new_verification_challenge(rights_request: RightsRequest) -> VerificationChallenge:
     """A fresh code for the submission (the resend button); earlier codes stop working."""
     first = RightsRequest.objects.filter(submission=rights_request.submission).order_by("pk").first()
-    if first.status != Status.SUBMITTED:
+    if first.status != Status.SUBMITTED or first.contact_confirmed_at is not None:
         raise TransitionNotAllowed(_("This request does not need verifying."))
     # Five attempts a code, a few codes a submission: guessing stays hopeless however
     # many addresses the guesser has.
     if first.challenges.count() >= MAX_CHALLENGES:
         raise TransitionNotAllowed(_("Too many codes were asked for this request. Please file it again."))
     with transaction.atomic():
-        channel = VerificationChallenge.Channel.EMAIL if first.contact_email else VerificationChallenge.Channel.SMS
+        email = first.confirmation_email
+        channel = VerificationChallenge.Channel.EMAIL if email else VerificationChallenge.Channel.SMS
         challenge = VerificationChallenge.objects.create(request=first, channel=channel)
         effects.send_verification_code(challenge)
     return challenge
+
+
+def record_acknowledgement(rights_request: RightsRequest, *, channel: str, actor: Actor | None = None) -> None:
+    """Record that receipt of the submission was acknowledged to the requester (CCPA regs
+    §7021(a)): the code mail, sent by `channel`, was the acknowledgement. One
+    `acknowledge` event per request not yet acknowledged; the ACKNOWLEDGE reminder
+    (reminders.py) then sends nothing more. Idempotent. Not shown to the requester."""
+    pending = RightsRequest.objects.filter(submission=rights_request.submission, acknowledged_at__isnull=True)
+    for each in pending.order_by("pk"):
+        with transition(each, "acknowledge", actor or SYSTEM) as step:
+            step.request.acknowledged_at = step.now
+            step.data = {"by": "verification_code", "channel": channel}
+            step.visible_to_subject = False
 
 
 def _save_with_unique_reference(rr: RightsRequest) -> None:
@@ -165,34 +211,100 @@ def _save_with_unique_reference(rr: RightsRequest) -> None:
 
 def verify_identity(rights_request: RightsRequest, *, actor: Actor, code: str = "", check_performed: str = "") -> None:
     """Mark the subject's identity as verified: by the subject's one-time code (which
-    verifies every request of the submission), or by an officer who states the check
-    performed. Starts the clock where the policy says so. A wrong code counts an attempt
-    (kept even though the step fails)."""
+    verifies every request of the submission, all in one transaction: all or none, and a
+    failure leaves the code unused), or by an officer who states the check performed.
+    The code goes to the person's own contact, so an agent's request is verified only by
+    the person confirming it (CCPA regs §7063). A relative's code for a deceased person
+    only confirms the relative's mailbox (`confirm_contact`): such a request is verified
+    by `verify_next_of_kin` alone. Starts the clock where the policy says so. A wrong code
+    counts an attempt (kept even though the step fails)."""
+    next_of_kin = rights_request.filed_by == RightsRequest.FiledBy.NEXT_OF_KIN
     if actor.kind != ActorKind.SUBJECT:
+        if next_of_kin:
+            raise TransitionNotAllowed(_("A relative's request is verified by checking the evidence of death and "
+                                         "relationship."))
         require_text(check_performed=check_performed)
         _mark_verified(rights_request, actor, method="manual", check_performed=check_performed.strip())
         return
-    if rights_request.status != Status.SUBMITTED:
+    if rights_request.status != Status.SUBMITTED or (next_of_kin and rights_request.contact_confirmed_at):
         # Before the code is checked, so a late correct code is not used up for nothing.
         raise TransitionNotAllowed(_("This request does not need verifying."))
     submission = RightsRequest.objects.filter(submission=rights_request.submission).order_by("pk")
-    check_code(submission.first(), code)
-    for each in submission.filter(status=Status.SUBMITTED):
-        _mark_verified(each, actor, method="code")
+    challenge_id = check_code(submission.first(), code, use=False)
+    with transaction.atomic():
+        use_code(challenge_id)
+        for each in submission.filter(status=Status.SUBMITTED):
+            if next_of_kin:
+                _confirm_contact(each, actor)
+            else:
+                _mark_verified(each, actor, method="code")
     rights_request.refresh_from_db()
 
 
-def _mark_verified(rights_request: RightsRequest, actor: Actor, *, method: str, check_performed: str = "") -> None:
-    with transition(rights_request, "verify", actor) as step:
+def _confirm_contact(rights_request: RightsRequest, actor: Actor) -> None:
+    with transition(rights_request, "confirm_contact", actor) as step:
+        rr = step.request
+        rr.contact_confirmed_at = step.now
+        rr.expires_at = None  # the wait is now the officer's check, not the requester's
+        step.data = {"method": "code", "contact": "requester_email"}
+        step.visible_to_subject = False
+
+
+def _mark_verified(rights_request: RightsRequest, actor: Actor, *, method: str, check_performed: str = "",
+                   action: str = "verify", **data) -> None:
+    with transition(rights_request, action, actor) as step:
         rr = step.request
         rr.verified_at = step.now
         rr.expires_at = None
         if rr.clock_started_at is None:
             rr.clock_started_at = step.now
             recompute_deadlines(rr)
-        # Verified, the request is officers' work: its due-date reminders start now.
+        # Verified, the request is officers' work: its due-date reminders (and an
+        # acknowledgement never given) start now.
         rr.next_reminder_at = reminders.first_reminder_at(rr, status=Status.VERIFIED)
-        step.data = {"method": method, "check_performed": check_performed}
+        step.data = {"method": method, "check_performed": check_performed, **data}
+
+
+def verify_power_of_attorney(rights_request: RightsRequest, *, actor: Actor, attachment: Attachment,
+                             check_performed: str) -> None:
+    """An officer verifies an agent's request on a power of attorney (Cal. Probate Code
+    §§4121-4130 for California), the one case where the person need not confirm the agent
+    directly (CCPA regs §7063(b)). The document must be attached to the request; the event
+    names it (id and SHA-256) and what the officer checked."""
+    require_text(check_performed=check_performed)
+    if rights_request.filed_by != RightsRequest.FiledBy.AGENT:
+        raise TransitionNotAllowed(_("Only a request filed by an agent rests on a power of attorney."))
+    if attachment.request_id != rights_request.pk or attachment.purpose != Attachment.Purpose.AUTHORISATION:
+        raise InvalidInput({"attachment": _("Choose the power of attorney attached to this request.")})
+    _mark_verified(rights_request, actor, method="power_of_attorney", check_performed=check_performed.strip(),
+                   attachment=attachment.pk, sha256=attachment.sha256)
+
+
+def verify_next_of_kin(rights_request: RightsRequest, *, actor: Actor, death_checked: bool,
+                       relationship_checked: bool, arranged_otherwise: bool, check_performed: str) -> None:
+    """An officer verifies a close relative's request for a deceased person (PIPL art. 49)
+    after checking the evidence of the death and of the relationship, and whether the
+    deceased arranged otherwise. Only where the law has next of kin; the request must have
+    the evidence attached. Where the deceased arranged otherwise it cannot be verified
+    (the refusal ground cn_49_arranged). The event records what was checked."""
+    require_text(check_performed=check_performed)
+    if rights_request.filed_by != RightsRequest.FiledBy.NEXT_OF_KIN or law.texts(
+        rights_request.jurisdiction
+    ).next_of_kin is None:
+        raise TransitionNotAllowed(_("Only a relative's request for a deceased person takes this check."))
+    if not (death_checked and relationship_checked):
+        raise InvalidInput({"death_checked": _("Check both the death and the relationship before verifying.")})
+    if arranged_otherwise or rights_request.deceased_arranged_otherwise:
+        raise TransitionNotAllowed(_("The deceased arranged otherwise (PIPL art. 49): the request cannot be "
+                                     "verified."))
+    evidence = list(rights_request.attachments.filter(purpose=Attachment.Purpose.DEATH_EVIDENCE)
+                    .order_by("pk").values_list("pk", flat=True))
+    if not evidence:
+        raise TransitionNotAllowed(_("No evidence of the death and relationship is attached."))
+    _mark_verified(rights_request, actor, method="next_of_kin_check", check_performed=check_performed.strip(),
+                   action="verify_next_of_kin", death_checked=True, relationship_checked=True,
+                   arranged_otherwise=False, evidence=evidence,
+                   contact_confirmed=rights_request.contact_confirmed_at is not None)
 
 
 def assign(rights_request: RightsRequest, *, actor: Actor, assignee) -> None:

@@ -30,7 +30,11 @@ def system(org, *, name="Gate vault", connector=DataSystem.Connector.VAULT, **ex
 
 
 def submitted_request(org, *, kind="deletion", email="guo@example.com", **extra) -> RightsRequest:
-    return workflow.submit(organisation=org, kind=kind, identity=Identity(email=email, full_name="Guo"), **extra)
+    identity = Identity(email=email, full_name="Guo")
+    if extra.get("filed_by") == RightsRequest.FiledBy.NEXT_OF_KIN:  # the deceased, named by pass (PIPL art. 49)
+        identity = Identity(email=email, full_name="Guo", member_number="HWW-2019-0427")
+        extra.setdefault("deceased_arranged_otherwise", False)
+    return workflow.submit(organisation=org, kind=kind, identity=identity, **extra)
 
 
 def code_from_outbox() -> str:
@@ -44,7 +48,23 @@ def verified_request(org, **kwargs) -> RightsRequest:
     rr = submitted_request(org, **kwargs)
     tasks.send_verification_code(rr.challenges.get().pk)
     workflow.verify_identity(rr, actor=SUBJECT, code=code_from_outbox())
+    if rr.filed_by == RightsRequest.FiledBy.NEXT_OF_KIN:  # the code confirmed the relative's mailbox only
+        _check_next_of_kin(org, rr)
     return rr
+
+
+def _check_next_of_kin(org, rr) -> None:
+    """An officer's check of the death and relationship evidence verifies a relative's request."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from requests_app.models import Attachment
+
+    checker = Membership.objects.filter(organisation=org, role__in=[Membership.Role.OWNER, Membership.Role.OFFICER])
+    officer = checker.first().user if checker.exists() else member(org, "officer", username=f"checker_{org.pk}")
+    upload = SimpleUploadedFile("death.pdf", b"%PDF-1.4 death certificate", content_type="application/pdf")
+    workflow.add_evidence(rr, actor=SUBJECT, upload=upload, purpose=Attachment.Purpose.DEATH_EVIDENCE)
+    workflow.verify_next_of_kin(rr, actor=as_member(officer), death_checked=True, relationship_checked=True,
+                                arranged_otherwise=False, check_performed="Death certificate and household register")
 
 
 def in_review_request(org, officer, **kwargs) -> RightsRequest:

@@ -129,9 +129,12 @@ class RequestsView(PublicView):
 class VerifyView(PublicView):
     @extend_schema(
         operation_id="public_verify_submission", tags=["citizens"], request=s.CodeInputSerializer,
-        responses={200: s.StatusTokenSerializer, 400: BAD, 404: NOT_FOUND,
+        responses={200: s.StatusTokenSerializer,
+                   202: s.DoneSerializer,
+                   400: BAD, 404: NOT_FOUND,
                    409: _error("Already verified: use the status link."), 429: LIMITED},
-        summary="Verify every request of a submission with the code sent; returns a status token.",
+        summary="Verify every request of a submission with the code sent; returns a status token. A relative's "
+                "code for a deceased person only confirms their email (202): an officer's check verifies.",
     )
     def post(self, request, submission):
         first = views._submission_requests(submission)[0]
@@ -139,6 +142,9 @@ class VerifyView(PublicView):
         code = _form(forms.CodeForm(serializer.validated_data))["code"]
         limits.attempt(request._request, limits.VERIFY, keys=((f"s:{first.submission}", limits.SUBMISSION_CODES),))
         workflow.verify_identity(first, actor=SUBJECT, code=code)
+        if first.status == RightsRequest.Status.SUBMITTED:
+            return Response({"detail": _("Your email address is confirmed. The organisation now checks the evidence "
+                                         "of the death and of your relationship.")}, status=status.HTTP_202_ACCEPTED)
         return Response({"token": tokens.issue_status_link(first.submission)})
 
 

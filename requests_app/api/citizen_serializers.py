@@ -74,6 +74,9 @@ class CitizenRequestInputSerializer(serializers.Serializer):
                                           help_text=_("Required when filed_by is agent."))
     death_evidence = CitizenFileSerializer(required=False, allow_null=True,
                                            help_text=_("Required when filed_by is next_of_kin."))
+    deceased_arranged_otherwise = serializers.ChoiceField(
+        choices=["no", "yes"], required=False, allow_blank=True,
+        help_text=_("Required when filed_by is next_of_kin: did the deceased arrange otherwise (PIPL art. 49)?"))
 
     def as_form(self) -> tuple[dict, dict]:
         """The validated JSON as the public form's data and files."""
@@ -83,6 +86,7 @@ class CitizenRequestInputSerializer(serializers.Serializer):
             "kinds": data["kinds"], "filed_by": data["filed_by"], "data_description": data["data_description"],
             "details": data.get("details", ""), "requester_name": data.get("requester_name", ""),
             "requester_email": data.get("requester_email", ""),
+            "deceased_arranged_otherwise": data.get("deceased_arranged_otherwise", ""),
             **{name: identity.get(name, "") for name in CitizenIdentitySerializer().fields},
             "claim_amount": claim.get("amount", ""), "claim_currency": claim.get("currency", ""),
             "claim_covers": claim.get("covers", ""),

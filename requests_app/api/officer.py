@@ -81,6 +81,13 @@ STEPS: dict[str, tuple[type[s.StepInput], Run, str]] = {
                _("Assign to an owner or officer (a verified request moves to review).")),
     "verify": (s.VerifyInput, lambda rr, a, d: workflow.verify_identity(
         rr, actor=a, check_performed=d["check_performed"]), _("Verify the identity by hand.")),
+    "verify-power-of-attorney": (s.PowerOfAttorneyInput, lambda rr, a, d: workflow.verify_power_of_attorney(
+        rr, actor=a, attachment=d["attachment"], check_performed=d["check_performed"]),
+        _("Verify an agent's request on the power of attorney attached to it.")),
+    "verify-next-of-kin": (s.NextOfKinCheckInput, lambda rr, a, d: workflow.verify_next_of_kin(
+        rr, actor=a, death_checked=d["death_checked"], relationship_checked=d["relationship_checked"],
+        arranged_otherwise=d["arranged_otherwise"], check_performed=d["check_performed"]),
+        _("Verify a relative's request for a deceased person after checking the evidence (PIPL art. 49).")),
     "ask-info": (s.AskInfoInput, lambda rr, a, d: workflow.ask_for_information(
         rr, actor=a, question=d["question"], reason=d.get("reason", "")),
                  _("Ask the requester for information (the clock pauses where the law allows).")),
@@ -161,6 +168,8 @@ class RequestViewSet(viewsets.GenericViewSet):
 
     assign = _step("assign")
     verify = _step("verify")
+    verify_next_of_kin = _step("verify-next-of-kin")
+    verify_power_of_attorney = _step("verify-power-of-attorney")
     ask_info = _step("ask-info")
     extend = _step("extend")
     approve = _step("approve")

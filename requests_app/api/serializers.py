@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from requests_app import deadlines, selectors
 from requests_app.connectors import RecordOutcome
-from requests_app.models import CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest
+from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest
 
 TEXT = 4000
 
@@ -183,6 +183,26 @@ class AssignInput(StepInput):
 
 class VerifyInput(StepInput):
     check_performed = _text(max_length=1000, help_text=_("How you confirmed who the person is."))
+
+
+class PowerOfAttorneyInput(StepInput):
+    attachment = serializers.PrimaryKeyRelatedField(queryset=Attachment.objects.none(),
+                                                    help_text=_("Id of the power of attorney attached to the request."))
+    check_performed = _text(max_length=1000, help_text=_("What was checked in the power of attorney."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rr = self.context.get("rr")
+        self.fields["attachment"].queryset = (
+            rr.attachments.filter(purpose=Attachment.Purpose.AUTHORISATION) if rr else Attachment.objects.none()
+        )
+
+
+class NextOfKinCheckInput(StepInput):
+    death_checked = serializers.BooleanField(help_text=_("The evidence of the death was checked."))
+    relationship_checked = serializers.BooleanField(help_text=_("The evidence of the close relationship was checked."))
+    arranged_otherwise = serializers.BooleanField(help_text=_("The deceased arranged otherwise (PIPL art. 49)."))
+    check_performed = _text(max_length=1000, help_text=_("What was checked."))
 
 
 class AskInfoInput(StepInput):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from orgs.models import DataSystem
 from requests_app import deadlines, task_steps, workflow
-from requests_app.models import CompensationClaim, FulfilmentTask
+from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RightsRequest
 from requests_app.money import to_major
 from requests_app.officer import forms
 from requests_app.selectors import CaseFile
@@ -69,6 +69,29 @@ def _assign(rr, actor, user, data):
 def _verify(rr, actor, user, data):
     workflow.verify_identity(rr, actor=actor, check_performed=data["check_performed"])
     return _("The identity is verified; the clock runs as the law says.")
+
+
+def _verify_next_of_kin(rr, actor, user, data):
+    workflow.verify_next_of_kin(rr, actor=actor, death_checked=data["death_checked"],
+                                relationship_checked=data["relationship_checked"],
+                                arranged_otherwise=data["arranged_otherwise"] == "yes",
+                                check_performed=data["check_performed"])
+    return _("The evidence is checked and the request verified; the clock runs as the law says.")
+
+
+def _verify_power_of_attorney(rr, actor, user, data):
+    workflow.verify_power_of_attorney(rr, actor=actor, attachment=data["attachment"],
+                                      check_performed=data["check_performed"])
+    return _("The power of attorney is checked and the request verified.")
+
+
+def _by_relative(case: CaseFile) -> bool:
+    return case.request.filed_by == RightsRequest.FiledBy.NEXT_OF_KIN
+
+
+def _on_power_of_attorney(case: CaseFile) -> bool:
+    return (case.request.filed_by == RightsRequest.FiledBy.AGENT
+            and case.request.attachments.filter(purpose=Attachment.Purpose.AUTHORISATION).exists())
 
 
 def _ask(rr, actor, user, data):
@@ -155,7 +178,11 @@ def _close_claim(rr, actor, user, data):
 ACTIONS: dict[str, DeskAction] = {
     "reveal": DeskAction("reveal_contact", forms.EmptyForm, _reveal),
     "assign": DeskAction("assign", forms.AssignForm, _assign),
-    "verify": DeskAction("verify", forms.VerifyForm, _verify),
+    "verify": DeskAction("verify", forms.VerifyForm, _verify, when=lambda case: not _by_relative(case)),
+    "verify_next_of_kin": DeskAction("verify_next_of_kin", forms.NextOfKinCheckForm, _verify_next_of_kin,
+                                     when=_by_relative),
+    "verify_power_of_attorney": DeskAction("verify", forms.PowerOfAttorneyForm, _verify_power_of_attorney,
+                                           when=_on_power_of_attorney),
     "ask_info": DeskAction("ask_info", forms.QuestionForm, _ask),
     "extend": DeskAction("extend", forms.ExtendForm, _extend, when=_can_extend),
     "approve": DeskAction("approve", forms.ApproveForm, _approve),
@@ -180,6 +207,10 @@ ACTIONS: dict[str, DeskAction] = {
 LABELS = {
     "assign": (gettext_lazy("Assign"), gettext_lazy("Assign")),
     "verify": (gettext_lazy("Verify the identity by hand"), gettext_lazy("Mark as verified")),
+    "verify_next_of_kin": (gettext_lazy("Check the evidence of death and relationship (PIPL art. 49)"),
+                           gettext_lazy("Record the check and verify")),
+    "verify_power_of_attorney": (gettext_lazy("Verify on a power of attorney"),
+                                 gettext_lazy("Record the check and verify")),
     "ask_info": (gettext_lazy("Ask the requester for information"), gettext_lazy("Send the question")),
     "extend": (gettext_lazy("Extend the deadline"), gettext_lazy("Extend")),
     "approve": (gettext_lazy("Approve"), gettext_lazy("Approve")),

@@ -61,6 +61,35 @@ class VerifyForm(ActionForm):
                                         "ticket office and compared the photo”."))
 
 
+class NextOfKinCheckForm(ActionForm):
+    """The officer's check that verifies a relative's request for a deceased person (PIPL art. 49)."""
+
+    action = "verify_next_of_kin"
+    death_checked = forms.BooleanField(label=_("I checked the evidence of the death"))
+    relationship_checked = forms.BooleanField(label=_("I checked the evidence that the requester is a close relative"))
+    arranged_otherwise = forms.ChoiceField(
+        label=_("Did the deceased arrange otherwise for their information?"), widget=forms.RadioSelect,
+        choices=[("no", _("No")), ("yes", _("Yes: the request cannot be verified"))],
+    )
+    check_performed = _text(_("What was checked"), rows=2, max_length=1000,
+                            help_text=_("E.g. “death certificate no. …, household register showing the son”."))
+
+
+class PowerOfAttorneyForm(ActionForm):
+    """An agent's request verified on a power of attorney, the document attached to the request."""
+
+    action = "verify_power_of_attorney"
+    attachment = forms.ModelChoiceField(label=_("Power of attorney"), queryset=None, empty_label=None)
+    check_performed = _text(_("Check performed"), rows=2, max_length=1000,
+                            help_text=_("What you checked in the power of attorney (who granted it, to whom, "
+                                        "its date and scope)."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachment"].queryset = self.rr.attachments.filter(purpose="authorisation").order_by("pk")
+        self.fields["attachment"].label_from_instance = lambda attachment: attachment.original_name
+
+
 class QuestionForm(ActionForm):
     """A question to the requester, and why the clock pauses: only the reasons the law of
     the request names (deadlines.Policy.pause_reasons); none where the clock never pauses."""

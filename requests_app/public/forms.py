@@ -79,7 +79,8 @@ class RequestForm(forms.Form):
                               max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     full_name = forms.CharField(label=_("Your full name"), required=False, max_length=200)
     email = forms.EmailField(label=_("Email"), required=False, max_length=254,
-                             help_text=_("We send the code and updates here."))
+                             help_text=_("We send the code here. An agent gives the person's own email or phone: "
+                                         "the person confirms the request, never the agent."))
     phone = forms.CharField(label=_("Phone"), required=False, max_length=32,
                             help_text=_("If you give no email, we send the code by text message."))
     member_number = forms.CharField(label=_("Member, card or pass number"), required=False, max_length=64)
@@ -91,6 +92,10 @@ class RequestForm(forms.Form):
     requester_email = forms.EmailField(label=_("Your email (relative or agent)"), required=False, max_length=254)
     # Its help is the organisation's law on next of kin (see __init__); offered only where there is one.
     death_evidence = DocumentField(label=_("Evidence of death and of your relationship"), required=False)
+    deceased_arranged_otherwise = forms.ChoiceField(
+        label=_("Did the deceased arrange otherwise for their information?"), required=False,
+        choices=[("no", _("No, not that I know of")), ("yes", _("Yes"))], widget=forms.RadioSelect,
+    )
     authorisation = DocumentField(label=_("Signed authorisation from the person"), required=False)
     evidence = MultipleFileField(label=_("Evidence (optional)"), required=False,
                                  help_text=_("PDF or images, at most 10 MB each."))
@@ -116,17 +121,21 @@ class RequestForm(forms.Form):
             ]
             self.fields["requester_name"].label = _("Your name (agent)")
             self.fields["requester_email"].label = _("Your email (agent)")
+            del self.fields["deceased_arranged_otherwise"]
         else:
             self.fields["death_evidence"].help_text = self.law.next_of_kin
+            self.fields["deceased_arranged_otherwise"].help_text = self.law.next_of_kin
         self.fields["authorisation"].help_text = self.law.agent
         self.fields["claim_currency"].initial = self.law.currency
         self.fields["claim_currency"].choices = sorted(CURRENCIES, key=lambda choice: choice[0] != self.law.currency)
 
     def clean(self):
         data = super().clean()
-        if not data.get("email") and not data.get("phone") and "email" not in self.errors:
-            self.add_error("email", _("Give an email address or a phone number so we can reach you."))
         filed_by = data.get("filed_by")
+        if filed_by == RightsRequest.FiledBy.NEXT_OF_KIN:
+            self._clean_next_of_kin(data)
+        elif not data.get("email") and not data.get("phone") and "email" not in self.errors:
+            self.add_error("email", _("Give an email address or a phone number so we can reach you."))
         if filed_by in (RightsRequest.FiledBy.NEXT_OF_KIN, RightsRequest.FiledBy.AGENT):
             for name in ("requester_name", "requester_email"):
                 if not data.get(name) and name not in self.errors:
@@ -138,6 +147,23 @@ class RequestForm(forms.Form):
         if data.get("claim_amount") and not data.get("claim_currency"):
             self.add_error("claim_currency", _("Choose the currency of the amount."))
         return data
+
+    def _clean_next_of_kin(self, data: dict) -> None:
+        """A relative (PIPL art. 49): their own email (requester_email) gets the code; the
+        deceased is named, with an ID or member number; only the kinds the law allows."""
+        allowed = self.law.next_of_kin_kinds if self.law is not None else ()
+        if any(kind not in allowed for kind in data.get("kinds") or ()):
+            self.add_error("kinds", _("A relative may ask only to see, copy, correct or delete a deceased "
+                                      "person's information."))
+        if not data.get("full_name") and "full_name" not in self.errors:
+            self.add_error("full_name", _("Give the deceased person's full name."))
+        if not data.get("id_number") and not data.get("member_number") and "id_number" not in self.errors:
+            self.add_error("id_number", _("Give the deceased person's identity document or member number."))
+        arranged = data.get("deceased_arranged_otherwise")
+        if not arranged and "deceased_arranged_otherwise" in self.fields:
+            self.add_error("deceased_arranged_otherwise", _("Say whether the deceased arranged otherwise."))
+        elif arranged == "yes":
+            self.add_error("deceased_arranged_otherwise", self.law.next_of_kin if self.law else "")
 
     @property
     def is_bot(self) -> bool:

@@ -118,6 +118,7 @@ def _intake_arguments(data: dict) -> dict:
         "requester_email": data["requester_email"], "data_description": data["data_description"],
         "details": data["details"], "language": get_language(), "evidence": data["evidence"],
         "authorisation": data["authorisation"], "death_evidence": data["death_evidence"], "claim": claim,
+        "deceased_arranged_otherwise": {"yes": True, "no": False}.get(data.get("deceased_arranged_otherwise") or ""),
     }
 
 
@@ -141,18 +142,24 @@ def verify(request, submission):
     if first.status != RightsRequest.Status.SUBMITTED:
         messages.info(request, _("This request is already verified. Use the link we emailed you to follow it."))
         return redirect("public:lookup")
-    if request.method == "POST" and form.is_valid():
+    # A relative's confirmed mailbox: the officer's check of the evidence verifies (PIPL art. 49).
+    awaiting_check = first.filed_by == RightsRequest.FiledBy.NEXT_OF_KIN and first.contact_confirmed_at is not None
+    if request.method == "POST" and not awaiting_check and form.is_valid():
         limits.attempt(request, limits.VERIFY, keys=((f"s:{first.submission}", limits.SUBMISSION_CODES),))
         try:
             workflow.verify_identity(first, actor=SUBJECT, code=form.cleaned_data["code"])
         except WorkflowError as exc:
             form.add_error("code", str(exc))
         else:
+            first.refresh_from_db()
+            if first.status == RightsRequest.Status.SUBMITTED:
+                return redirect("public:verify", submission=first.submission)
             token = tokens.issue_status_link(first.submission)
             return redirect("public:status", token=token)
     challenge = first.challenges.order_by("-created_at").first()
     return render(request, "public/verify.html", {
         "form": form, "requests": requests, "first": first, "channel": challenge.channel if challenge else "email",
+        "awaiting_check": awaiting_check,
     })
 
 
@@ -311,7 +318,8 @@ def download(request, token, reference, attachment_id):
 
 def lookup(request):
     """Send a new status link for reference + email (by email) or reference + phone (by text
-    message); the same answer whether or not they match, so nobody learns who filed what."""
+    message); the same answer whether or not they match, so nobody learns who filed what.
+    Only a verified case gets a link: before verification the requester gets only the code."""
     form = forms.StatusLookupForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -346,8 +354,8 @@ def _compact(reference: str) -> str:
 
 def _request_by_email(reference: str, email: str) -> RightsRequest | None:
     email_hash = identifier_hash(IdentifierKind.EMAIL, email.strip().lower())
-    return (
-        RightsRequest.objects.filter(reference=reference)
+    return (  # only a verified case has a status page to link to: before, the code is all anyone gets
+        RightsRequest.objects.filter(reference=reference, verified_at__isnull=False)
         .filter(Q(subject__email_hash=email_hash) | Q(requester_email__iexact=email.strip()))
         .first()
     )
@@ -358,8 +366,8 @@ def _request_by_phone(reference: str, phone: str) -> RightsRequest | None:
     from requests_app.subjects import PHONE_REGION
 
     rr = RightsRequest.objects.filter(reference=reference).select_related("organisation", "subject").first()
-    if rr is None or not rr.subject.phone_hash:
-        return None
+    if rr is None or rr.verified_at is None or not rr.contact_phone or not rr.subject.phone_hash:
+        return None  # unverified, or a deceased person's phone: no link goes there
     try:
         value = normalise(IdentifierKind.PHONE, phone, region=PHONE_REGION.get(rr.organisation.jurisdiction))
     except ValidationError:

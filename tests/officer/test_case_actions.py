@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from orgs.models import DataSystem, Organisation
 from requests_app import notifications, workflow
-from requests_app.actors import SYSTEM, member
-from requests_app.models import CompensationClaim, Message, Notification, RightsRequest
+from requests_app.actors import SUBJECT, SYSTEM, member
+from requests_app.models import Attachment, CompensationClaim, Message, Notification, RightsRequest
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,33 @@ def _purged(org, officer):
     return rr, {}
 
 
+RELATIVE = {"filed_by": "next_of_kin", "requester_name": "Guo Jr.", "requester_email": "junior@example.com"}
+AGENT = {"filed_by": "agent", "requester_name": "Zhao Lawyer", "requester_email": "zhao@law.example"}
+CHECKED = {"death_checked": "on", "relationship_checked": "on", "arranged_otherwise": "no",
+           "check_performed": "Death certificate no. 330106-2026-1147; household register"}
+
+
+def _pdf(name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4 scanned", content_type="application/pdf")
+
+
+def _relative(org, officer, *, verified=False):
+    """A relative's request (PIPL art. 49) with the evidence attached; verified: already checked."""
+    if verified:
+        return factories.in_review_request(org, officer, **RELATIVE), dict(CHECKED)
+    rr = factories.submitted_request(org, **RELATIVE)
+    workflow.add_evidence(rr, actor=SUBJECT, upload=_pdf("death.pdf"), purpose=Attachment.Purpose.DEATH_EVIDENCE)
+    return rr, dict(CHECKED)
+
+
+def _on_power_of_attorney(org, officer, *, verified=False):
+    rr = factories.in_review_request(org, officer, **AGENT) if verified else factories.submitted_request(org, **AGENT)
+    poa = workflow.add_evidence(rr, actor=SUBJECT, upload=_pdf("poa.pdf"), purpose=Attachment.Purpose.AUTHORISATION)
+    return rr, {"attachment": poa.pk, "check_performed": "Durable power of attorney, notarised"}
+
+
 @dataclass
 class Step:
     allowed: Callable  # (org, officer) -> (request, POST data) in a state where the step works
@@ -109,6 +136,10 @@ STEPS = {
                    lambda org, officer: (factories.submitted_request(org), {"assignee": officer.pk})),
     "verify": Step(_in(Status.SUBMITTED, check_performed="Compared the pass photo at the ticket office"),
                    Status.VERIFIED, "verify", _in(Status.IN_REVIEW, check_performed="Again")),
+    "verify_next_of_kin": Step(_relative, Status.VERIFIED, "verify_next_of_kin",
+                               lambda org, officer: _relative(org, officer, verified=True)),
+    "verify_power_of_attorney": Step(_on_power_of_attorney, Status.VERIFIED, "verify",
+                                     lambda org, officer: _on_power_of_attorney(org, officer, verified=True)),
     "ask_info": Step(_in(Status.IN_REVIEW, question="Which gate did you use?", reason="clarification"),
                      Status.AWAITING_SUBJECT, "ask_info",
                      _in(Status.APPROVED, question="Too late", reason="clarification")),

@@ -122,17 +122,17 @@ def test_several_thresholds_passed_at_once_are_all_recorded_but_only_the_newest_
     ]
 
 
-def test_the_ccpa_acknowledgement_goes_to_the_consumer_at_the_first_sweep(db):
+def test_the_ccpa_code_mail_is_the_acknowledgement_and_the_sweep_sends_no_other(db):
     org = factories.jurisdiction_org("US-CA")
     factories.member(org, "officer", username="officer_ca")
     rr = factories.submitted_request(org, email="consumer@example.com")
-    assert rr.acknowledge_by is not None
+    tasks.send_verification_code(rr.challenges.get().pk)  # the code mail acknowledges receipt (regs §7021(a))
+    rr.refresh_from_db()
+    assert rr.acknowledge_by is not None and rr.acknowledged_at is not None
 
-    assert sweeps.sweep_deadlines(now=timezone.now()) == 1
+    assert sweeps.sweep_deadlines(now=timezone.now()) == 0
 
-    ack = rr.reminders.get()
-    assert (ack.threshold, ack.due_at) == (Threshold.ACKNOWLEDGE, rr.acknowledge_by)
-    assert sent(rr, reminder=ack) == [(Kind.ACKNOWLEDGEMENT, "requester")]
+    assert not rr.reminders.exists()
     rr.refresh_from_db()
     assert rr.next_reminder_at is None  # unverified: not the officers' work yet
     tasks.send_verification_code(rr.challenges.get().pk)
@@ -141,7 +141,7 @@ def test_the_ccpa_acknowledgement_goes_to_the_consumer_at_the_first_sweep(db):
     assert rr.next_reminder_at is not None  # verified: the officers' reminders come later
     sweeps.sweep_deadlines(now=just_after(rr, Threshold.DAYS_7))
     assert sent(rr, kind=Kind.REMINDER) == [(Kind.REMINDER, "officer_ca")]
-    assert rr.reminders.filter(threshold=Threshold.ACKNOWLEDGE).count() == 1
+    assert not rr.reminders.filter(threshold=Threshold.ACKNOWLEDGE).exists()
 
 
 def test_a_paused_request_gets_no_reminders_while_paused(org_a, officer_a):

@@ -60,7 +60,9 @@ def test_redis_stopped_during_a_submission_then_started_and_the_code_arrives(
     assert sweeps.requeue_stale_work(now=later(seconds=10))["verification_codes"] == 0  # too fresh to call lost
     assert sweeps.requeue_stale_work(now=later(seconds=31))["verification_codes"] == 1
 
-    wait_for(lambda: mails_in(tmp_path), timeout=60, message="the code email after Redis came back")
+    # The file backend creates the file before it writes the message: wait for the text too.
+    wait_for(lambda: all(mails_in(tmp_path)) and mails_in(tmp_path), timeout=60,
+             message="the code email after Redis came back")
     sent = mails_in(tmp_path)
     assert len(sent) == 1
     assert "guo.bing@example.com" in sent[0]

@@ -117,7 +117,7 @@ ROWS = {
     "the requester answers": (
         _in(factories.awaiting_subject_request),
         lambda rr, who: workflow.answer(rr, actor=SUBJECT, body="The east gate"),
-        [(Kind.SUBJECT_REPLIED, "officer_a"), (Kind.SUBJECT_UPDATE, REQUESTER)],
+        [(Kind.SUBJECT_REPLIED, "officer_a")],  # no mail to the requester about their own step
     ),
     "approve": (
         _in(factories.in_review_request),
@@ -133,7 +133,7 @@ ROWS = {
     "the requester appeals": (
         _in(factories.refused_request),
         lambda rr, who: workflow.appeal(rr, actor=SUBJECT, grounds="The fraud case was closed in May"),
-        [(Kind.SUBJECT_REPLIED, "officer2_a"), (Kind.SUBJECT_UPDATE, REQUESTER)],  # another reviewer
+        [(Kind.SUBJECT_REPLIED, "officer2_a")],  # another reviewer; none to the requester
     ),
     "start fulfilment with a manual system": (
         _manual_fulfilment_ready,
@@ -154,7 +154,7 @@ ROWS = {
     "withdraw": (
         _in(factories.in_review_request),
         lambda rr, who: workflow.withdraw(rr, actor=SUBJECT),
-        [(Kind.SUBJECT_UPDATE, REQUESTER)],
+        [],  # the requester's own step
     ),
     "expire": (
         _expirable,

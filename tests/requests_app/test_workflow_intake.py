@@ -141,7 +141,8 @@ def test_submit_by_an_unknown_kind_of_filer_is_refused(org_a):
 def test_relative_filing_for_a_deceased_person_is_recorded_with_who_filed(org_a):
     rr = _submit(
         org_a, filed_by=RightsRequest.FiledBy.NEXT_OF_KIN, requester_name=" Guo Ming ",
-        requester_email="ming@example.com",
+        requester_email="ming@example.com", deceased_arranged_otherwise=False,
+        identity=Identity(full_name="Guo Lao", member_number="HWW-2019-0427"),
     )
 
     assert (rr.filed_by, rr.requester_name, rr.requester_email) == ("next_of_kin", "Guo Ming", "ming@example.com")

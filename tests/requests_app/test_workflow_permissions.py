@@ -70,6 +70,24 @@ def _verify(rr, actor, w):
         workflow.verify_identity(rr, actor=actor, check_performed="Saw the annual pass")
 
 
+def _relative_with_code(w):
+    """A relative's request for a deceased person (PIPL art. 49), its code sent to the relative."""
+    rr = factories.submitted_request(w.org_a, filed_by="next_of_kin", requester_name="Guo Jr.",
+                                     requester_email="junior@example.com")
+    tasks.send_verification_code(rr.challenges.get().pk)
+    w.code = factories.code_from_outbox()
+    upload = SimpleUploadedFile("death.pdf", b"%PDF-1.4 certificate", content_type="application/pdf")
+    workflow.add_evidence(rr, actor=SUBJECT, upload=upload, purpose="death_evidence")
+    return rr, rr
+
+
+def _confirm_contact(rr, actor, w):
+    if actor.kind == ActorKind.SUBJECT:
+        workflow.verify_identity(rr, actor=actor, code=w.code)
+    else:  # the step itself: only the relative, with the code, confirms their mailbox
+        workflow._confirm_contact(rr, actor)
+
+
 def _eu_in_review(w):
     """Org A under the GDPR, where a deadline may be extended."""
     Organisation.objects.filter(pk=w.org_a.pk).update(jurisdiction="EU")
@@ -133,6 +151,12 @@ def _claim(claim_status):
 
 CASES: dict[str, Case] = {
     "verify": Case(DECIDERS | {"subject"}, _submitted_with_code, _verify),
+    "confirm_contact": Case({"subject"}, _relative_with_code, _confirm_contact),
+    "verify_next_of_kin": Case(DECIDERS, _relative_with_code, lambda rr, a, w: workflow.verify_next_of_kin(
+        rr, actor=a, death_checked=True, relationship_checked=True, arranged_otherwise=False,
+        check_performed="Death certificate and household register")),
+    "acknowledge": Case({"system"}, _in(Status.SUBMITTED),
+                        lambda rr, a, w: workflow.record_acknowledgement(rr, channel="email", actor=a)),
     "assign": Case(DECIDERS, _in(Status.VERIFIED), lambda rr, a, w: workflow.assign(rr, actor=a, assignee=w.officer_a)),
     "ask_info": Case(DECIDERS, _in(Status.IN_REVIEW),
                      lambda rr, a, w: workflow.ask_for_information(rr, actor=a, question="Which gate?")),
