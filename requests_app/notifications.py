@@ -38,6 +38,9 @@ MAX_ATTEMPTS = 10
 Role = Membership.Role
 DECIDER_ROLES = (Role.OWNER, Role.OFFICER)
 NO_STATUS_LINK = {Notification.Kind.UNVERIFIED_EXPIRED}
+# Besides the code, the one letter an unverified requester gets: that the case closed,
+# why, and what they can do (no status link, nothing about the case's data).
+UNVERIFIED_MAY_HEAR = {Notification.Kind.UNVERIFIED_EXPIRED}
 
 
 # --- who ------------------------------------------------------------------------------
@@ -210,7 +213,7 @@ def _send(notification: Notification) -> None:
                         notification.user_id)
             return
         address, phone = notification.user.email, ""
-    elif rr.verified_at is None:
+    elif rr.verified_at is None and notification.kind not in UNVERIFIED_MAY_HEAR:
         # Before verification the requester hears nothing but the code (tasks.send_verification_code).
         logger.info("notification %s not sent: request %s is not verified", notification.pk, rr.pk)
         return

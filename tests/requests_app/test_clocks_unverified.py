@@ -110,11 +110,13 @@ def test_an_unverified_request_brings_officers_no_reminder_and_no_escalation(db,
     assert Notification.objects.filter(request=rr, kind=Kind.REMINDER, user=officer).exists()
 
 
-def test_the_ccpa_acknowledgement_still_reaches_an_unverified_consumer(db):
+def test_the_ccpa_acknowledgement_is_the_code_mail_not_an_officers_reminder(db):
     org = factories.jurisdiction_org("US-CA")
     rr = factories.submitted_request(org, email="consumer@example.com")
     sweeps.sweep_deadlines(now=timezone.now())
-    assert list(Notification.objects.filter(request=rr).values_list("kind", flat=True)) == [Kind.ACKNOWLEDGEMENT]
+    # The code mail is the acknowledgement (regs 7021(a); test_mail_before_verification):
+    # the sweep adds no mail to the consumer and nothing to the officers while unverified.
+    assert not Notification.objects.filter(request=rr).exists()
 
 
 @pytest.mark.parametrize("jurisdiction", ["EU", "US-CA", "BR", "US-VA", "CN"])
