@@ -33,6 +33,9 @@ class LawTexts:
     # (code, label) pairs the desk offers as the legal ground of a refusal; the label
     # is what is stored on the request and sent to the person.
     refusal_grounds: tuple[tuple[str, object], ...]
+    # Where the decision on an appeal is final (deadlines.Policy.appeal_decision_final):
+    # what its letter says instead of another appeal, with the external route.
+    appeal_final: object | None = None
 
 
 _IDENTITY = _("The requester's identity could not be verified")
@@ -173,6 +176,9 @@ LAW: dict[str, LawTexts] = {
             ("va_577_b_excessive", _("Va. Code §59.1-577(B): the request is manifestly unfounded, excessive or "
                                      "repetitive")),
         ),
+        appeal_final=_("This is the decision on your appeal and it is final (Va. Code §59.1-577(C)). If you "
+                       "disagree, you may contact the Virginia Attorney General to submit a complaint: online at "
+                       "www.oag.state.va.us, Consumer Protection Section."),
     ),
 }
 

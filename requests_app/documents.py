@@ -201,6 +201,10 @@ def _refusal(rr: RightsRequest, event, texts) -> dict:
                                                        tz=rr.organisation.time_zone),
         "reasons_required": texts.reasons_required,
         "redress": texts.redress,
+        # The decision on an appeal; final where the law says so (US-VA): no further appeal.
+        "appeal_decision": bool(event.data.get("appeal_decision")),
+        "final": bool(event.data.get("final")),
+        "appeal_final": texts.appeal_final,
     }
 
 

@@ -153,7 +153,8 @@ def recompute_deadlines(rr: RightsRequest) -> None:
         return
     policy, tz = policy_of(rr), rr.organisation.time_zone
     rr.due_at = deadlines.due_at(
-        policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, extensions=rr.extensions
+        policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, extensions=rr.extensions,
+        kind=rr.kind,
     )
     rr.target_at = deadlines.target_at(policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total)
     rr.next_reminder_at = reminders.first_reminder_at(rr)

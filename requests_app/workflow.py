@@ -237,7 +237,7 @@ def extend(rights_request: RightsRequest, *, actor: Actor, reason: str) -> None:
     require_text(reason=reason)
     with transition(rights_request, "extend", actor) as step:
         rr = step.request
-        if not deadlines.can_extend(policy_of(rr), extensions_so_far=rr.extensions):
+        if not deadlines.can_extend(policy_of(rr), extensions_so_far=rr.extensions, kind=rr.kind):
             raise TransitionNotAllowed(_("The law of this request allows no (further) extension."))
         if rr.due_at is None or step.now > rr.due_at:
             raise TransitionNotAllowed(_("An extension must be given before the due date passes."))
@@ -249,26 +249,62 @@ def extend(rights_request: RightsRequest, *, actor: Actor, reason: str) -> None:
 
 
 def approve(rights_request: RightsRequest, *, actor: Actor, note: str = "") -> None:
+    """Approve; after an appeal this is the appeal decision (marked so, and late if after its due)."""
     with transition(rights_request, "approve", actor) as step:
         step.data = {"note": note.strip()}
+        if appeals_of(step.request):
+            step.data.update(appeal_decision=True, **decision_lateness(step.request, step.now))
+
+
+def appeals_of(rr: RightsRequest) -> int:
+    """How many times the requester appealed this request."""
+    return rr.events.filter(action="appeal").count()
+
+
+def decision_lateness(rr: RightsRequest, now) -> dict:
+    """`{"late": True, "due_at": ...}` when a decision taken `now` is later than the law
+    allows, else {}. Measured against the request's due instant, the one the desk and the
+    reminders use: an appeal moves it only where the law sets a period for the appeal
+    (US-VA: 60 days, policy appeal_response); elsewhere an appeal decided after the
+    original due date is late as the case already showed it overdue. The dashboard
+    counts the refusals that stand with closed_at after due_at: the same rule."""
+    if rr.due_at is None or now <= rr.due_at:
+        return {}
+    return {"late": True, "due_at": rr.due_at}
 
 
 def refuse(rights_request: RightsRequest, *, actor: Actor, reason: str, legal_ground: str) -> None:
-    """Refuse with the reason and the legal ground (PIPL art. 50); opens the appeal window."""
+    """Refuse with the reason and the legal ground (PIPL art. 50); opens the appeal window,
+    unless the policy allows no further appeal (US-VA: the decision on an appeal is final,
+    Va. Code §59.1-577(C)): then `appeal_closes_at` stays empty and the event says `final`.
+    After an appeal the event says `appeal_decision`. A refusal later than the law allows
+    is still recorded, with `late` and the missed `due_at` in the event (decision_lateness)."""
     require_text(reason=reason, legal_ground=legal_ground)
     with transition(rights_request, "refuse", actor) as step:
         rr = step.request
+        policy, appeals = policy_of(rr), appeals_of(rr)
         rr.refusal_reason, rr.refusal_legal_ground = reason.strip(), legal_ground.strip()
+        step.data = {"reason": rr.refusal_reason, "legal_ground": rr.refusal_legal_ground,
+                     **decision_lateness(rr, step.now)}
         rr.closed_at = step.now
-        rr.appeal_closes_at = deadlines.appeal_closes_at(policy_of(rr), refused_at=step.now, tz=rr.organisation.time_zone)
-        step.data = {"reason": rr.refusal_reason, "legal_ground": rr.refusal_legal_ground}
+        if appeals:
+            step.data["appeal_decision"] = True
+        if deadlines.may_appeal_again(policy, appeals_so_far=appeals):
+            rr.appeal_closes_at = deadlines.appeal_closes_at(policy, refused_at=step.now, tz=rr.organisation.time_zone)
+        else:
+            rr.appeal_closes_at = None
+            step.data["final"] = True
 
 
 def appeal(rights_request: RightsRequest, *, actor: Actor, grounds: str) -> None:
-    """The subject appeals a refusal within the window; another reviewer takes it where there is one."""
+    """The subject appeals a refusal within the window; another reviewer takes it where there is one.
+    Refused when the refusal was final (no appeal window: the policy's max_appeals used, or
+    the decision on an appeal is final by law)."""
     require_text(grounds=grounds)
     with transition(rights_request, "appeal", actor) as step:
         rr = step.request
+        if rr.appeal_closes_at is None:
+            raise TransitionNotAllowed(_("This decision is final: it cannot be appealed again."))
         if step.now > rr.appeal_closes_at:
             raise TransitionNotAllowed(_("The time to appeal this refusal has passed."))
         refused_by = rr.events.filter(action="refuse").order_by("-seq").values_list("actor_id", flat=True).first()

@@ -25,6 +25,8 @@ Definitions (the dashboard's template repeats them to the reader):
 - *days to answer*: closed_at - received_at in days, over the requests answered in the
   last 365 days; median and 90th percentile by linear interpolation
   (`percentile_cont`), rounded half up to one decimal.
+- *late refusals*: refusals that stand whose closed_at is after due_at: recorded
+  later than the law allowed (the refusal event says `late`).
 - *on-time rate of a week*: of the requests answered in that ISO week (Monday to
   Sunday, organisation time zone), the share with closed_at <= due_at; a week with
   nothing answered has no rate (not 0 %, not 100 %).
@@ -129,6 +131,7 @@ class Figures:
     by_kind: list[Tally]
     by_outcome: list[Tally]
     refusal_grounds: list[tuple[str, int]]
+    late_refusals: int = 0
 
     @property
     def total(self) -> int:
@@ -186,6 +189,7 @@ def dashboard_figures(organisation: Organisation, now: datetime) -> Figures:
         by_outcome=[Tally(code, Status(code).label, counts[f"outcome_{code}"]) for code in OUTCOMES]
         + [Tally("open", _("Open"), counts["open"])],
         refusal_grounds=grounds,
+        late_refusals=counts["late_refusals"],
     )
 
 
@@ -200,6 +204,8 @@ def _counts(requests: QuerySet, *, now: datetime, end_of_week: datetime) -> dict
         "overdue": Count(ROW, filter=running & Q(due_at__lt=now)),
         "due_this_week": Count(ROW, filter=running & Q(due_at__gte=now, due_at__lt=end_of_week)),
         "answered_in_window": Count(ROW, filter=answered_recently),
+        # Refusals that stand, recorded after the due instant (workflow.decision_lateness).
+        "late_refusals": Count(ROW, filter=Q(status=Status.REFUSED, closed_at__gt=F("due_at"))),
     }
     in_database = connection.vendor == "postgresql"
     if in_database:
