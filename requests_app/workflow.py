@@ -24,7 +24,7 @@ from orgs import law
 from orgs.certificates import issue_certificate
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation
 from requests_app import audit, deadlines, effects, exports, reminders
-from requests_app.actors import Actor, ActorKind
+from requests_app.actors import SUBJECT, Actor, ActorKind
 from requests_app.connectors import RecordOutcome
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
 from requests_app.models import (
@@ -84,6 +84,7 @@ def submit_many(
         raise NotPermitted(_("This organisation does not take requests through Rightsdesk."))
     if not kinds or any(kind not in RightsRequest.Kind.values for kind in kinds) or len(set(kinds)) != len(kinds):
         raise InvalidInput({"kind": _("Choose what you are asking for.")})
+    kinds = offered_kinds_first(organisation, kinds)
     if filed_by not in RightsRequest.FiledBy.values:
         raise InvalidInput({"filed_by": _("Choose who is filing the request.")})
     if filed_by != RightsRequest.FiledBy.SELF:
@@ -120,10 +121,36 @@ def submit_many(
             )
             effects.after_event(event)
             filed.append(rr)
-        channel = VerificationChallenge.Channel.EMAIL if filed[0].contact_email else VerificationChallenge.Channel.SMS
-        challenge = VerificationChallenge.objects.create(request=filed[0], channel=channel)
-        effects.send_verification_code(challenge)
+        if not file_without_verification(filed):
+            channel = (VerificationChallenge.Channel.EMAIL if filed[0].contact_email
+                       else VerificationChallenge.Channel.SMS)
+            challenge = VerificationChallenge.objects.create(request=filed[0], channel=channel)
+            effects.send_verification_code(challenge)
     return filed
+
+
+def offered_kinds_first(organisation: Organisation, kinds: list[str]) -> list[str]:
+    """The kinds, refused (InvalidInput) if the organisation's law does not have one of
+    them (the opt-outs of the US laws, deadlines.Policy.extra_kinds), ordered so that those
+    needing identity verification come first: the first request of a submission holds its
+    code (verify_identity, new_verification_challenge)."""
+    policy = deadlines.get_policy(organisation.jurisdiction)
+    missing = [kind for kind in kinds if not deadlines.offers_kind(policy, kind)]
+    if missing:
+        raise InvalidInput({"kind": _("%(kind)s is not a request the law of this organisation provides for.") % {
+            "kind": RightsRequest.Kind(missing[0]).label}})
+    return sorted(kinds, key=lambda kind: not deadlines.needs_verification(policy, kind))
+
+
+def file_without_verification(filed: list[RightsRequest]) -> bool:
+    """Mark verified, at once, the requests whose kind needs no identity verification
+    (CCPA opt-outs: regs §7026(d), §7027(e)): they do not wait for a code. Their clock runs
+    from receipt as the policy says. True when no request of the submission needs a code."""
+    policy = deadlines.get_policy(filed[0].jurisdiction)
+    for rr in filed:
+        if not deadlines.needs_verification(policy, rr.kind):
+            _mark_verified(rr, SUBJECT, method="not_required")
+    return all(rr.status == Status.VERIFIED for rr in filed)
 
 
 MAX_CHALLENGES = 5
