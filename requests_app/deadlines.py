@@ -67,6 +67,9 @@ class Policy:
     # Kinds filed without identity verification: they do not wait for a code
     # (CCPA regs §7026(d), §7027(e)).
     unverified_kinds: frozenset[str] = frozenset()
+    # What an unverified deletion is treated as when it expires (US-CA: an opt-out of sale
+    # or sharing, CCPA regs §7022); "" where the law says nothing of it.
+    unverified_deletion_as: str = ""
 
 
 # The kinds only some laws give (RightsRequest.Kind values).
@@ -104,7 +107,8 @@ POLICIES: dict[str, Policy] = {
                kind_responses=((OPT_OUT_SALE, Period(15, Unit.BUSINESS_DAYS)),
                                (LIMIT_SENSITIVE, Period(15, Unit.BUSINESS_DAYS))),
                extra_kinds=frozenset({OPT_OUT_SALE, LIMIT_SENSITIVE}),
-               unverified_kinds=frozenset({OPT_OUT_SALE, LIMIT_SENSITIVE})),
+               unverified_kinds=frozenset({OPT_OUT_SALE, LIMIT_SENSITIVE}),
+               unverified_deletion_as=OPT_OUT_SALE),
         Policy("BR", _("Brazil (LGPD)"), _days(15), None,
                ClockStart.RECEIPT, False, None, 0, None, _days(15), None,
                _days(15), _days(365), source="LGPD art. 19"),
@@ -251,9 +255,11 @@ def target_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
     return _deadline(policy, clock_started_at, policy.target, tz, _pause_days(policy, paused))
 
 
-def acknowledge_by(policy: Policy, *, received_at: datetime, tz: ZoneInfo) -> datetime | None:
-    """When receipt must be confirmed (US-CA only); runs from receipt, before verification."""
-    if policy.acknowledge_within is None:
+def acknowledge_by(policy: Policy, *, received_at: datetime, tz: ZoneInfo, kind: str = "") -> datetime | None:
+    """When receipt must be confirmed (US-CA only); runs from receipt, before verification.
+    A kind with its own period (the CCPA opt-outs) has none: regs §7021 covers requests to
+    delete, correct and know."""
+    if policy.acknowledge_within is None or kind in dict(policy.kind_responses):
         return None
     return _deadline(policy, received_at, policy.acknowledge_within, tz)
 

@@ -109,7 +109,7 @@ def submit_many(
                 jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
                 details=details.strip(), received_at=now, status=Status.SUBMITTED,
                 clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
-                acknowledge_by=deadlines.acknowledge_by(policy, received_at=now, tz=tz),
+                acknowledge_by=deadlines.acknowledge_by(policy, received_at=now, tz=tz, kind=kind),
                 expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
             )
             recompute_deadlines(rr)
@@ -474,6 +474,44 @@ def expire(rights_request: RightsRequest, *, actor: Actor) -> None:
         if rr.expires_at is None or step.now < rr.expires_at:
             raise TransitionNotAllowed(_("This request has not reached its expiry yet."))
         rr.closed_at = step.now
+        step.data.update(treat_unverified_deletion(rr, now=step.now))
+
+
+def treat_unverified_deletion(rr: RightsRequest, *, now) -> dict:
+    """What an expiring unverified request is treated as, where the law says so: under
+    the CCPA a deletion whose requester could not be verified is treated as a request to
+    opt out of the sale or sharing of their personal information (Cal. Code Regs. tit. 11
+    §7022; policy `unverified_deletion_as`), which needs no verification (§7026(d)).
+
+    Files that request for the same person, organisation and submission (so the same
+    status link shows it), received now: its 15 business days run from the moment the
+    business knows it cannot verify. An opt-out of that kind already open for the person
+    is linked instead of filed twice. Returns the expire event's data, `treated_as`
+    (kind and reference), which the expiry mail and letter read; {} elsewhere. Runs inside
+    the expire step's transaction: both stand or neither."""
+    kind = policy_of(rr).unverified_deletion_as
+    if rr.kind != RightsRequest.Kind.DELETION or not kind:
+        return {}
+    existing = (RightsRequest.objects.filter(organisation_id=rr.organisation_id, subject_id=rr.subject_id, kind=kind)
+                .exclude(status__in=RightsRequest.CLOSED_STATUSES).order_by("pk").first())
+    if existing is None:
+        policy = policy_of(rr)
+        existing = RightsRequest(
+            organisation=rr.organisation, subject=rr.subject, kind=kind, filed_by=rr.filed_by,
+            submission=rr.submission, requester_name=rr.requester_name, requester_email=rr.requester_email,
+            jurisdiction=rr.jurisdiction, data_description=rr.data_description, details=rr.details,
+            received_at=now, status=Status.SUBMITTED,
+            clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
+        )
+        recompute_deadlines(existing)
+        _save_with_unique_reference(existing)
+        event = audit.append_event(
+            existing, action="submit", actor_id=None, actor_kind=ActorKind.SYSTEM, to_status=Status.SUBMITTED,
+            data={"kind": kind, "filed_by": rr.filed_by, "treated_from": rr.reference}, visible_to_subject=True,
+        )
+        effects.after_event(event)
+        _mark_verified(existing, SUBJECT, method="not_required")
+    return {"treated_as": {"kind": kind, "reference": existing.reference}}
 
 
 CONTACT_FIELDS = ("full_name", "email", "phone", "email_hash", "phone_hash", "member_number_hash", "id_number_hash",
