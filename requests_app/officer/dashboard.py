@@ -20,6 +20,7 @@ Definitions (the dashboard's template repeats them to the reader):
 - *due this week*: open, the clock running, due from now until the end of the
   current ISO week (Sunday 24:00 in the organisation's time zone); overdue ones are
   not counted again.
+- *by kind*: the kinds the organisation's law has (no US opt-outs elsewhere).
 - *answered*: fulfilled or refused; the organisation gave its answer. Withdrawn and
   expired requests were never answered and are left out of the times and the rate.
 - *days to answer*: closed_at - received_at in days, over the requests answered in the
@@ -43,6 +44,7 @@ from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext as _
 
 from orgs.models import Organisation
+from requests_app import deadlines
 from requests_app.models import RightsRequest
 
 Status = RightsRequest.Status
@@ -185,7 +187,8 @@ def dashboard_figures(organisation: Organisation, now: datetime) -> Figures:
         median_days=one_decimal(counts["median_days"]),
         p90_days=one_decimal(counts["p90_days"]),
         weeks=weeks,
-        by_kind=[Tally(code, label, counts[f"kind_{code}"]) for code, label in Kind.choices],
+        by_kind=[Tally(code, label, counts[f"kind_{code}"]) for code, label in Kind.choices
+                 if deadlines.offers_kind(deadlines.get_policy(organisation.jurisdiction), code)],
         by_outcome=[Tally(code, Status(code).label, counts[f"outcome_{code}"]) for code in OUTCOMES]
         + [Tally("open", _("Open"), counts["open"])],
         refusal_grounds=grounds,

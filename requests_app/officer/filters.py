@@ -70,9 +70,11 @@ class QueueFilter(django_filters.FilterSet):
         ]
         if membership is not None:  # the kinds this organisation's law has (no US opt-outs elsewhere)
             policy = deadlines.get_policy(membership.organisation.jurisdiction)
-            self.filters["kind"].extra["choices"] = [
+            kind = self.filters["kind"]
+            kind.extra["choices"] = [
                 (code, label) for code, label in RightsRequest.Kind.choices if deadlines.offers_kind(policy, code)
             ]
+            kind.__dict__.pop("_field", None)  # a field built before (copied with the filter) had every kind
 
     def filter_queryset(self, queryset, *, skip=()):
         """Every filter but those in `skip`; no status chosen means the open ones."""
