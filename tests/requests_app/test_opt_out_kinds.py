@@ -267,3 +267,54 @@ def test_an_opt_out_acknowledges_no_period_beyond_its_own(time_machine):
         45, deadlines.Unit.DAYS)
     start = datetime(2027, 5, 4, 17, 0, tzinfo=UTC)
     assert deadlines.due_at(policy, clock_started_at=start, tz=LA, kind=Kind.OPT_OUT_SALE) - start < timedelta(days=22)
+
+
+# --- a webhook system answers what it recorded -------------------------------------------------
+
+
+@pytest.fixture
+def ad_partner():
+    from tests.requests_app.test_fulfilment_webhook import ExternalSystem
+
+    system = ExternalSystem()
+    yield system
+    system.close()
+
+
+def _webhook_task(ad_partner, kind):
+    org = _org("US-CA")
+    officer = factories.member(org, "officer", username="officer_ca")
+    factories.webhook_system(org, url=ad_partner.url, secret="ad-partner-secret-0123456789", webhook_timeout_hours=48)
+    rr = _approved(org, officer, kind)
+    fulfilment.begin(rr.pk)
+    task = rr.fulfilment_tasks.get()
+    fulfilment.run_task(task.pk)
+    return rr, task
+
+
+@pytest.mark.parametrize("kind,outcome", [(Kind.OPT_OUT_SALE, "opted_out"), (Kind.LIMIT_SENSITIVE, "use_limited")])
+def test_a_webhook_system_reports_the_opt_out_it_recorded(client, ad_partner, kind, outcome):
+    from tests.requests_app.test_fulfilment_webhook import _callback
+
+    rr, task = _webhook_task(ad_partner, kind)
+    body = {"status": "done", "records": [{"external_id": "ad-id-7", "outcome": outcome}]}
+
+    response = _callback(client, task, body, secret="ad-partner-secret-0123456789")
+
+    assert response.status_code == 200, response.content
+    task.refresh_from_db()
+    assert task.result["records"] == [{"external_id": "ad-id-7", "outcome": outcome}]
+
+
+def test_a_webhook_answer_that_does_not_fit_the_opt_out_is_refused(client, ad_partner):
+    from tests.requests_app.test_fulfilment_webhook import _callback
+
+    rr, task = _webhook_task(ad_partner, Kind.OPT_OUT_SALE)
+    body = {"status": "done", "records": [{"external_id": "ad-id-7", "outcome": "deleted"}]}
+
+    response = _callback(client, task, body, secret="ad-partner-secret-0123456789")
+
+    assert response.status_code == 400
+    assert "must fit the request" in response.json()["fields"]["records"][0]
+    task.refresh_from_db()
+    assert task.status == task.Status.AWAITING_CALLBACK
