@@ -263,3 +263,20 @@ def test_the_desk_warns_before_and_after_a_late_refusal_and_the_case_shows_it(cl
     assert rr.status == Status.REFUSED
     dash = client.get(reverse("desk:dashboard")).content.decode()
     assert "1 refusal was recorded after its due date." in dash
+
+
+def test_a_bulk_refusal_says_which_refusals_were_late(clock, client):
+    org, officer, late = _cn_case(clock)
+    clock.move_to(datetime(2027, 3, 20, 9, 0, tzinfo=SHANGHAI), tick=False)
+    on_time = factories.in_review_request(org, officer, email="wang@example.com")  # due 19 April
+    clock.move_to(datetime(2027, 4, 1, 9, 0, tzinfo=SHANGHAI), tick=False)
+    client.force_login(officer)
+
+    response = client.post(reverse("desk:bulk_refuse"), {
+        "references": [late.reference, on_time.reference], "reason": "Fraud case open", "legal_ground": "cn_44_law",
+    }, follow=True)
+
+    page = response.content.decode()
+    assert f"Refused after the due date, so recorded as late (on each case and the dashboard): {late.reference}." \
+        in page
+    assert "late" not in _last(on_time, "refuse").data and _last(late, "refuse").data["late"] is True
