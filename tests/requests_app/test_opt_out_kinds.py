@@ -242,6 +242,7 @@ def test_an_opt_out_is_recorded_per_data_system_and_closes_with_its_letter(juris
     assert "Face vault" in letter and "Ad partner feed" in letter
     assert str(RecordOutcome(expected).label) in letter
     assert str(Kind(kind).label) in letter
+    assert ("§1798.120" if jurisdiction == "US-CA" else "§59.1-577(A)(5)") in letter
 
 
 def test_a_hand_outcome_that_does_not_fit_an_opt_out_is_refused(time_machine):
