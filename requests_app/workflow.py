@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -492,7 +493,11 @@ def treat_unverified_deletion(rr: RightsRequest, *, now) -> dict:
     kind = policy_of(rr).unverified_deletion_as
     if rr.kind != RightsRequest.Kind.DELETION or not kind:
         return {}
-    existing = (RightsRequest.objects.filter(organisation_id=rr.organisation_id, subject_id=rr.subject_id, kind=kind)
+    same_person = Q(subject_id=rr.subject_id)  # or filed apart, known by the same email or phone
+    for field in ("email_hash", "phone_hash"):
+        if value := getattr(rr.subject, field):
+            same_person |= Q(**{f"subject__{field}": value})
+    existing = (RightsRequest.objects.filter(same_person, organisation_id=rr.organisation_id, kind=kind)
                 .exclude(status__in=RightsRequest.CLOSED_STATUSES).order_by("pk").first())
     if existing is None:
         policy = policy_of(rr)

@@ -105,6 +105,18 @@ def test_an_unverified_ccpa_access_request_expires_without_an_opt_out(org_ca, ti
     assert "§7022" not in _expiry_mail(access)
 
 
+def test_an_opt_out_the_person_filed_apart_is_linked_not_filed_again(org_ca, time_machine):
+    time_machine.move_to(RECEIVED, tick=False)
+    (deletion,) = _file(org_ca, [Kind.DELETION])
+    (opt_out,) = _file(org_ca, [Kind.OPT_OUT_SALE])
+    assert opt_out.submission != deletion.submission
+
+    _expire_by_the_sweep(time_machine, deletion)
+
+    assert deletion.events.get(action="expire").data["treated_as"]["reference"] == opt_out.reference
+    assert RightsRequest.objects.filter(kind=Kind.OPT_OUT_SALE).count() == 1
+
+
 @pytest.mark.parametrize("jurisdiction,zone", [("EU", "Europe/Berlin"), ("US-VA", "America/New_York"),
                                                ("CN", "Asia/Shanghai"), ("BR", "America/Sao_Paulo")])
 def test_elsewhere_an_unverified_deletion_just_expires(jurisdiction, zone, time_machine):
