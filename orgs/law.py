@@ -42,6 +42,12 @@ class LawTexts:
     # The code mail's acknowledgement of receipt, with %(organisation)s, %(received)s and
     # %(due)s, where the law requires one (CCPA regs §7021(a)); None elsewhere.
     acknowledgement: object | None = None
+    # Where the decision on an appeal is final (deadlines.Policy.appeal_decision_final):
+    # what its letter says instead of another appeal, with the external route.
+    appeal_final: object | None = None
+    # The law an opt-out (deadlines.EXTRA_KINDS) is carried out under, for its letter;
+    # None where the law has no such kinds.
+    opt_out: object | None = None
 
 
 _IDENTITY = _("The requester's identity could not be verified")
@@ -146,6 +152,10 @@ LAW: dict[str, LawTexts] = {
         acknowledgement=_("This message confirms that %(organisation)s received your request on %(received)s "
                           "(Cal. Code Regs. tit. 11 §7021(a)). It must answer within 45 calendar days of receipt, "
                           "by %(due)s, however long verification takes (Civ. Code §1798.130)."),
+        opt_out=_("Under Cal. Civ. Code §1798.120 a business may not sell or share your personal information once "
+                  "you have opted out, and under §1798.121 it may use your sensitive personal information only for "
+                  "the purposes the law allows; it must wait at least 12 months before asking you to opt in again "
+                  "(§1798.135(c)(4))."),
     ),
     Jurisdiction.BR: LawTexts(
         jurisdiction=Jurisdiction.BR, regime="LGPD", currency="BRL",
@@ -194,6 +204,11 @@ LAW: dict[str, LawTexts] = {
             ("va_577_b_excessive", _("Va. Code §59.1-577(B): the request is manifestly unfounded, excessive or "
                                      "repetitive")),
         ),
+        opt_out=_("Under Va. Code §59.1-577(A)(5) the controller may no longer process your personal data for the "
+                  "purpose you opted out of: targeted advertising, the sale of personal data, or profiling."),
+        appeal_final=_("This is the decision on your appeal and it is final (Va. Code §59.1-577(C)). If you "
+                       "disagree, you may contact the Virginia Attorney General to submit a complaint: online at "
+                       "www.oag.state.va.us, Consumer Protection Section."),
     ),
 }
 

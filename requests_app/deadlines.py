@@ -62,6 +62,35 @@ class Policy:
     # An extension must be notified within this period, counted from receipt whatever
     # pauses ran; None where the law allows no extension.
     extension_notice_within: Period | None = None
+    # Appeals. `max_appeals`: how many times a refused subject may appeal one request
+    # (None: the law sets no number, and every refusal opens the appeal window again).
+    # `appeal_decision_final`: the decision on an appeal closes the internal route, and
+    # its letter gives the external route instead (US-VA, Va. Code §59.1-577(C)). CN, EU,
+    # BR and US-CA laws provide no internal appeal: Rightsdesk offers a review after every
+    # refusal while the window runs, and every letter names the regulator and the court.
+    max_appeals: int | None = None
+    appeal_decision_final: bool = False
+    # Request kinds with a response period of their own, (kind, period) pairs, e.g. the
+    # CCPA opt-outs: 15 business days (regs §7026(f), §7027(g)); such a period has no
+    # extension. Other kinds take `response`.
+    kind_responses: tuple[tuple[str, Period], ...] = ()
+    # The kinds only some laws give (opt-outs, limiting sensitive data) that this law has;
+    # the common kinds are offered everywhere.
+    extra_kinds: frozenset[str] = frozenset()
+    # Kinds filed without identity verification: they do not wait for a code
+    # (CCPA regs §7026(d), §7027(e)).
+    unverified_kinds: frozenset[str] = frozenset()
+    # What an unverified deletion is treated as when it expires (US-CA: an opt-out of sale
+    # or sharing, CCPA regs §7022); "" where the law says nothing of it.
+    unverified_deletion_as: str = ""
+
+
+# The kinds only some laws give (RightsRequest.Kind values).
+OPT_OUT_SALE = "opt_out_sale"  # of sale or sharing (CCPA §1798.120; VCDPA §59.1-577(A)(5)(ii))
+LIMIT_SENSITIVE = "limit_sensitive"  # of the use of sensitive personal information (CCPA §1798.121)
+OPT_OUT_TARGETED = "opt_out_targeted"  # of targeted advertising (VCDPA §59.1-577(A)(5)(i))
+OPT_OUT_PROFILING = "opt_out_profiling"  # of profiling (VCDPA §59.1-577(A)(5)(iii))
+EXTRA_KINDS = frozenset({OPT_OUT_SALE, LIMIT_SENSITIVE, OPT_OUT_TARGETED, OPT_OUT_PROFILING})
 
 
 def _days(n: int) -> Period:
@@ -102,7 +131,12 @@ POLICIES: dict[str, Policy] = {
                _days(45), None, _days(45), _days(730),
                source="Cal. Civ. Code 1798.130; CCPA regs 7021, 7101",
                unverified_margin=_days(5),
-               extension_notice_within=_days(45)),  # regs 7021(b): within the first 45 days
+               extension_notice_within=_days(45),  # regs 7021(b): within the first 45 days
+               kind_responses=((OPT_OUT_SALE, Period(15, Unit.BUSINESS_DAYS)),
+                               (LIMIT_SENSITIVE, Period(15, Unit.BUSINESS_DAYS))),
+               extra_kinds=frozenset({OPT_OUT_SALE, LIMIT_SENSITIVE}),
+               unverified_kinds=frozenset({OPT_OUT_SALE, LIMIT_SENSITIVE}),
+               unverified_deletion_as=OPT_OUT_SALE),
         Policy("BR", _("Brazil (LGPD)"), _days(15), None,
                ClockStart.RECEIPT, False, None, 0, None, _days(15), None,
                _days(15), _days(365), source="LGPD art. 19",
@@ -111,7 +145,13 @@ POLICIES: dict[str, Policy] = {
                ClockStart.RECEIPT, False, _days(45), 1, None, _days(45), _days(60),
                _days(45), _days(365), source="Va. Code 59.1-577",
                unverified_margin=_days(5),
-               extension_notice_within=_days(45)),  # 59.1-577(B)(1): within the initial 45 days
+               extension_notice_within=_days(45),  # 59.1-577(B)(1): within the initial 45 days
+               # One appeal, decided within 60 days, and final (59.1-577(C)).
+               max_appeals=1,
+               appeal_decision_final=True,
+               # Opt-outs are "authenticated consumer requests" like the others
+               # (59.1-577(A), (B)(4)) and share the 45 days of (B)(1).
+               extra_kinds=frozenset({OPT_OUT_SALE, OPT_OUT_TARGETED, OPT_OUT_PROFILING})),
     ]
 }
 
@@ -130,6 +170,27 @@ def get_policy(jurisdiction: str) -> Policy:
         raise UnknownJurisdiction(
             f"No deadline policy for jurisdiction {jurisdiction!r}; known: {known}"
         ) from None
+
+
+def response_period(policy: Policy, kind: str = "") -> Period:
+    """The response period for a request of `kind`: its own where the policy gives one."""
+    return dict(policy.kind_responses).get(kind, policy.response)
+
+
+def offers_kind(policy: Policy, kind: str) -> bool:
+    """Whether the law of `policy` has this kind of request (the common kinds: always)."""
+    return kind not in EXTRA_KINDS or kind in policy.extra_kinds
+
+
+def needs_verification(policy: Policy, kind: str) -> bool:
+    return kind not in policy.unverified_kinds
+
+
+def may_appeal_again(policy: Policy, *, appeals_so_far: int) -> bool:
+    """Whether a refusal after `appeals_so_far` appeals opens a new appeal window."""
+    if appeals_so_far and policy.appeal_decision_final:
+        return False
+    return policy.max_appeals is None or appeals_so_far < policy.max_appeals
 
 
 def add_months(start: date, months: int) -> date:
@@ -221,13 +282,18 @@ def _deadline(policy: Policy, start: datetime, period: Period, tz: ZoneInfo,
 
 
 def due_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
-           paused: timedelta = timedelta(0), extensions: int = 0,
+           paused: timedelta = timedelta(0), extensions: int = 0, kind: str = "",
            calendar: WorkingCalendar | None = None) -> datetime:
-    """The hard due instant; business days are the working days of `calendar`.
+    """The hard due instant (for a request of `kind`, whose period may be its own);
+    business days are the working days of `calendar`.
 
     Extensions are counted in one step from the start date, not chained from the first
     due date, so month-end clamping cannot eat days (EU: 31 Jan + 3 months = 30 Apr).
     """
+    response = response_period(policy, kind)
+    if response != policy.response:  # a kind's own period: no extension
+        day = add_period(_local_date(clock_started_at, tz), response, policy.holidays, calendar)
+        return end_of_day(day, tz) + _paused(policy, paused)
     if not 0 <= extensions <= policy.max_extensions:
         raise ValueError(
             f"{policy.jurisdiction} allows at most {policy.max_extensions} extension(s), "
@@ -253,10 +319,12 @@ def target_at(policy: Policy, *, clock_started_at: datetime, tz: ZoneInfo,
     return _deadline(policy, clock_started_at, policy.target, tz, _paused(policy, paused), calendar)
 
 
-def acknowledge_by(policy: Policy, *, received_at: datetime, tz: ZoneInfo,
+def acknowledge_by(policy: Policy, *, received_at: datetime, tz: ZoneInfo, kind: str = "",
                    calendar: WorkingCalendar | None = None) -> datetime | None:
-    """When receipt must be confirmed (US-CA only); runs from receipt, before verification."""
-    if policy.acknowledge_within is None:
+    """When receipt must be confirmed (US-CA only); runs from receipt, before verification.
+    A kind with its own period (the CCPA opt-outs) has none: regs §7021 covers requests to
+    delete, correct and know."""
+    if policy.acknowledge_within is None or kind in dict(policy.kind_responses):
         return None
     return _deadline(policy, received_at, policy.acknowledge_within, tz, calendar=calendar)
 
@@ -319,7 +387,10 @@ def contact_purge_at(policy: Policy, *, closed_at: datetime, tz: ZoneInfo) -> da
     return _deadline(policy, closed_at, policy.contact_retention, tz)
 
 
-def can_extend(policy: Policy, *, extensions_so_far: int) -> bool:
+def can_extend(policy: Policy, *, extensions_so_far: int, kind: str = "") -> bool:
+    """Whether one more extension is allowed; a kind with its own period has none."""
+    if kind in dict(policy.kind_responses):
+        return False
     return policy.extension is not None and extensions_so_far < policy.max_extensions
 
 

@@ -202,6 +202,10 @@ def _refusal(rr: RightsRequest, event, texts) -> dict:
                                                        tz=rr.organisation.time_zone),
         "reasons_required": texts.reasons_required,
         "redress": texts.redress,
+        # The decision on an appeal; final where the law says so (US-VA): no further appeal.
+        "appeal_decision": bool(event.data.get("appeal_decision")),
+        "final": bool(event.data.get("final")),
+        "appeal_final": texts.appeal_final,
     }
 
 
@@ -223,7 +227,9 @@ def _fulfilment(rr: RightsRequest, event, texts) -> dict:
                                      for code, count in sorted(counts.items())]})
     files = rr.attachments.exclude(from_subject=True).exclude(purpose__in=NOT_PROVIDED).order_by("created_at")
     return {"systems": systems, "files": list(files), "certificate": rr.certificate,
-            "check_url": check_url(rr.certificate) if rr.certificate else ""}
+            "check_url": check_url(rr.certificate) if rr.certificate else "",
+            # An opt-out's letter names the law it was carried out under (orgs/law.py opt_out).
+            "opt_out_law": (texts.opt_out or "") if rr.kind in deadlines.EXTRA_KINDS else ""}
 
 
 LETTER_CONTEXT = {"refusal": _refusal, "extension": _extension, "fulfilment": _fulfilment}

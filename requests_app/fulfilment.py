@@ -32,7 +32,7 @@ MAX_ATTEMPTS = 10
 # Kinds carried out in the data systems; an explanation is written by the officer instead.
 SYSTEM_KINDS = (
     Kind.DELETION, Kind.RESTRICTION, Kind.CORRECTION, Kind.ACCESS, Kind.COPY, Kind.PORTABILITY,
-    Kind.WITHDRAW_CONSENT,
+    Kind.WITHDRAW_CONSENT, Kind.OPT_OUT_SALE, Kind.LIMIT_SENSITIVE, Kind.OPT_OUT_TARGETED, Kind.OPT_OUT_PROFILING,
 )
 CONNECTORS = {Connector.VAULT: vault.run, Connector.WEBHOOK: webhook.run}
 

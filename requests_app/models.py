@@ -67,6 +67,11 @@ class RequestKind(models.TextChoices):
     RESTRICTION = "restriction", _("Restrict processing")
     WITHDRAW_CONSENT = "withdraw_consent", _("Withdraw consent")
     EXPLANATION = "explanation", _("Explain the processing rules")
+    # Kinds only some laws give (deadlines.Policy.extra_kinds); offered only there.
+    OPT_OUT_SALE = "opt_out_sale", _("Opt out of the sale or sharing of my data")
+    LIMIT_SENSITIVE = "limit_sensitive", _("Limit the use of my sensitive personal information")
+    OPT_OUT_TARGETED = "opt_out_targeted", _("Opt out of targeted advertising")
+    OPT_OUT_PROFILING = "opt_out_profiling", _("Opt out of profiling")
 
 
 class FiledBy(models.TextChoices):

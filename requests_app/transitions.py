@@ -168,7 +168,7 @@ def recompute_deadlines(rr: RightsRequest) -> None:
         policy, tz = policy_of(rr), rr.organisation.time_zone
         rr.due_at = deadlines.due_at(
             policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, extensions=rr.extensions,
-            calendar=calendar,
+            kind=rr.kind, calendar=calendar,
         )
         rr.target_at = deadlines.target_at(
             policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, calendar=calendar
@@ -184,7 +184,7 @@ def first_uncovered_year(rr: RightsRequest, calendar: deadlines.WorkingCalendar)
     business = deadlines.Unit.BUSINESS_DAYS
     spans = [(rr.received_at, rr.acknowledge_by, policy.acknowledge_within)]
     if rr.clock_started_at is not None:
-        spans += [(rr.clock_started_at, rr.due_at, policy.response), (rr.clock_started_at, rr.target_at, policy.target)]
+        spans += [(rr.clock_started_at, rr.due_at, deadlines.response_period(policy, rr.kind)), (rr.clock_started_at, rr.target_at, policy.target)]
         if policy.extension is not None and rr.extensions:
             spans.append((rr.clock_started_at, rr.due_at, policy.extension))
     years = [

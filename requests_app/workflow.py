@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from orgs import law
 from orgs.certificates import issue_certificate
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation
 from requests_app import audit, deadlines, effects, exports, reminders
-from requests_app.actors import SYSTEM, Actor, ActorKind
+from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind
 from requests_app.connectors import RecordOutcome
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
 from requests_app.models import (
@@ -90,6 +91,7 @@ def submit_many(
         raise NotPermitted(_("This organisation does not take requests through Rightsdesk."))
     if not kinds or any(kind not in RightsRequest.Kind.values for kind in kinds) or len(set(kinds)) != len(kinds):
         raise InvalidInput({"kind": _("Choose what you are asking for.")})
+    kinds = offered_kinds_first(organisation, kinds)
     if filed_by not in RightsRequest.FiledBy.values:
         raise InvalidInput({"filed_by": _("Choose who is filing the request.")})
     if filed_by != RightsRequest.FiledBy.SELF:
@@ -122,7 +124,7 @@ def submit_many(
                 deceased_arranged_otherwise=deceased_arranged_otherwise,
                 clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
                 acknowledge_by=deadlines.acknowledge_by(
-                    policy, received_at=now, tz=tz, calendar=calendars.calendar_for(organisation.jurisdiction)
+                    policy, received_at=now, tz=tz, kind=kind, calendar=calendars.calendar_for(organisation.jurisdiction)
                 ),
                 expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
             )
@@ -135,10 +137,11 @@ def submit_many(
             )
             effects.after_event(event)
             filed.append(rr)
-        email = filed[0].confirmation_email
-        channel = VerificationChallenge.Channel.EMAIL if email else VerificationChallenge.Channel.SMS
-        challenge = VerificationChallenge.objects.create(request=filed[0], channel=channel)
-        effects.send_verification_code(challenge)
+        if not file_without_verification(filed):
+            email = filed[0].confirmation_email
+            channel = VerificationChallenge.Channel.EMAIL if email else VerificationChallenge.Channel.SMS
+            challenge = VerificationChallenge.objects.create(request=filed[0], channel=channel)
+            effects.send_verification_code(challenge)
     return filed
 
 
@@ -161,6 +164,30 @@ def _check_next_of_kin_filing(organisation: Organisation, kinds: list[str], iden
         raise InvalidInput({"deceased_arranged_otherwise": _("Say whether the deceased arranged otherwise.")})
     if arranged_otherwise:
         raise InvalidInput({"deceased_arranged_otherwise": texts.next_of_kin})
+
+
+def offered_kinds_first(organisation: Organisation, kinds: list[str]) -> list[str]:
+    """The kinds, refused (InvalidInput) if the organisation's law does not have one of
+    them (the opt-outs of the US laws, deadlines.Policy.extra_kinds), ordered so that those
+    needing identity verification come first: the first request of a submission holds its
+    code (verify_identity, new_verification_challenge)."""
+    policy = deadlines.get_policy(organisation.jurisdiction)
+    missing = [kind for kind in kinds if not deadlines.offers_kind(policy, kind)]
+    if missing:
+        raise InvalidInput({"kind": _("%(kind)s is not a request the law of this organisation provides for.") % {
+            "kind": RightsRequest.Kind(missing[0]).label}})
+    return sorted(kinds, key=lambda kind: not deadlines.needs_verification(policy, kind))
+
+
+def file_without_verification(filed: list[RightsRequest]) -> bool:
+    """Mark verified, at once, the requests whose kind needs no identity verification
+    (CCPA opt-outs: regs §7026(d), §7027(e)): they do not wait for a code. Their clock runs
+    from receipt as the policy says. True when no request of the submission needs a code."""
+    policy = deadlines.get_policy(filed[0].jurisdiction)
+    for rr in filed:
+        if not deadlines.needs_verification(policy, rr.kind):
+            _mark_verified(rr, SUBJECT, method="not_required")
+    return all(rr.status == Status.VERIFIED for rr in filed)
 
 
 MAX_CHALLENGES = 5
@@ -437,7 +464,7 @@ def extend(rights_request: RightsRequest, *, actor: Actor, reason: str) -> None:
     with transition(rights_request, "extend", actor) as step:
         rr = step.request
         policy = policy_of(rr)
-        if not deadlines.can_extend(policy, extensions_so_far=rr.extensions):
+        if not deadlines.can_extend(policy, extensions_so_far=rr.extensions, kind=rr.kind):
             raise TransitionNotAllowed(_("The law of this request allows no (further) extension."))
         tz = rr.organisation.time_zone
         notice_by = deadlines.extension_notice_by(policy, received_at=rr.received_at, tz=tz)
@@ -459,26 +486,62 @@ def extend(rights_request: RightsRequest, *, actor: Actor, reason: str) -> None:
 
 
 def approve(rights_request: RightsRequest, *, actor: Actor, note: str = "") -> None:
+    """Approve; after an appeal this is the appeal decision (marked so, and late if after its due)."""
     with transition(rights_request, "approve", actor) as step:
         step.data = {"note": note.strip()}
+        if appeals_of(step.request):
+            step.data.update(appeal_decision=True, **decision_lateness(step.request, step.now))
+
+
+def appeals_of(rr: RightsRequest) -> int:
+    """How many times the requester appealed this request."""
+    return rr.events.filter(action="appeal").count()
+
+
+def decision_lateness(rr: RightsRequest, now) -> dict:
+    """`{"late": True, "due_at": ...}` when a decision taken `now` is later than the law
+    allows, else {}. Measured against the request's due instant, the one the desk and the
+    reminders use: an appeal moves it only where the law sets a period for the appeal
+    (US-VA: 60 days, policy appeal_response); elsewhere an appeal decided after the
+    original due date is late as the case already showed it overdue. The dashboard
+    counts the refusals that stand with closed_at after due_at: the same rule."""
+    if rr.due_at is None or now <= rr.due_at:
+        return {}
+    return {"late": True, "due_at": rr.due_at}
 
 
 def refuse(rights_request: RightsRequest, *, actor: Actor, reason: str, legal_ground: str) -> None:
-    """Refuse with the reason and the legal ground (PIPL art. 50); opens the appeal window."""
+    """Refuse with the reason and the legal ground (PIPL art. 50); opens the appeal window,
+    unless the policy allows no further appeal (US-VA: the decision on an appeal is final,
+    Va. Code §59.1-577(C)): then `appeal_closes_at` stays empty and the event says `final`.
+    After an appeal the event says `appeal_decision`. A refusal later than the law allows
+    is still recorded, with `late` and the missed `due_at` in the event (decision_lateness)."""
     require_text(reason=reason, legal_ground=legal_ground)
     with transition(rights_request, "refuse", actor) as step:
         rr = step.request
+        policy, appeals = policy_of(rr), appeals_of(rr)
         rr.refusal_reason, rr.refusal_legal_ground = reason.strip(), legal_ground.strip()
+        step.data = {"reason": rr.refusal_reason, "legal_ground": rr.refusal_legal_ground,
+                     **decision_lateness(rr, step.now)}
         rr.closed_at = step.now
-        rr.appeal_closes_at = deadlines.appeal_closes_at(policy_of(rr), refused_at=step.now, tz=rr.organisation.time_zone)
-        step.data = {"reason": rr.refusal_reason, "legal_ground": rr.refusal_legal_ground}
+        if appeals:
+            step.data["appeal_decision"] = True
+        if deadlines.may_appeal_again(policy, appeals_so_far=appeals):
+            rr.appeal_closes_at = deadlines.appeal_closes_at(policy, refused_at=step.now, tz=rr.organisation.time_zone)
+        else:
+            rr.appeal_closes_at = None
+            step.data["final"] = True
 
 
 def appeal(rights_request: RightsRequest, *, actor: Actor, grounds: str) -> None:
-    """The subject appeals a refusal within the window; another reviewer takes it where there is one."""
+    """The subject appeals a refusal within the window; another reviewer takes it where there is one.
+    Refused when the refusal was final (no appeal window: the policy's max_appeals used, or
+    the decision on an appeal is final by law)."""
     require_text(grounds=grounds)
     with transition(rights_request, "appeal", actor) as step:
         rr = step.request
+        if rr.appeal_closes_at is None:
+            raise TransitionNotAllowed(_("This decision is final: it cannot be appealed again."))
         if step.now > rr.appeal_closes_at:
             raise TransitionNotAllowed(_("The time to appeal this refusal has passed."))
         refused_by = rr.events.filter(action="refuse").order_by("-seq").values_list("actor_id", flat=True).first()
@@ -622,6 +685,48 @@ def expire(rights_request: RightsRequest, *, actor: Actor) -> None:
         if rr.expires_at is None or step.now < rr.expires_at:
             raise TransitionNotAllowed(_("This request has not reached its expiry yet."))
         rr.closed_at = step.now
+        step.data.update(treat_unverified_deletion(rr, now=step.now))
+
+
+def treat_unverified_deletion(rr: RightsRequest, *, now) -> dict:
+    """What an expiring unverified request is treated as, where the law says so: under
+    the CCPA a deletion whose requester could not be verified is treated as a request to
+    opt out of the sale or sharing of their personal information (Cal. Code Regs. tit. 11
+    §7022; policy `unverified_deletion_as`), which needs no verification (§7026(d)).
+
+    Files that request for the same person, organisation and submission (so the same
+    status link shows it), received now: its 15 business days run from the moment the
+    business knows it cannot verify. An opt-out of that kind already open for the person
+    is linked instead of filed twice. Returns the expire event's data, `treated_as`
+    (kind and reference), which the expiry mail and letter read; {} elsewhere. Runs inside
+    the expire step's transaction: both stand or neither."""
+    kind = policy_of(rr).unverified_deletion_as
+    if rr.kind != RightsRequest.Kind.DELETION or not kind:
+        return {}
+    same_person = Q(subject_id=rr.subject_id)  # or filed apart, known by the same email or phone
+    for field in ("email_hash", "phone_hash"):
+        if value := getattr(rr.subject, field):
+            same_person |= Q(**{f"subject__{field}": value})
+    existing = (RightsRequest.objects.filter(same_person, organisation_id=rr.organisation_id, kind=kind)
+                .exclude(status__in=RightsRequest.CLOSED_STATUSES).order_by("pk").first())
+    if existing is None:
+        policy = policy_of(rr)
+        existing = RightsRequest(
+            organisation=rr.organisation, subject=rr.subject, kind=kind, filed_by=rr.filed_by,
+            submission=rr.submission, requester_name=rr.requester_name, requester_email=rr.requester_email,
+            jurisdiction=rr.jurisdiction, data_description=rr.data_description, details=rr.details,
+            received_at=now, status=Status.SUBMITTED,
+            clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
+        )
+        recompute_deadlines(existing)
+        _save_with_unique_reference(existing)
+        event = audit.append_event(
+            existing, action="submit", actor_id=None, actor_kind=ActorKind.SYSTEM, to_status=Status.SUBMITTED,
+            data={"kind": kind, "filed_by": rr.filed_by, "treated_from": rr.reference}, visible_to_subject=True,
+        )
+        effects.after_event(event)
+        _mark_verified(existing, SUBJECT, method="not_required")
+    return {"treated_as": {"kind": kind, "reference": existing.reference}}
 
 
 CONTACT_FIELDS = ("full_name", "email", "phone", "email_hash", "phone_hash", "member_number_hash", "id_number_hash",

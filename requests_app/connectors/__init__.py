@@ -27,6 +27,9 @@ class RecordOutcome(models.TextChoices):
     CORRECTED = "corrected", _("Corrected")
     RESTRICTED = "restricted", _("Processing restricted")
     EXPLAINED = "explained", _("Explanation given")
+    # The US opt-outs: recorded per system; the data stay, their sale, sharing or use stops.
+    OPTED_OUT = "opted_out", _("Opt-out recorded")
+    USE_LIMITED = "use_limited", _("Use limited to what the law allows")
 
 
 # Outcomes that change a record held in the vault; each writes one event.
@@ -42,7 +45,15 @@ _OUTCOMES_FOR_KIND = {
     "withdraw_consent": (RecordOutcome.DELETED, RecordOutcome.STORAGE_ONLY, RecordOutcome.NOT_FOUND),
     "restriction": (RecordOutcome.RESTRICTED, RecordOutcome.NOT_FOUND),
     "explanation": (RecordOutcome.EXPLAINED,),
+    # "Not applicable": the system does not sell, share, target or profile with the data.
+    "opt_out_sale": (RecordOutcome.OPTED_OUT, RecordOutcome.NOT_APPLICABLE, RecordOutcome.NOT_FOUND),
+    "opt_out_targeted": (RecordOutcome.OPTED_OUT, RecordOutcome.NOT_APPLICABLE, RecordOutcome.NOT_FOUND),
+    "opt_out_profiling": (RecordOutcome.OPTED_OUT, RecordOutcome.NOT_APPLICABLE, RecordOutcome.NOT_FOUND),
+    "limit_sensitive": (RecordOutcome.USE_LIMITED, RecordOutcome.NOT_APPLICABLE, RecordOutcome.NOT_FOUND),
 }
+# What an opt-out kind records for each of the person's records in a system.
+OPT_OUT_OUTCOME = {"opt_out_sale": RecordOutcome.OPTED_OUT, "opt_out_targeted": RecordOutcome.OPTED_OUT,
+                   "opt_out_profiling": RecordOutcome.OPTED_OUT, "limit_sensitive": RecordOutcome.USE_LIMITED}
 # Outcomes that come with the file the requester receives.
 NEEDS_FILE = (RecordOutcome.COPY_PROVIDED, RecordOutcome.MACHINE_READABLE)
 # Outcomes that need words: what changed, the law that requires keeping, the explanation.

@@ -15,7 +15,7 @@ from orgs import law
 from orgs.models import BiometricRecord
 from requests_app import exports, workflow
 from requests_app.actors import SYSTEM
-from requests_app.connectors import RecordOutcome
+from requests_app.connectors import OPT_OUT_OUTCOME, RecordOutcome
 from requests_app.models import FulfilmentTask, RightsRequest
 
 Kind = RightsRequest.Kind
@@ -81,6 +81,12 @@ def _plan(rr: RightsRequest, task: FulfilmentTask, records: list[BiometricRecord
         attachments = exports.export_records(rr, task, records)
         entries = [_entry(record, RecordOutcome.EXPORTED) for record in records]
         outcome["attachments"] = [attachment.pk for attachment in attachments]
+    elif rr.kind in OPT_OUT_OUTCOME:
+        # The records stay; what stops is their sale or sharing, targeting, profiling, or
+        # the use of sensitive data beyond what the law allows: recorded per record.
+        entries = [_entry(record, OPT_OUT_OUTCOME[rr.kind]) for record in records if record.state != State.DELETED]
+        outcome["note"] = _("Opt-out recorded on request %(reference)s: %(kind)s.") % {
+            "reference": rr.reference, "kind": rr.get_kind_display()}
     elif rr.kind == Kind.CORRECTION:
         entries = [_entry(record, RecordOutcome.NOT_APPLICABLE) for record in records]
         outcome["note"] = _(

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from orgs.crypto import TemplateUnreadable
 from requests_app import destinations, signing, workflow
 from requests_app.actors import SYSTEM
-from requests_app.connectors import RecordOutcome, Unavailable
+from requests_app.connectors import OPT_OUT_OUTCOME, RecordOutcome, Unavailable, outcomes_for
 from requests_app.errors import InvalidInput, TransitionNotAllowed
 from requests_app.models import FulfilmentTask, RightsRequest
 
@@ -34,6 +34,8 @@ TIMEOUT_SECONDS = 10
 # After this many attempts at an unreachable endpoint the task fails and an officer steps in.
 MAX_ATTEMPTS = 8
 CALLBACK_OUTCOMES = (RecordOutcome.DELETED, RecordOutcome.STORAGE_ONLY, RecordOutcome.NOT_FOUND)
+# An opt-out's system answers what it recorded instead (handle_callback checks the kind).
+OPT_OUT_CALLBACK_OUTCOMES = (RecordOutcome.OPTED_OUT, RecordOutcome.USE_LIMITED, RecordOutcome.NOT_APPLICABLE)
 MAX_CALLBACK_RECORDS = 1000
 # A task waits for its callback from its first POST until it is done or failed: the
 # answer may come while the POST is still in flight (RUNNING), or after a POST that timed
@@ -161,7 +163,7 @@ def parse_callback(body: bytes) -> Callback:
                 isinstance(item, dict)
                 and isinstance(item.get("external_id"), str)
                 and 0 < len(item["external_id"]) <= 200
-                and item.get("outcome") in CALLBACK_OUTCOMES
+                and item.get("outcome") in CALLBACK_OUTCOMES + OPT_OUT_CALLBACK_OUTCOMES
                 and isinstance(item.get("reason", ""), str)
             ):
                 errors["records"] = _(
@@ -181,7 +183,12 @@ def handle_callback(task: FulfilmentTask, callback: Callback) -> None:
     """Record the system's answer; TransitionNotAllowed if the task is not waiting for one."""
     outcome = {"connector": "webhook", "records": callback.records, "note": callback.note}
     with transaction.atomic():
-        RightsRequest.objects.select_for_update().get(pk=task.request_id)
+        rr = RightsRequest.objects.select_for_update().get(pk=task.request_id)
+        if rr.kind in OPT_OUT_OUTCOME or any(r["outcome"] in OPT_OUT_CALLBACK_OUTCOMES for r in callback.records):
+            fitting = set(outcomes_for(rr.kind)) & set(CALLBACK_OUTCOMES + OPT_OUT_CALLBACK_OUTCOMES)
+            if any(record["outcome"] not in fitting for record in callback.records):
+                raise InvalidInput({"records": _("Each record's outcome must fit the request: %(outcomes)s.") % {
+                    "outcomes": ", ".join(sorted(fitting))}})
         locked = FulfilmentTask.objects.select_for_update().get(pk=task.pk)
         if locked.status not in WAITING or locked.attempts == 0:
             raise TransitionNotAllowed(_("This task is not waiting for a callback."))

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,7 +42,7 @@ def _can_extend(case: CaseFile) -> bool:
     rr = case.request
     policy = deadlines.get_policy(rr.jurisdiction)
     notice_by = deadlines.extension_notice_by(policy, received_at=rr.received_at, tz=rr.organisation.time_zone)
-    return (deadlines.can_extend(policy, extensions_so_far=rr.extensions)
+    return (deadlines.can_extend(policy, extensions_so_far=rr.extensions, kind=rr.kind)
             and rr.due_at is not None and timezone.now() <= rr.due_at
             and (notice_by is None or timezone.now() <= notice_by))
 
@@ -108,12 +110,28 @@ def _extend(rr, actor, user, data):
 
 def _approve(rr, actor, user, data):
     workflow.approve(rr, actor=actor, note=data["note"])
-    return _("Approved.")
+    return _("Approved.") + _late_note(rr, "approve")
 
 
 def _refuse(rr, actor, user, data):
     workflow.refuse(rr, actor=actor, reason=data["reason"], legal_ground=data["legal_ground_text"])
-    return _("Refused. The requester is told the reason, the legal ground and how to appeal or complain.")
+    event = rr.events.filter(action="refuse").order_by("-seq").first()
+    if event.data.get("final"):
+        done = _("Refused. This decision on the appeal is final: the requester is told the reason, the legal "
+                 "ground and where they can turn now.")
+    else:
+        done = _("Refused. The requester is told the reason, the legal ground and how to appeal or complain.")
+    return done + _late_note(rr, "refuse")
+
+
+def _late_note(rr, action) -> str:
+    """What the officer is told after a decision later than the law allows (it stands, marked late)."""
+    event = rr.events.filter(action=action).order_by("-seq").first()
+    if not event.data.get("late"):
+        return ""
+    due = timezone.localtime(parse_datetime(event.data["due_at"]), rr.organisation.time_zone)
+    return " " + _("It was due by %(due)s: the decision is recorded as late, on the case and on the dashboard.") % {
+        "due": date_format(due, "DATETIME_FORMAT")}
 
 
 def _start(rr, actor, user, data):

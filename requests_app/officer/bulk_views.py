@@ -90,11 +90,17 @@ def bulk_refuse(request, membership):
         if ground is None:
             raise _OtherLaw(_("filed under another law: refuse it from its case page"))
         workflow.refuse(rr, actor=actor, reason=data["reason"], legal_ground=ground)
+        if rr.due_at is not None and rr.closed_at > rr.due_at:  # workflow.decision_lateness
+            late.append(rr.reference)
 
+    late: list[str] = []
     done, failed = _each(membership, data["references"], refuse)
     if done:
         messages.success(request, _("Refused, each requester told the reason and the legal ground: "
                                     "%(references)s.") % {"references": ", ".join(done)})
+    if late:
+        messages.warning(request, _("Refused after the due date, so recorded as late (on each case and the "
+                                    "dashboard): %(references)s.") % {"references": ", ".join(late)})
     for failure in failed:
         messages.error(request, _("Not refused: %(failure)s") % {"failure": failure})
     return _back(request)

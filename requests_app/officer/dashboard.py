@@ -20,11 +20,14 @@ Definitions (the dashboard's template repeats them to the reader):
 - *due this week*: open, the clock running, due from now until the end of the
   current ISO week (Sunday 24:00 in the organisation's time zone); overdue ones are
   not counted again.
+- *by kind*: the kinds the organisation's law has (no US opt-outs elsewhere).
 - *answered*: fulfilled or refused; the organisation gave its answer. Withdrawn and
   expired requests were never answered and are left out of the times and the rate.
 - *days to answer*: closed_at - received_at in days, over the requests answered in the
   last 365 days; median and 90th percentile by linear interpolation
   (`percentile_cont`), rounded half up to one decimal.
+- *late refusals*: refusals that stand whose closed_at is after due_at: recorded
+  later than the law allowed (the refusal event says `late`).
 - *on-time rate of a week*: of the requests answered in that ISO week (Monday to
   Sunday, organisation time zone), the share with closed_at <= due_at; a week with
   nothing answered has no rate (not 0 %, not 100 %).
@@ -41,6 +44,7 @@ from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext as _
 
 from orgs.models import Organisation
+from requests_app import deadlines
 from requests_app.models import RightsRequest
 
 Status = RightsRequest.Status
@@ -131,6 +135,7 @@ class Figures:
     refusal_grounds: list[tuple[str, int]]
     # Open requests whose business-day deadline runs through a year no calendar covers.
     calendar_warnings: int = 0
+    late_refusals: int = 0
 
     @property
     def total(self) -> int:
@@ -184,11 +189,13 @@ def dashboard_figures(organisation: Organisation, now: datetime) -> Figures:
         median_days=one_decimal(counts["median_days"]),
         p90_days=one_decimal(counts["p90_days"]),
         weeks=weeks,
-        by_kind=[Tally(code, label, counts[f"kind_{code}"]) for code, label in Kind.choices],
+        by_kind=[Tally(code, label, counts[f"kind_{code}"]) for code, label in Kind.choices
+                 if deadlines.offers_kind(deadlines.get_policy(organisation.jurisdiction), code)],
         by_outcome=[Tally(code, Status(code).label, counts[f"outcome_{code}"]) for code in OUTCOMES]
         + [Tally("open", _("Open"), counts["open"])],
         refusal_grounds=grounds,
         calendar_warnings=counts["calendar_warnings"],
+        late_refusals=counts["late_refusals"],
     )
 
 
@@ -204,6 +211,8 @@ def _counts(requests: QuerySet, *, now: datetime, end_of_week: datetime) -> dict
         "due_this_week": Count(ROW, filter=running & Q(due_at__gte=now, due_at__lt=end_of_week)),
         "answered_in_window": Count(ROW, filter=answered_recently),
         "calendar_warnings": Count(ROW, filter=OPEN & Q(calendar_uncovered_year__isnull=False)),
+        # Refusals that stand, recorded after the due instant (workflow.decision_lateness).
+        "late_refusals": Count(ROW, filter=Q(status=Status.REFUSED, closed_at__gt=F("due_at"))),
     }
     in_database = connection.vendor == "postgresql"
     if in_database:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Jurisdiction
-from requests_app import selectors
+from requests_app import deadlines, selectors
 from requests_app.models import RightsRequest
 from requests_app.officer.pagination import DEFAULT_SORT, SORTS
 
@@ -72,6 +72,13 @@ class QueueFilter(django_filters.FilterSet):
         self.filters["assignee"].extra["choices"] = [(UNASSIGNED, _("Nobody yet"))] + [
             (str(user.pk), user.get_full_name() or user.get_username()) for user in people
         ]
+        if membership is not None:  # the kinds this organisation's law has (no US opt-outs elsewhere)
+            policy = deadlines.get_policy(membership.organisation.jurisdiction)
+            kind = self.filters["kind"]
+            kind.extra["choices"] = [
+                (code, label) for code, label in RightsRequest.Kind.choices if deadlines.offers_kind(policy, code)
+            ]
+            kind.__dict__.pop("_field", None)  # a field built before (copied with the filter) had every kind
 
     def filter_queryset(self, queryset, *, skip=()):
         """Every filter but those in `skip`; no status chosen means the open ones."""

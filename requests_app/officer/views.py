@@ -157,6 +157,9 @@ def _case_page(request, membership, rr, *, bound=None, contact=None, status=200)
         "policy": policy,
         "law": law.texts(rr.jurisdiction),
         "time_zone": membership.organisation.time_zone,
+        # A decision now would be late (workflow.decision_lateness): the refuse form says so first.
+        "late_decision": workflow.decision_lateness(rr, timezone.now()) if "refuse" in offered else {},
+        "appeal_decision": "refuse" in offered and workflow.appeals_of(rr) > 0,
     }
     return _render(request, membership, "officer/case.html", context, status=status)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs import law
 from orgs.models import Organisation
+from requests_app import deadlines
 from requests_app.models import CompensationClaim, RightsRequest
 from requests_app.public.uploads import validate_upload
 
@@ -114,6 +115,11 @@ class RequestForm(forms.Form):
         self.offers_next_of_kin = self.law is None or self.law.next_of_kin is not None
         if self.law is None:
             return
+        # The kinds of request the organisation's law has (the US opt-outs only there).
+        policy = deadlines.get_policy(organisation.jurisdiction)
+        self.fields["kinds"].choices = [
+            (code, label) for code, label in RightsRequest.Kind.choices if deadlines.offers_kind(policy, code)
+        ]
         # Who may file, and the currency a claim defaults to, follow the organisation's law.
         if self.law.next_of_kin is None:
             self.fields["filed_by"].choices = [

@@ -98,6 +98,9 @@ def request_form(request, slug):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             limits.spend(request, limits.SUBMIT, keys=person)
+            if result.created and all(rr.verified_at for rr in result.created):
+                # Kinds needing no verification (CCPA opt-outs): no code to wait for.
+                return redirect("public:status", token=tokens.issue_status_link(result.created[0].submission))
             if result.created:
                 return redirect("public:verify", submission=result.created[0].submission)
             return render(request, "public/already_open.html", {"organisation": organisation, "result": result})

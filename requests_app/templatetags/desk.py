@@ -7,6 +7,7 @@ an officer in Amsterdam reading a Hangzhou case must not guess whose evening it 
 
 from django import template
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 
 register = template.Library()
@@ -14,6 +15,8 @@ register = template.Library()
 
 @register.filter
 def zoned(value, fmt="DATETIME_FORMAT"):
+    if isinstance(value, str):  # an instant kept in an event's data (ISO text)
+        value = parse_datetime(value)
     if not value:
         return ""
     local = timezone.localtime(value)
