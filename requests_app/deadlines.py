@@ -80,9 +80,9 @@ class Policy:
     # Kinds filed without identity verification: they do not wait for a code
     # (CCPA regs §7026(d), §7027(e)).
     unverified_kinds: frozenset[str] = frozenset()
-    # What an unverified deletion is treated as when it expires (US-CA: an opt-out of sale
-    # or sharing, CCPA regs §7022); "" where the law says nothing of it.
-    unverified_deletion_as: str = ""
+    # The kind an unverified deletion's expiry letter offers instead (US-CA: an opt-out of
+    # sale or sharing, CCPA regs §7022(a), (f)(3)); "" where the law says nothing of it.
+    unverified_deletion_offer: str = ""
 
 
 # The kinds only some laws give (RightsRequest.Kind values).
@@ -136,7 +136,7 @@ POLICIES: dict[str, Policy] = {
                                (LIMIT_SENSITIVE, Period(15, Unit.BUSINESS_DAYS))),
                extra_kinds=frozenset({OPT_OUT_SALE, LIMIT_SENSITIVE}),
                unverified_kinds=frozenset({OPT_OUT_SALE, LIMIT_SENSITIVE}),
-               unverified_deletion_as=OPT_OUT_SALE),
+               unverified_deletion_offer=OPT_OUT_SALE),
         Policy("BR", _("Brazil (LGPD)"), _days(15), None,
                ClockStart.RECEIPT, False, None, 0, None, _days(15), None,
                _days(15), _days(365), source="LGPD art. 19",

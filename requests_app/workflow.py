@@ -685,22 +685,21 @@ def expire(rights_request: RightsRequest, *, actor: Actor) -> None:
         if rr.expires_at is None or step.now < rr.expires_at:
             raise TransitionNotAllowed(_("This request has not reached its expiry yet."))
         rr.closed_at = step.now
-        step.data.update(treat_unverified_deletion(rr, now=step.now))
+        step.data.update(unverified_deletion_offer(rr))
 
 
-def treat_unverified_deletion(rr: RightsRequest, *, now) -> dict:
-    """What an expiring unverified request is treated as, where the law says so: under
-    the CCPA a deletion whose requester could not be verified is treated as a request to
-    opt out of the sale or sharing of their personal information (Cal. Code Regs. tit. 11
-    §7022; policy `unverified_deletion_as`), which needs no verification (§7026(d)).
+def unverified_deletion_offer(rr: RightsRequest) -> dict:
+    """What the expiry letter of an unverified deletion offers, where the law says so.
 
-    Files that request for the same person, organisation and submission (so the same
-    status link shows it), received now: its 15 business days run from the moment the
-    business knows it cannot verify. An opt-out of that kind already open for the person
-    is linked instead of filed twice. Returns the expire event's data, `treated_as`
-    (kind and reference), which the expiry mail and letter read; {} elsewhere. Runs inside
-    the expire step's transaction: both stand or neither."""
-    kind = policy_of(rr).unverified_deletion_as
+    Under the CCPA a business may deny a deletion it cannot verify and must say that the
+    identity could not be verified (Cal. Code Regs. tit. 11 §7022(a)); denying it, a
+    business that sells or shares personal information asks the consumer whether they
+    would like to opt out of that (§7022(f)(3)), an opt-out needing no verification
+    (§7026(d)). So the letter asks, with a link to the opt-out; nothing is filed for the
+    consumer. A person who already has an open opt-out of that kind is not asked again.
+    Returns the expire event's data: `opt_out_offered` (the kind) or `opt_out_open` (the
+    reference of the open one); {} elsewhere."""
+    kind = policy_of(rr).unverified_deletion_offer
     if rr.kind != RightsRequest.Kind.DELETION or not kind:
         return {}
     same_person = Q(subject_id=rr.subject_id)  # or filed apart, known by the same email or phone
@@ -709,24 +708,9 @@ def treat_unverified_deletion(rr: RightsRequest, *, now) -> dict:
             same_person |= Q(**{f"subject__{field}": value})
     existing = (RightsRequest.objects.filter(same_person, organisation_id=rr.organisation_id, kind=kind)
                 .exclude(status__in=RightsRequest.CLOSED_STATUSES).order_by("pk").first())
-    if existing is None:
-        policy = policy_of(rr)
-        existing = RightsRequest(
-            organisation=rr.organisation, subject=rr.subject, kind=kind, filed_by=rr.filed_by,
-            submission=rr.submission, requester_name=rr.requester_name, requester_email=rr.requester_email,
-            jurisdiction=rr.jurisdiction, data_description=rr.data_description, details=rr.details,
-            received_at=now, status=Status.SUBMITTED,
-            clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
-        )
-        recompute_deadlines(existing)
-        _save_with_unique_reference(existing)
-        event = audit.append_event(
-            existing, action="submit", actor_id=None, actor_kind=ActorKind.SYSTEM, to_status=Status.SUBMITTED,
-            data={"kind": kind, "filed_by": rr.filed_by, "treated_from": rr.reference}, visible_to_subject=True,
-        )
-        effects.after_event(event)
-        _mark_verified(existing, SUBJECT, method="not_required")
-    return {"treated_as": {"kind": kind, "reference": existing.reference}}
+    if existing is not None:
+        return {"opt_out_open": existing.reference}
+    return {"opt_out_offered": kind}
 
 
 CONTACT_FIELDS = ("full_name", "email", "phone", "email_hash", "phone_hash", "member_number_hash", "id_number_hash",

@@ -81,6 +81,9 @@ def limited_error(form, exc: limits.Limited) -> None:
 def request_form(request, slug):
     organisation = _public_organisation(slug)
     form = forms.RequestForm(request.POST or None, request.FILES or None, organisation=organisation)
+    # A letter's link may name the kind to ask for (an expiry letter's offer of an opt-out).
+    if request.method == "GET" and request.GET.get("kind") in dict(form.fields["kinds"].choices):
+        form.initial["kinds"] = [request.GET["kind"]]
     status = 200
     if request.method == "POST" and form.is_bot:
         return redirect("public:thanks")  # say nothing a bot could learn from

@@ -1,11 +1,11 @@
-"""CCPA §7022: a deletion whose requester could not be verified is refused, the requester
-is told why, and the request is treated as a request to opt out of the sale or sharing
-of their personal information (which needs no verification, regs §7026(d)).
+"""CCPA regs §7022: a deletion whose requester could not be verified may be denied, and
+the requester is told their identity could not be verified (§7022(a)); denying it, the
+business asks whether they would like to opt out of the sale or sharing of their
+personal information (§7022(f)(3)), which needs no verification (§7026(d)). Nothing is
+filed for them: the expiry letter asks, with a link to the form with the opt-out chosen.
 
 Reference calendar: received Monday 15 March 2027 in Los Angeles; the time to verify
 runs out at the end of 29 April; the expiry sweep runs on Friday 30 April at 09:00 (PDT).
-Fifteen business days from 30 April (no US or Californian holiday in between) end on
-Friday 21 May 2027.
 """
 
 from datetime import datetime
@@ -46,75 +46,58 @@ def _expire_by_the_sweep(time_machine, rr):
 
 
 def _expiry_mail(rr) -> str:
-    note = Notification.objects.get(event=rr.events.get(action="expire"), kind=Notification.Kind.SUBJECT_UPDATE)
+    note = Notification.objects.get(event=rr.events.get(action="expire"), kind=Notification.Kind.UNVERIFIED_EXPIRED)
     mail.outbox.clear()
     assert notifications.deliver(note.pk) is True
     (sent,) = mail.outbox
     return sent.body
 
 
-def test_an_unverified_ccpa_deletion_expires_into_an_opt_out_of_sale_or_sharing(org_ca, time_machine):
+def test_an_unverified_ccpa_deletion_is_denied_and_the_letter_offers_the_opt_out(org_ca, client, time_machine):
     time_machine.move_to(RECEIVED, tick=False)
     (deletion,) = _file(org_ca, [Kind.DELETION])
 
     _expire_by_the_sweep(time_machine, deletion)
 
-    treated = deletion.events.get(action="expire").data["treated_as"]
-    opt_out = RightsRequest.objects.get(reference=treated["reference"])
-    assert treated["kind"] == Kind.OPT_OUT_SALE == opt_out.kind
-    assert (opt_out.subject_id, opt_out.submission, opt_out.organisation_id) == (
-        deletion.subject_id, deletion.submission, org_ca.pk)
-    assert opt_out.status == Status.VERIFIED and opt_out.received_at == SWEEP
-    assert opt_out.events.get(action="submit").data["treated_from"] == deletion.reference
-    assert opt_out.events.get(action="verify").data["method"] == "not_required"
-    assert opt_out.due_at == datetime(2027, 5, 21, 23, 59, 59, 999999, tzinfo=LA)
-    assert opt_out.acknowledge_by is None
+    assert deletion.events.get(action="expire").data == {"opt_out_offered": Kind.OPT_OUT_SALE}
+    assert RightsRequest.objects.count() == 1  # nothing filed for the consumer
     body = _expiry_mail(deletion)
-    assert "Cal. Code Regs. tit. 11 §7022" in body and opt_out.reference in body
-    assert "opt out of the sale or sharing" in body
+    assert "identity could not be verified" in body and "§7022(a)" in body and "§7022(f)(3)" in body
+    link = next(line for line in body.splitlines() if "?kind=" in line)
+    assert link.endswith(f"/organisations/{org_ca.slug}/request/?kind=opt_out_sale")
+    # The link opens the form with the opt-out chosen.
+    page = client.get(link[link.index("/organisations/"):])
+    assert page.status_code == 200
+    assert page.context["form"].initial["kinds"] == [Kind.OPT_OUT_SALE]
 
 
-def test_the_sweep_run_twice_files_one_opt_out(org_ca, time_machine):
+def test_a_kind_the_form_does_not_offer_is_not_chosen_from_the_link(org_ca, client):
+    page = client.get(f"/organisations/{org_ca.slug}/request/?kind=opt_out_profiling")  # Virginia's, not CA's
+    assert page.status_code == 200 and "kinds" not in page.context["form"].initial
+
+
+def test_a_person_with_an_open_opt_out_is_not_asked_again(org_ca, time_machine):
     time_machine.move_to(RECEIVED, tick=False)
     (deletion,) = _file(org_ca, [Kind.DELETION])
-    _expire_by_the_sweep(time_machine, deletion)
-
-    assert sweeps.expire_unverified() == 0
-    assert RightsRequest.objects.filter(kind=Kind.OPT_OUT_SALE).count() == 1
-
-
-def test_an_open_opt_out_of_the_same_person_is_linked_not_filed_again(org_ca, time_machine):
-    time_machine.move_to(RECEIVED, tick=False)
-    deletion, opt_out = sorted(_file(org_ca, [Kind.DELETION, Kind.OPT_OUT_SALE]), key=lambda rr: rr.kind)
-    assert (deletion.kind, opt_out.status) == (Kind.DELETION, Status.VERIFIED)
+    (opt_out,) = _file(org_ca, [Kind.OPT_OUT_SALE])  # filed apart, known by the same email
+    assert opt_out.submission != deletion.submission and opt_out.status == Status.VERIFIED
 
     _expire_by_the_sweep(time_machine, deletion)
 
-    assert deletion.events.get(action="expire").data["treated_as"]["reference"] == opt_out.reference
+    assert deletion.events.get(action="expire").data == {"opt_out_open": opt_out.reference}
+    body = _expiry_mail(deletion)
+    assert opt_out.reference in body and "?kind=" not in body
     assert RightsRequest.objects.filter(kind=Kind.OPT_OUT_SALE).count() == 1
 
 
-def test_an_unverified_ccpa_access_request_expires_without_an_opt_out(org_ca, time_machine):
+def test_an_unverified_ccpa_access_request_expires_without_an_offer(org_ca, time_machine):
     time_machine.move_to(RECEIVED, tick=False)
     (access,) = _file(org_ca, [Kind.ACCESS])
 
     _expire_by_the_sweep(time_machine, access)
 
-    assert "treated_as" not in access.events.get(action="expire").data
-    assert not RightsRequest.objects.filter(kind=Kind.OPT_OUT_SALE).exists()
+    assert access.events.get(action="expire").data == {}
     assert "§7022" not in _expiry_mail(access)
-
-
-def test_an_opt_out_the_person_filed_apart_is_linked_not_filed_again(org_ca, time_machine):
-    time_machine.move_to(RECEIVED, tick=False)
-    (deletion,) = _file(org_ca, [Kind.DELETION])
-    (opt_out,) = _file(org_ca, [Kind.OPT_OUT_SALE])
-    assert opt_out.submission != deletion.submission
-
-    _expire_by_the_sweep(time_machine, deletion)
-
-    assert deletion.events.get(action="expire").data["treated_as"]["reference"] == opt_out.reference
-    assert RightsRequest.objects.filter(kind=Kind.OPT_OUT_SALE).count() == 1
 
 
 @pytest.mark.parametrize("jurisdiction,zone", [("EU", "Europe/Berlin"), ("US-VA", "America/New_York"),
@@ -127,4 +110,5 @@ def test_elsewhere_an_unverified_deletion_just_expires(jurisdiction, zone, time_
     _expire_by_the_sweep(time_machine, deletion)
 
     assert deletion.events.get(action="expire").data == {}
-    assert RightsRequest.objects.count() == 1
+    body = _expiry_mail(deletion)
+    assert "§7022" not in body and "?kind=" not in body
