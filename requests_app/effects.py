@@ -86,7 +86,7 @@ def _requester_hears(event: RequestEvent) -> bool:
     withdrawal, an appeal, a message, a file, a claim...), and nothing before the request is
     verified: until then the code mail is all they get. Their own verification is the
     exception: an agent who filed learns from it that the person confirmed."""
-    if not event.visible_to_subject or event.action == "submit" or event.request.verified_at is None:
+    if not event.visible_to_subject or event.action == "submit" or not event.request.requester_confirmed:
         return False
     return event.actor_kind != ActorKind.SUBJECT or event.action == "verify"
 

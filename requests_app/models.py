@@ -212,6 +212,13 @@ class RightsRequest(models.Model):
         return self.is_open and self.paused_at is None and self.due_at is not None and self.due_at < timezone.now()
 
     @property
+    def requester_confirmed(self) -> bool:
+        """Whether the requester may be written to beyond the code: verified, or (a relative
+        of a deceased person, whose request an officer still has to check) their own
+        mailbox confirmed with the code."""
+        return self.verified_at is not None or self.contact_confirmed_at is not None
+
+    @property
     def contact_email(self) -> str:
         """Where mail about the request goes: the relative or agent who filed it, else the subject."""
         if self.filed_by != FiledBy.SELF and self.requester_email:

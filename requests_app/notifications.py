@@ -213,7 +213,7 @@ def _send(notification: Notification) -> None:
                         notification.user_id)
             return
         address, phone = notification.user.email, ""
-    elif rr.verified_at is None and notification.kind not in UNVERIFIED_MAY_HEAR:
+    elif not rr.requester_confirmed and notification.kind not in UNVERIFIED_MAY_HEAR:
         # Before verification the requester hears nothing but the code (tasks.send_verification_code).
         logger.info("notification %s not sent: request %s is not verified", notification.pk, rr.pk)
         return

@@ -55,7 +55,8 @@ RULES: dict[str, Rule] = {
     "extend": _rule({Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED,
                      Status.FULFILLING}, None, DECIDERS),
     "approve": _rule({Status.IN_REVIEW}, Status.APPROVED, DECIDERS),
-    "refuse": _rule({Status.IN_REVIEW}, Status.REFUSED, DECIDERS),
+    # From submitted only for a relative's request the officer's check cannot verify (workflow.refuse).
+    "refuse": _rule({Status.SUBMITTED, Status.IN_REVIEW}, Status.REFUSED, DECIDERS),
     "appeal": _rule({Status.REFUSED}, Status.IN_REVIEW, {S}),
     "start_fulfilment": _rule({Status.APPROVED}, Status.FULFILLING, DECIDERS | {SYS}),
     "record_task_outcome": _rule({Status.FULFILLING}, None, DECIDERS | {Role.SYSTEM_OWNER, SYS}),

@@ -323,7 +323,7 @@ def verify_next_of_kin(rights_request: RightsRequest, *, actor: Actor, death_che
         raise InvalidInput({"death_checked": _("Check both the death and the relationship before verifying.")})
     if arranged_otherwise or rights_request.deceased_arranged_otherwise:
         raise TransitionNotAllowed(_("The deceased arranged otherwise (PIPL art. 49): the request cannot be "
-                                     "verified."))
+                                     "verified. Refuse it on that ground instead."))
     evidence = list(rights_request.attachments.filter(purpose=Attachment.Purpose.DEATH_EVIDENCE)
                     .order_by("pk").values_list("pk", flat=True))
     if not evidence:
@@ -519,6 +519,12 @@ def refuse(rights_request: RightsRequest, *, actor: Actor, reason: str, legal_gr
     require_text(reason=reason, legal_ground=legal_ground)
     with transition(rights_request, "refuse", actor) as step:
         rr = step.request
+        if rr.status == Status.SUBMITTED and not (rr.filed_by == RightsRequest.FiledBy.NEXT_OF_KIN
+                                                  and rr.requester_confirmed):
+            # Unverified, only a relative whose own mailbox is confirmed can be answered: the
+            # officer's check found the deceased arranged otherwise, or the evidence wanting.
+            raise TransitionNotAllowed(_("An unverified request cannot be refused: it expires if nobody "
+                                         "confirms it."))
         policy, appeals = policy_of(rr), appeals_of(rr)
         rr.refusal_reason, rr.refusal_legal_ground = reason.strip(), legal_ground.strip()
         step.data = {"reason": rr.refusal_reason, "legal_ground": rr.refusal_legal_ground,
@@ -777,6 +783,9 @@ def purge_contact_details(rights_request: RightsRequest, *, actor: Actor) -> Non
 def message_subject(rights_request: RightsRequest, *, actor: Actor, body: str) -> Message:
     require_text(body=body)
     with transition(rights_request, "message_subject", actor) as step:
+        if not step.request.requester_confirmed:
+            raise TransitionNotAllowed(_("The requester has not confirmed the request yet: until they do, "
+                                         "they receive nothing but the code."))
         message = Message.objects.create(
             request=step.request, direction=Message.Direction.TO_SUBJECT, author=actor.user, body=body.strip()
         )

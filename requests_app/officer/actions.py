@@ -91,6 +91,12 @@ def _by_relative(case: CaseFile) -> bool:
     return case.request.filed_by == RightsRequest.FiledBy.NEXT_OF_KIN
 
 
+def _refusable(case: CaseFile) -> bool:
+    """In review; or a relative's request, their mailbox confirmed, that the check cannot verify."""
+    rr = case.request
+    return rr.status != RightsRequest.Status.SUBMITTED or (_by_relative(case) and rr.requester_confirmed)
+
+
 def _on_power_of_attorney(case: CaseFile) -> bool:
     return (case.request.filed_by == RightsRequest.FiledBy.AGENT
             and case.request.attachments.filter(purpose=Attachment.Purpose.AUTHORISATION).exists())
@@ -204,13 +210,14 @@ ACTIONS: dict[str, DeskAction] = {
     "ask_info": DeskAction("ask_info", forms.QuestionForm, _ask),
     "extend": DeskAction("extend", forms.ExtendForm, _extend, when=_can_extend),
     "approve": DeskAction("approve", forms.ApproveForm, _approve),
-    "refuse": DeskAction("refuse", forms.RefuseForm, _refuse),
+    "refuse": DeskAction("refuse", forms.RefuseForm, _refuse, when=_refusable),
     "start_fulfilment": DeskAction("start_fulfilment", forms.EmptyForm, _start),
     "record_outcome": DeskAction("record_task_outcome", forms.OutcomeForm, _outcome, when=_task_needing_hands),
     "retry_task": DeskAction("retry_task", forms.RetryForm, _retry, when=_task_needing_hands),
     "repoint_task": DeskAction("repoint_task", forms.RepointForm, _repoint, when=_webhook_needing_hands),
     "finish_fulfilment": DeskAction("finish_fulfilment", forms.FinishForm, _finish, when=_all_tasks_done),
-    "message": DeskAction("message_subject", forms.MessageForm, _message),
+    "message": DeskAction("message_subject", forms.MessageForm, _message,
+                          when=lambda case: case.request.requester_confirmed),
     "note": DeskAction("add_note", forms.NoteForm, _note),
     "assess": DeskAction("assess_claim", forms.AssessForm, _assess, when=_claim_in(ClaimStatus.CLAIMED)),
     "offer": DeskAction("offer_compensation", forms.OfferForm, _offer,

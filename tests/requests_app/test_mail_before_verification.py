@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 
 from requests_app import intake, notifications, sweeps, tasks, workflow
 from requests_app.actors import SUBJECT, member
-from requests_app.errors import VerificationFailed
+from requests_app.errors import TransitionNotAllowed, VerificationFailed
 from requests_app.models import Attachment, Notification, Reminder, RightsRequest, VerificationChallenge
 from requests_app.subjects import Identity
 from tests import factories
@@ -47,7 +47,8 @@ def test_before_verification_the_requester_gets_only_the_code(db, jurisdiction, 
     officer = factories.member(org, "officer", username="officer_x")
     rr = factories.submitted_request(org, language=language)
     factories.claim(rr)
-    workflow.message_subject(rr, actor=member(officer), body="Please confirm your email first.")
+    with pytest.raises(TransitionNotAllowed):  # refused, not silently dropped
+        workflow.message_subject(rr, actor=member(officer), body="Please confirm your email first.")
     sweeps.sweep_deadlines(now=timezone.now())
     mail.outbox.clear()
 

@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from orgs.law import texts as law_texts
 from requests_app import notifications, tasks, workflow
 from requests_app.actors import SUBJECT, member
 from requests_app.errors import InvalidInput, TransitionNotAllowed
@@ -343,3 +344,60 @@ def test_the_desk_and_the_api_record_the_officers_check(client, org_a, officer_a
         rr.refresh_from_db()
         assert rr.status == Status.VERIFIED
         assert rr.events.get(action="verify_next_of_kin").data["check_performed"].endswith(note)
+
+
+# --- a relative's request the check cannot verify; nothing but the code before that -----
+
+
+def _confirmed_relative_request(org):
+    rr = _relative_request(org)
+    _send_code(rr)
+    workflow.verify_identity(rr, actor=SUBJECT, code=factories.code_from_outbox())
+    rr.refresh_from_db()
+    return rr
+
+
+def test_a_relatives_request_whose_deceased_arranged_otherwise_is_refused_and_the_relative_told(
+    org_a, officer_a
+):
+    rr = _confirmed_relative_request(org_a)
+    with pytest.raises(TransitionNotAllowed):
+        workflow.verify_next_of_kin(rr, actor=member(officer_a), death_checked=True, relationship_checked=True,
+                                    arranged_otherwise=True, check_performed="His will leaves no one his data")
+    mail.outbox.clear()
+
+    ground = str(dict(law_texts("CN").refusal_grounds)["cn_49_arranged"])
+    workflow.refuse(rr, actor=member(officer_a), reason="His will says his data may not be consulted.",
+                    legal_ground=ground)
+    _deliver_all()
+
+    rr.refresh_from_db()
+    assert rr.status == Status.REFUSED and rr.refusal_legal_ground == ground
+    (letter,) = [m for m in mail.outbox if m.to == [RELATIVE["requester_email"]]]
+    assert "His will says his data may not be consulted." in letter.body and ground in letter.body
+
+
+def test_an_unverified_request_can_be_neither_refused_nor_written_to(client, org_a, officer_a):
+    rr = factories.submitted_request(org_a)
+    with pytest.raises(TransitionNotAllowed):
+        workflow.refuse(rr, actor=member(officer_a), reason="Unknown", legal_ground="GB/T 35273-2020 s8.7")
+    with pytest.raises(TransitionNotAllowed):
+        workflow.message_subject(rr, actor=member(officer_a), body="Please call us")
+    rr.refresh_from_db()
+    assert rr.status == Status.SUBMITTED and not rr.messages.exists()
+
+    client.force_login(officer_a)
+    page = client.get(f"/desk/requests/{rr.reference}/")
+    assert page.status_code == 200
+    assert "refuse" not in page.context["offered"] and "message" not in page.context["offered"]
+
+
+def test_a_relative_whose_mailbox_is_confirmed_can_be_asked_for_better_evidence(org_a, officer_a):
+    rr = _confirmed_relative_request(org_a)
+    mail.outbox.clear()
+
+    workflow.message_subject(rr, actor=member(officer_a), body="The death certificate scan is unreadable.")
+    _deliver_all()
+
+    (letter,) = [m for m in mail.outbox if m.to == [RELATIVE["requester_email"]]]
+    assert "The death certificate scan is unreadable." in letter.body
