@@ -497,7 +497,24 @@ class MailWording(models.Model):
         return "\n\n".join(part for part in parts if part) + "\n"
 
 
-class CalendarYear(models.Model):
+class CalendarRow(models.Model):
+    """A row of the working-day calendars: saving or deleting one tells every process
+    to build its calendars again (orgs/calendars.py)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        calendars.invalidate()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        calendars.invalidate()
+        return result
+
+
+class CalendarYear(CalendarRow):
     """A year of a jurisdiction's working-day calendar that an administrator adds where the
     library does not know it yet (China's State Council notice comes out each autumn), or
     corrects. Its days override the library; `covered` says the year is complete, so a
@@ -525,17 +542,9 @@ class CalendarYear(models.Model):
     def __str__(self):
         return f"{self.get_jurisdiction_display()} {self.year}"
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        calendars.invalidate()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        calendars.invalidate()
-        return result
 
 
-class CalendarDay(models.Model):
+class CalendarDay(CalendarRow):
     """One day of a CalendarYear that differs from Mon-Fri: a holiday, or a working day
     (a Saturday or Sunday worked in exchange, 调休). It overrides the library's day."""
 
@@ -567,11 +576,3 @@ class CalendarDay(models.Model):
         if self.day and year and self.day.year != year:
             raise ValidationError({"day": _("This day is not in %(year)s.") % {"year": year}})
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        calendars.invalidate()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        calendars.invalidate()
-        return result

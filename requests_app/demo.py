@@ -536,7 +536,7 @@ class Scene:
 
     def attach(self, rr: RightsRequest, days_ago: int, hhmm: str, purpose: str, name: str, text: str) -> None:
         """The requester attaches a (one-page PDF) document on the form."""
-        upload = SimpleUploadedFile(name, _one_page_pdf(text), content_type="application/pdf")
+        upload = SimpleUploadedFile(name, one_page_pdf(text), content_type="application/pdf")
         self.do(days_ago, hhmm, workflow.add_evidence, rr, actor=SUBJECT, upload=upload, purpose=purpose)
 
     def assign(self, rr: RightsRequest, days_ago: int, hhmm: str, by=None, to=None) -> None:
@@ -564,7 +564,7 @@ class Scene:
             workflow.record_task_outcome(self.task(rr, VAULT), actor=SYSTEM, outcome=outcome)
 
 
-def _one_page_pdf(text: str) -> bytes:
+def one_page_pdf(text: str) -> bytes:
     """A small valid PDF showing one line of text: the demo's scanned documents."""
     stream = f"BT /F1 12 Tf 20 20 Td ({text}) Tj ET".encode()
     objects = [

@@ -267,11 +267,15 @@ def test_an_appealed_request_can_be_decided_again(org_a, officer_a, second_offic
 
 
 @pytest.mark.parametrize("status", Status.values)
-def test_an_officer_can_write_to_the_subject_in_any_state(org_a, officer_a, status):
+def test_an_officer_can_write_to_the_subject_in_any_state_once_they_confirmed(org_a, officer_a, status):
     rr = factories.request_in_state(status, org_a, officer_a)
     before = factories.snapshot(rr)
+    write = lambda: workflow.message_subject(rr, actor=member(officer_a), body=" We received your evidence. ")  # noqa: E731
 
-    message = workflow.message_subject(rr, actor=member(officer_a), body=" We received your evidence. ")
+    if not rr.requester_confirmed:  # never verified (submitted, and withdrawn or expired so): only the code
+        _assert_refused(rr, write, TransitionNotAllowed)
+        return
+    message = write()
 
     assert rr.status == status and message.body == "We received your evidence."
     event = factories.new_event(rr, before)
