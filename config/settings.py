@@ -347,3 +347,6 @@ STATUS_LINK_IDLE_DAYS = env_int("STATUS_LINK_IDLE_DAYS", 180)
 # public addresses only in production; development's demo endpoints live on this machine.
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", DEBUG)
+# A CA bundle (file) the workers trust for those endpoints' certificates instead of the
+# public ones, e.g. an organisation's own CA; empty: the public CAs (certifi).
+WEBHOOK_CA_BUNDLE = env_str("WEBHOOK_CA_BUNDLE", "")

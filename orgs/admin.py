@@ -400,15 +400,17 @@ class EventSubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = EventSubscription
-        fields = ("organisation", "url", "events", "active")
+        fields = ("organisation", "url", "events", "active", "legacy_signature")
 
 
-def _show_new_secrets(model_admin, request, issued):
+def _show_new_secrets(model_admin, request, issued, rotated=False):
     """The secrets page of the data systems, for subscriptions: shown once, never stored in clear."""
     from types import SimpleNamespace
 
     context = {
         **model_admin.admin_site.each_context(request),
+        "rotation_note": _("The previous secret signs beside the new one for %(hours)s hours, then stops.") % {
+            "hours": int(EventSubscription.ROTATION_OVERLAP.total_seconds() // 3600)} if rotated else "",
         "title": _("New signing secrets"),
         "opts": model_admin.opts,
         "issued": [(SimpleNamespace(name=sub.url, organisation=sub.organisation), secret) for sub, secret in issued],
@@ -420,7 +422,7 @@ def _show_new_secrets(model_admin, request, issued):
 @admin.register(EventSubscription)
 class EventSubscriptionAdmin(admin.ModelAdmin):
     """A subscription's signing secret is made when it is added and shown on the next page,
-    once; the action makes a new one (the old stops working)."""
+    once; the action makes a new one, and the old one signs beside it for a while (rotation)."""
 
     form = EventSubscriptionForm
     list_display = ("url", "organisation", "events", "active", "created_at")
@@ -434,7 +436,7 @@ class EventSubscriptionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            request._new_subscription_secret = secrets.token_urlsafe(32)
+            request._new_subscription_secret = EventSubscription.new_secret()
             obj.set_secret(request._new_subscription_secret)
         super().save_model(request, obj, form, change)
 
@@ -449,11 +451,12 @@ class EventSubscriptionAdmin(admin.ModelAdmin):
         issued = []
         with transaction.atomic():
             for subscription in queryset.select_related("organisation").select_for_update(of=("self",)):
-                secret = secrets.token_urlsafe(32)
-                subscription.set_secret(secret)
-                subscription.save(update_fields=["secret_ciphertext"])
+                secret = EventSubscription.new_secret()
+                subscription.set_secret(secret, rotate=True)
+                subscription.save(update_fields=["secret_ciphertext", "previous_secret_ciphertext",
+                                                 "previous_secret_until"])
                 issued.append((subscription, secret))
-        return _show_new_secrets(self, request, issued) if issued else None
+        return _show_new_secrets(self, request, issued, rotated=True) if issued else None
 
 
 @admin.register(ApiToken)

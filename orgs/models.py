@@ -1,3 +1,7 @@
+import base64
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -438,12 +442,25 @@ class EventSubscription(models.Model):
         DUE_SOON = "request.due_soon", _("Request due soon")
         FULFILLED = "request.fulfilled", _("Request fulfilled")
 
+    # Standard Webhooks secrets: "whsec_" and the base64 of the key (requests_app/event_webhooks.py).
+    SECRET_PREFIX = "whsec_"
+    # After a new secret is made the previous one signs too, for this long, so the
+    # subscriber can switch at its own pace (several signatures in webhook-signature).
+    ROTATION_OVERLAP = timedelta(hours=24)
+
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="subscriptions")
     url = models.URLField(_("URL"))
     events = models.JSONField(_("events"), default=list)
     secret_ciphertext = models.BinaryField(editable=False)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    previous_secret_ciphertext = models.BinaryField(null=True, editable=False)
+    previous_secret_until = models.DateTimeField(_("previous secret signs until"), null=True, blank=True,
+                                                 editable=False)
+    legacy_signature = models.BooleanField(
+        _("also send the old X-Rightsdesk signature"), default=False,
+        help_text=_("For a subscriber made before Standard Webhooks signatures, until it checks those."),
+    )
 
     class Meta:
         ordering = ["organisation", "url"]
@@ -453,11 +470,31 @@ class EventSubscription(models.Model):
     def __str__(self):
         return f"{self.organisation} → {self.url}"
 
-    def set_secret(self, secret: str) -> None:
+    @classmethod
+    def new_secret(cls) -> str:
+        return cls.SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+    def set_secret(self, secret: str, *, rotate: bool = False) -> None:
+        """Make `secret` (a "whsec_..." string) the one that signs; with `rotate`, the one
+        it replaces signs beside it for ROTATION_OVERLAP."""
+        if not secret.startswith(self.SECRET_PREFIX) or not base64.b64decode(secret[len(self.SECRET_PREFIX):]):
+            raise ValueError("a subscription secret is whsec_ and the base64 of a key")
+        if rotate and self.secret_ciphertext:
+            self.previous_secret_ciphertext = self.secret_ciphertext
+            self.previous_secret_until = timezone.now() + self.ROTATION_OVERLAP
         self.secret_ciphertext = crypto.encrypt_template(secret.encode())
 
     def secret(self) -> str:
         return crypto.decrypt_template(self.secret_ciphertext).decode()
+
+    def signing_secrets(self, now=None) -> list[str]:
+        """The secrets that sign a message sent now: the current one, then the previous one
+        while its overlap lasts."""
+        now = now or timezone.now()
+        found = [self.secret()]
+        if self.previous_secret_ciphertext and self.previous_secret_until and now < self.previous_secret_until:
+            found.append(crypto.decrypt_template(self.previous_secret_ciphertext).decode())
+        return found
 
 
 class MailWording(models.Model):

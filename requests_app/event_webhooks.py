@@ -3,9 +3,9 @@
 An outbox, like notifications: `record` writes one EventDelivery per subscription that
 wants the event, inside the caller's transaction, under a unique key (so a rerun writes
 nothing twice), and queues `requests.deliver_event` after commit. `deliver` claims the
-row with a conditional UPDATE and a lease, POSTs the JSON payload signed with the
-subscription's secret (requests_app/signing.py) outside any transaction, and marks it
-sent; an endpoint that is down, slow or answers 5xx/408/429 releases the row and raises
+row with a conditional UPDATE and a lease, POSTs the JSON payload signed by the Standard
+Webhooks specification (`signed_headers`) outside any transaction, to the address
+destinations.py checked, and marks it sent; an endpoint that is down, slow or answers 5xx/408/429 releases the row and raises
 connectors.Unavailable for a retry with backoff, and the re-queue sweep finds any row
 whose message was lost. Payloads name the request, never the person.
 
@@ -13,15 +13,18 @@ Events: request.received (on submit), request.due_soon (when the 2-day reminder 
 due date fires in the deadline sweep), request.fulfilled (on finish_fulfilment).
 """
 
+import base64
 import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import requests
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
+from standardwebhooks import Webhook
 
 from orgs.models import EventSubscription
 from requests_app import destinations, leases, signing
@@ -69,7 +72,8 @@ def record(rights_requests: Iterable[RightsRequest], event: str) -> list[int]:
             key = f"{event}:{rr.pk}:{subscription.pk}"
             if event == Event.DUE_SOON:
                 key += f":{rr.due_at.isoformat() if rr.due_at else ''}"
-            body = json.loads(json.dumps({**payload(rr, event), "id": key}, cls=DjangoJSONEncoder))
+            body = json.loads(json.dumps({**payload(rr, event), "id": key, "type": str(event),
+                                          "timestamp": timezone.now()}, cls=DjangoJSONEncoder))
             rows.append(EventDelivery(subscription=subscription, request=rr, event=str(event), key=key, payload=body))
     if not rows:
         return []
@@ -110,18 +114,16 @@ def deliver(delivery_id: int) -> bool:
         logger.info("event delivery %s not sent: subscription %s is inactive", delivery_id, subscription.pk)
         EventDelivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now(), lease_until=None)
         return True
+    body = json.dumps(delivery.payload, cls=DjangoJSONEncoder).encode()
+    headers = {"Content-Type": "application/json", "X-Rightsdesk-Event": delivery.event,
+               **signed_headers(subscription, delivery.key, body)}
     try:
-        destinations.check(subscription.url)
+        # Checked and connected in one step: the connection goes to the address checked.
+        response = destinations.post(subscription.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
     except destinations.UnsafeDestination as exc:
         logger.warning("event delivery %s not sent: destination refused (%s)", delivery_id, exc)
         EventDelivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now(), lease_until=None)
         return True
-    body = json.dumps(delivery.payload, cls=DjangoJSONEncoder).encode()
-    headers = {"Content-Type": "application/json", "X-Rightsdesk-Event": delivery.event,
-               **signing.sign(subscription.secret(), body)}
-    try:
-        response = requests.post(subscription.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
-                                 allow_redirects=False)
     except (requests.ConnectionError, requests.Timeout) as exc:
         _release(delivery_id, None)
         raise Unavailable(f"event delivery {delivery_id}: {type(exc).__name__}") from None
@@ -135,6 +137,24 @@ def deliver(delivery_id: int) -> bool:
         sent_at=timezone.now(), lease_until=None, last_status=response.status_code
     )
     return True
+
+
+def signed_headers(subscription: EventSubscription, message_id: str, body: bytes,
+                   now: datetime | None = None) -> dict[str, str]:
+    """The Standard Webhooks headers: webhook-id (the delivery's key, the same on every
+    retry, so a receiver drops a repeat), webhook-timestamp (unix seconds) and
+    webhook-signature, one "v1,<base64 HMAC-SHA256 of id.timestamp.body>" per secret that
+    signs now (two while a new secret's rotation overlaps the old), space-separated.
+    A subscriber from before these headers also gets the old pair (signing.py)."""
+    now = (now or timezone.now()).astimezone(dt_timezone.utc).replace(microsecond=0)
+    text = body.decode()
+    signatures = [Webhook(secret).sign(message_id, now, text) for secret in subscription.signing_secrets(now)]
+    headers = {"webhook-id": message_id, "webhook-timestamp": str(int(now.timestamp())),
+               "webhook-signature": " ".join(signatures)}
+    if subscription.legacy_signature:
+        key = base64.b64decode(subscription.secret()[len(EventSubscription.SECRET_PREFIX):])
+        headers.update(signing.sign(key, body, int(now.timestamp())))
+    return headers
 
 
 def _release(delivery_id: int, status_code: int | None) -> None:

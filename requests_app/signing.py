@@ -20,10 +20,11 @@ class BadSignature(Exception):
     pass
 
 
-def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
-    """Headers to send with `body`."""
+def sign(secret: str | bytes, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Headers to send with `body` (`secret` as text, or the key's bytes)."""
     timestamp = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    digest = hmac.new(key, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: digest}
 
 

@@ -460,9 +460,9 @@ def member_api(user, org):
 from orgs.models import EventSubscription  # noqa: E402
 
 
-def event_subscription(org, *, url, secret="event-signing-secret-0123456789", events=None,
-                       active=True) -> EventSubscription:
-    subscription = EventSubscription(organisation=org, url=url, active=active,
+def event_subscription(org, *, url, secret="whsec_ZXZlbnQtc2lnbmluZy1zZWNyZXQtMDEyMzQ1Njc4OQ==", events=None,
+                       active=True, legacy_signature=False) -> EventSubscription:
+    subscription = EventSubscription(organisation=org, url=url, active=active, legacy_signature=legacy_signature,
                                      events=events if events is not None else list(EventSubscription.Event.values))
     subscription.set_secret(secret)
     subscription.save()
