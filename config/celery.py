@@ -6,6 +6,8 @@ from kombu.transport import TRANSPORT_ALIASES
 
 # `filesystem://` (the embedded set-up's broker) with messages written atomically (config/broker.py).
 TRANSPORT_ALIASES["filesystem"] = "config.broker:Transport"
+# `redis://` and `rediss://` with a channel that closes whole after Redis died (config/broker.py).
+TRANSPORT_ALIASES["redis"] = TRANSPORT_ALIASES["rediss"] = "config.broker:RedisTransport"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

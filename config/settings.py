@@ -279,6 +279,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 # If the broker is down, give up publishing quickly: the row is stored and a sweep re-queues.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost Redis reconnects, however long Redis stays away (the default gives up
+# after 100 tries and the worker ends); the transport it does so with is config/broker.py's.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks running when the connection goes finish (Celery 6 would cancel them): each claims
+# its row, so its redelivery does nothing, while one cancelled between sending a mail and
+# recording it would leave the sweep to send a second one.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

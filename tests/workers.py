@@ -23,6 +23,10 @@ from config.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))
+# One process, and none of the chatter between workers: what most tests need.
+QUIET = ("--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle")
+# As the Procfile and docs/deploy/ run it: a prefork pool, with heartbeats.
+AS_DEPLOYED = ("--pool=prefork", "--concurrency=2", "--without-gossip", "--without-mingle")
 
 
 def free_port() -> int:
@@ -42,7 +46,8 @@ def wait_for(condition, timeout: float = 30, interval: float = 0.1, message: str
 
 
 class Worker:
-    def __init__(self, broker_url: str, queue: str, var_dir: Path, extra_env: dict | None = None):
+    def __init__(self, broker_url: str, queue: str, var_dir: Path, extra_env: dict | None = None,
+                 args: tuple = QUIET):
         db = connection.settings_dict
         env = {
             **os.environ,
@@ -58,8 +63,7 @@ class Worker:
         }
         self.log = open(var_dir / f"worker-{uuid.uuid4().hex[:6]}.log", "w")
         self.process = subprocess.Popen(
-            [CELERY, "-A", "config", "worker", "-Q", queue, "--pool=solo", "--without-heartbeat",
-             "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+            [CELERY, "-A", "config", "worker", "-Q", queue, *args, "--loglevel=INFO"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         wait_for(lambda: "ready" in Path(self.log.name).read_text(), message="the worker to start")
@@ -141,8 +145,8 @@ def start_worker(transactional_db, celery_queue, tmp_path):
     """Start real workers on the test's queue: `start_worker()` returns a running Worker."""
     workers = []
 
-    def start(broker_url: str | None = None, **extra_env) -> Worker:
-        worker = Worker(broker_url or settings.CELERY_BROKER_URL, celery_queue, tmp_path, extra_env)
+    def start(broker_url: str | None = None, args: tuple = QUIET, **extra_env) -> Worker:
+        worker = Worker(broker_url or settings.CELERY_BROKER_URL, celery_queue, tmp_path, extra_env, args)
         workers.append(worker)
         return worker
 
