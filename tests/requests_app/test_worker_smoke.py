@@ -12,4 +12,6 @@ def test_a_real_worker_sends_the_code(start_worker, tmp_path, django_db_blocker)
 
     wait_for(lambda: mails_in(tmp_path), message="the code email")
     assert re.search(r"\b\d{6}\b", mails_in(tmp_path)[0])
-    assert VerificationChallenge.objects.get(request=rr).sent_at is not None
+    # The task writes the mail, then records it sent: wait for the record, not just the file.
+    wait_for(lambda: VerificationChallenge.objects.get(request=rr).sent_at is not None,
+             message="the code recorded as sent")
