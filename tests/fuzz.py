@@ -123,8 +123,12 @@ def page_forms(response) -> list[tuple[str, dict[str, str]]]:
 # Rows a refused post is meant to write: the failed sign-in counters (django-axes) and the
 # second factor's throttle, the session (messages, the login's own bookkeeping).
 COUNTERS = ("axes_", "django_session")
-COUNTER_COLUMNS = {"otp_totp_totpdevice": ("throttling_failure_timestamp", "throttling_failure_count", "last_t"),
-                   "otp_static_staticdevice": ("throttling_failure_timestamp", "throttling_failure_count")}
+# Likewise the wrong codes counted against a requester's verification code, the time a
+# status link was last used (every visit) and a user's last sign-in (the fuzz signs in anew).
+COUNTER_COLUMNS = {"requests_app_statuslink": ("last_used_at",), "auth_user": ("last_login",),
+                   "otp_totp_totpdevice": ("throttling_failure_timestamp", "throttling_failure_count", "last_t"),
+                   "otp_static_staticdevice": ("throttling_failure_timestamp", "throttling_failure_count"),
+                   "requests_app_verificationchallenge": ("attempts",)}
 
 
 def fingerprint() -> dict[str, str]:
@@ -146,7 +150,9 @@ def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
 
 
 def error_message_queued(response) -> bool:
-    return any(m.level >= constants.ERROR for m in get_messages(response.wsgi_request))
+    """An error message this response queued (not one left unread by an earlier post)."""
+    storage = get_messages(response.wsgi_request)
+    return any(m.level >= constants.ERROR for m in storage._queued_messages)
 
 
 @contextmanager
@@ -179,3 +185,37 @@ def seeded(*names) -> random.Random:
     """One generator per test and form, the same on every run and every worker."""
     digest = hashlib.sha256("/".join(map(str, (SEED, *names))).encode()).hexdigest()
     return random.Random(int(digest[:16], 16))
+
+
+def shows_form_errors(response) -> bool:
+    """The page shows a bound form with errors (the post was not taken)."""
+    contexts = response.context if isinstance(response.context, list) else [response.context]
+    return any(isinstance(value, forms.BaseForm) and value.is_bound and value.errors
+               for context in contexts if context is not None for d in context.dicts for value in d.values())
+
+
+def refused_form(response) -> bool:
+    """A form post that did not go through: an error status, the form shown again with its
+    errors, or a redirect carrying an error message (the requester's status page steps)."""
+    return response.status_code >= 400 or shows_form_errors(response) or error_message_queued(response)
+
+
+def fuzz_page(client, url: str, *names, before_post: Callable[[], None] = lambda: None) -> list[str]:
+    """Every POST form of the page at `url`, fuzzed; each post from an address of its own
+    (seeded), so rate limits per address do not hide what the form does."""
+    before_post()
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code, response.get("Location"))
+    found = page_forms(response)
+    assert found, f"no form to fuzz on {url}"
+    problems = []
+    for index, (action, fields) in enumerate(found):
+        rng = seeded(*names, url, index)
+
+        def post(payload, action=action, rng=rng):
+            before_post()
+            address = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+            return client.post(action, payload.data, REMOTE_ADDR=address)
+
+        problems += [f"{action}: {p}" for p in fuzz(post, payloads(fields, rng), refused=refused_form)]
+    return problems
