@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.paths.NulInPathMiddleware",
     # A signed-in user whose second factor is pending reaches only its pages and sign-out.
     "orgs.auth_views.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -19,3 +19,6 @@ urlpatterns = [
     path("", include("requests_app.urls")),
     path("", include("requests_app.public.urls")),
 ]
+
+# Under /api/ a path no route matches is a JSON 404 like any other API error.
+handler404 = "requests_app.api.errors.not_found"

@@ -4,6 +4,7 @@ request to authenticate(), which django-axes needs)."""
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_otp.forms import OTPAuthenticationFormMixin, OTPTokenForm
@@ -40,6 +41,13 @@ class SignInForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("The username or the password is not right. Both are case-sensitive."),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets the username's max_length after the field is made, so it
+        # checks nothing: a longer name reached authenticate() and django-axes, whose
+        # failure row holds 255 characters (a DataError, a 500). Refused here, unsent.
+        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
 
 
 class SecondFactorForm(OTPTokenForm):

@@ -4,7 +4,8 @@ Workflow refusals map here once: a forbidden transition is 409, bad input 400, n
 yours or not there 404 (never 403, so another organisation's ids reveal nothing).
 """
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -41,3 +42,11 @@ def exception_handler(exc, context):
         code = getattr(exc, "default_code", "error")
         response.data = _body(code, getattr(exc, "detail", str(exc)))
     return response
+
+
+def not_found(request, exception=None):
+    """handler404 (config/urls.py): a path under /api/ that no route matches (a malformed
+    UUID, a reference with a dot, a typo) answers in the API's JSON, not the site's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_body("not_found", exceptions.NotFound.default_detail), status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)

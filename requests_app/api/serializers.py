@@ -91,7 +91,8 @@ class RequestDetailSerializer(RequestRowSerializer):
     events = serializers.SerializerMethodField()
     claims = serializers.SerializerMethodField()
     fulfilment_tasks = serializers.SerializerMethodField()
-    certificate = serializers.CharField(source="certificate.number", read_only=True, default=None)
+    # null until the request is fulfilled; the schema says so (it said string).
+    certificate = serializers.CharField(source="certificate.number", read_only=True, default=None, allow_null=True)
 
     class Meta(RequestRowSerializer.Meta):
         fields = RequestRowSerializer.Meta.fields + [
