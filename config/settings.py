@@ -141,7 +141,13 @@ LOGIN_REDIRECT_URL = "/desk/"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(hours=1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Two counters: five failures for one username at one address lock that pair, and
+# AXES_USERNAME_FAILURE_LIMIT failures for one username from any addresses lock the
+# username everywhere (one guesser spread over many addresses). The page says the same
+# whether or not the username exists (axes counts attempts on unknown names too).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_USERNAME_FAILURE_LIMIT = 20
+AXES_HANDLER = "orgs.lockout.TwoLimitHandler"
 AXES_RESET_ON_SUCCESS = True
 # The hour runs from the lock-out; attempts during it are refused but do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
