@@ -313,7 +313,8 @@ X_FRAME_OPTIONS = "DENY"
 # self-contained pages (letters, case file, the admin's few rules) carry a <style> with
 # the request's nonce, the 500 page (rendered without a request) its stylesheet's hash;
 # Pico's icons are data: SVGs. No site may frame a page.
-ERROR_PAGE_STYLE_HASH = "'sha256-g0L2aMs3DM58wCwLdqsFq8l8TXrm5QwZXQriAbu4qSw='"  # of templates/500.html's <style> (tests/test_headers.py)
+# The hash of templates/500.html's <style> (tests/test_headers.py checks it).
+ERROR_PAGE_STYLE_HASH = "'sha256-g0L2aMs3DM58wCwLdqsFq8l8TXrm5QwZXQriAbu4qSw='"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
