@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "axes",
     "orgs",
     "requests_app",
@@ -56,6 +59,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their long cache; every page gets no-store.
+    "orgs.headers.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -137,7 +143,13 @@ LOGIN_REDIRECT_URL = "/desk/"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(hours=1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Two counters: five failures for one username at one address lock that pair, and
+# AXES_USERNAME_FAILURE_LIMIT failures for one username from any addresses lock the
+# username everywhere (one guesser spread over many addresses). The page says the same
+# whether or not the username exists (axes counts attempts on unknown names too).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_USERNAME_FAILURE_LIMIT = 20
+AXES_HANDLER = "orgs.lockout.TwoLimitHandler"
 AXES_RESET_ON_SUCCESS = True
 # The hour runs from the lock-out; attempts during it are refused but do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -305,6 +317,27 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and fetches from this
+# site only (htmx and Pico are vendored under static/); no inline script anywhere. The
+# self-contained pages (letters, case file, the admin's few rules) carry a <style> with
+# the request's nonce, the 500 page (rendered without a request) its stylesheet's hash;
+# Pico's icons are data: SVGs. No site may frame a page.
+# The hash of templates/500.html's <style> (tests/test_headers.py checks it).
+ERROR_PAGE_STYLE_HASH = "'sha256-g0L2aMs3DM58wCwLdqsFq8l8TXrm5QwZXQriAbu4qSw='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", csp_constants.NONCE, ERROR_PAGE_STYLE_HASH],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Logs carry ids and references, never a person's contact details or identifiers.
 LOGGING = {

@@ -528,3 +528,6 @@ class RetentionDutyAdmin(admin.ModelAdmin):
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+
+from orgs import admin_unlock  # noqa: E402,F401  (the users admin with its unlock action)

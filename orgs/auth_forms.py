@@ -57,18 +57,47 @@ class SecondFactorForm(OTPTokenForm):
 
     def __init__(self, user, request=None, *args, **kwargs):
         super().__init__(user, request, *args, **kwargs)
-        device_field = self.fields["otp_device"]
-        device_field.label = _("Device")
-        devices = [value for value, _label in device_field.choices if value]
-        if len(devices) == 1:
-            device_field.initial = devices[0]
-            device_field.widget = forms.HiddenInput()
+        self.fields["otp_device"].label = _("Device")
+        _only_devices(self, "otp_totp.")  # backup codes have their own page (BackupCodeForm)
         token = self.fields["otp_token"]
         token.label = _("6-digit code")
         token.widget = forms.TextInput(attrs=_TOKEN_ATTRS)
 
     def clean_otp_token(self):
         return _digits(self.cleaned_data.get("otp_token"))
+
+
+def _only_devices(form, prefix: str) -> list[str]:
+    """Keep the device field to the user's devices of one kind (persistent id prefix)."""
+    field = form.fields["otp_device"]
+    field.choices = [(value, label) for value, label in field.choices if not value or value.startswith(prefix)]
+    devices = [value for value, _label in field.choices if value]
+    if len(devices) == 1:
+        field.initial = devices[0]
+        field.widget = forms.HiddenInput()
+    return devices
+
+
+class BackupCodeForm(OTPTokenForm):
+    """One of the user's backup codes (django-otp's static device) in place of the app's code."""
+
+    otp_error_messages = dict(
+        OTP_MESSAGES,
+        token_required=_("Enter one of your backup codes."),
+        invalid_token=_("That backup code is not right, or it has been used already."),
+        device_required=_("You have no backup codes."),
+    )
+
+    def __init__(self, user, request=None, *args, **kwargs):
+        super().__init__(user, request, *args, **kwargs)
+        _only_devices(self, "otp_static.")
+        token = self.fields["otp_token"]
+        token.label = _("Backup code")
+        token.widget = forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none",
+                                              "spellcheck": "false", "maxlength": "20", "autofocus": True})
+
+    def clean_otp_token(self):
+        return _digits(self.cleaned_data.get("otp_token")).lower()
 
 
 class DeviceSetupForm(forms.Form):

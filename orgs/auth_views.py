@@ -40,12 +40,14 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 import django_otp
 from orgs import current
-from orgs.auth_forms import DeviceSetupForm, OrganisationSwitchForm, SecondFactorForm, SignInForm
+from orgs import backup_codes
+from orgs.auth_forms import BackupCodeForm, DeviceSetupForm, OrganisationSwitchForm, SecondFactorForm, SignInForm
 from orgs.models import Membership, Organisation
 
 log = logging.getLogger("rightsdesk.signin")
@@ -162,7 +164,7 @@ class SecondFactorMiddleware:
     """Confines a session whose second factor is pending to the second-factor pages and
     sign-out; everything else redirects there (with ?next= for a GET)."""
 
-    ALLOWED = frozenset({"otp_verify", "otp_setup", "logout", "set_language"})
+    ALLOWED = frozenset({"otp_verify", "otp_backup", "otp_setup", "logout", "set_language"})
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -250,6 +252,42 @@ def otp_verify(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def otp_backup(request):
+    """Step two with a backup code instead of the app's code; the code is used up."""
+    user, next_url = request.user, _safe_next(request)
+    if is_verified(user):
+        return redirect(next_url)
+    if second_factor_state(user) != "verify":
+        return redirect(second_factor_url(user, next_url) if must_verify(user) else next_url)
+    form = BackupCodeForm(user, request, data=request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            _complete_second_factor(request, user.otp_device)
+            left = backup_codes.remaining_codes(user)
+            messages.warning(request, ngettext(
+                "You signed in with a backup code; %(count)d code is left. Generate new ones on your account page.",
+                "You signed in with a backup code; %(count)d codes are left. Generate new ones on your account page.",
+                left) % {"count": left})
+            return redirect(next_url)
+        log.warning("backup code refused user=%s", user.pk)
+    return render(request, "registration/otp_backup.html", {"form": form, "next": next_url})
+
+
+@require_POST
+@login_required
+def generate_backup_codes(request):
+    """Ten new backup codes, shown once on the account page; the old ones stop working.
+    Only with an authenticator app, in a session that passed it."""
+    user = request.user
+    if second_factor_state(user) != "verify" or not is_verified(user):
+        raise Http404
+    codes = backup_codes.issue_backup_codes(user)
+    log.info("backup codes generated user=%s", user.pk)
+    return account(request, new_backup_codes=codes)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def otp_setup(request):
     """Enrol an authenticator app: show the secret (QR code and text), confirm a code.
     Mandatory users arrive here after the password when they have no device yet; other
@@ -301,7 +339,8 @@ class ApiTokenForm(forms.Form):
 
 
 @login_required
-def account(request, *, new_token: str = "", token_form: ApiTokenForm | None = None):
+def account(request, *, new_token: str = "", token_form: ApiTokenForm | None = None,
+            new_backup_codes: list[str] | None = None):
     from requests_app.api.tokens import tokens_of
 
     user = request.user
@@ -313,6 +352,8 @@ def account(request, *, new_token: str = "", token_form: ApiTokenForm | None = N
         "api_tokens": tokens_of(user),
         "token_form": token_form or ApiTokenForm(),
         "new_token": new_token,  # shown this once: only its hash is kept
+        "backup_codes_left": backup_codes.remaining_codes(user),
+        "new_backup_codes": new_backup_codes or [],  # shown this once
         "now": timezone.now(),
     }
     return render(request, "registration/account.html", context)

@@ -11,7 +11,9 @@ from orgs import auth_views
 urlpatterns = [
     path("login/", auth_views.SignInView.as_view(), name="login"),
     path("otp/", auth_views.otp_verify, name="otp_verify"),
+    path("otp/backup/", auth_views.otp_backup, name="otp_backup"),
     path("otp/setup/", auth_views.otp_setup, name="otp_setup"),
+    path("backup-codes/", auth_views.generate_backup_codes, name="generate_backup_codes"),
     path("password_reset/", auth_views.ResetPasswordView.as_view(), name="password_reset"),
     path("", auth_views.account, name="account"),
     path("organisation/", auth_views.switch_organisation, name="switch_organisation"),

@@ -263,9 +263,12 @@ def for_request(rights_request: RightsRequest, name: str) -> Document:
 # --- rendering ---------------------------------------------------------------------------
 
 
-def render_html(document: Document) -> str:
+def render_html(document: Document, *, csp_nonce: str = "") -> str:
+    """`csp_nonce`: the page's Content-Security-Policy nonce, which lets the inline
+    stylesheet apply in a browser (the PDF renderer needs none)."""
     with translation.override(document.language), timezone.override(document.time_zone):
-        return render_to_string(f"documents/{document.template}", {**document.context, "zone": document.time_zone})
+        return render_to_string(f"documents/{document.template}",
+                                {**document.context, "zone": document.time_zone, "csp_nonce": csp_nonce})
 
 
 def render_pdf(document: Document) -> bytes:
@@ -280,12 +283,12 @@ def _refuse_fetch(url, *args, **kwargs):
     raise ValueError("documents load no external resources")
 
 
-def response(document: Document, fmt: str) -> HttpResponse:
+def response(document: Document, fmt: str, request=None) -> HttpResponse:
     """The document as an HTML page or a PDF download; any other format is 404."""
     if fmt == "pdf":
         result = HttpResponse(render_pdf(document), content_type="application/pdf")
         result["Content-Disposition"] = f'inline; filename="{document.filename}.pdf"'
         return result
     if fmt == "html":
-        return HttpResponse(render_html(document))
+        return HttpResponse(render_html(document, csp_nonce=str(getattr(request, "csp_nonce", ""))))
     raise Http404

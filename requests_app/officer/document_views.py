@@ -11,4 +11,4 @@ from requests_app.officer.access import desk_view
 @require_GET
 def document(request, membership, reference, name, fmt):
     rr = selectors.request_for(membership, reference)
-    return documents.response(documents.for_request(rr, name), fmt)
+    return documents.response(documents.for_request(rr, name), fmt, request)

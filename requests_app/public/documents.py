@@ -29,7 +29,7 @@ def certificate(request, token, reference):
 
 def document(request, token, reference, name, fmt):
     rr = _case(request, token, reference)
-    return documents.response(documents.for_request(rr, name), fmt)
+    return documents.response(documents.for_request(rr, name), fmt, request)
 
 
 class CertificateCheckForm(forms.Form):
