@@ -29,6 +29,7 @@ messages: install
 run: install messages
 	mkdir -p var/mail var/broker/out var/broker/processed var/broker/control var/media
 	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	DEBUG=1 $(PY) manage.py create_log_key --if-missing
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(VENV)/bin/honcho start -f Procfile
 
@@ -39,6 +40,7 @@ test: install messages check-services
 	SECRET_KEY=test-secret-key-not-for-production-use-0123456789 DEBUG=0 \
 	BIOMETRIC_KEYS=$$($(PY) -c 'import base64;print(base64.urlsafe_b64encode(b"k"*32).decode())') \
 	IDENTIFIER_PEPPER=test-pepper-not-for-production-0123456789 \
+	TRANSPARENCY_LOG_KEY_FILE=$(CURDIR)/var/test-transparency-log.key \
 	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
 	WEBHOOK_ALLOW_HTTP=1 WEBHOOK_ALLOW_PRIVATE_ADDRESSES=1 \
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -41,6 +41,7 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
 os.environ.setdefault("BIOMETRIC_KEYS", base64.urlsafe_b64encode(b"bench-key-".ljust(32, b"k")).decode())
 os.environ.setdefault("IDENTIFIER_PEPPER", "bench-pepper-not-for-production-0123456789")
+os.environ.setdefault("TRANSPARENCY_LOG_KEY_FILE", str(Path(__file__).resolve().parent.parent / "var" / "bench-log.key"))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Production refuses a per-process rate-limit cache (django_ratelimit.E003).
 os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/1")

@@ -261,6 +261,19 @@ def _biometric_keys() -> list[str]:
 
 BIOMETRIC_KEYS = _biometric_keys()
 
+# The transparency log (requests_app/transparency): its Ed25519 signing key is a file,
+# never a database row (create it with `manage.py create_log_key`), and each signed tree
+# head is also written to TRANSPARENCY_LOG_DIR, ideally a volume the database host
+# cannot write. Production names the key file explicitly.
+TRANSPARENCY_LOG_KEY_FILE = env_str("TRANSPARENCY_LOG_KEY_FILE", "")
+if not TRANSPARENCY_LOG_KEY_FILE:
+    if not DEBUG:
+        raise ImproperlyConfigured("TRANSPARENCY_LOG_KEY_FILE must be set when DEBUG is off")
+    TRANSPARENCY_LOG_KEY_FILE = str(VAR_DIR / "transparency-log.key")
+TRANSPARENCY_LOG_DIR = env_str("TRANSPARENCY_LOG_DIR", str(VAR_DIR / "transparency"))
+# The checkpoints' first line: names this log wherever its heads are copied.
+TRANSPARENCY_LOG_ORIGIN = env_str("TRANSPARENCY_LOG_ORIGIN", "rightsdesk.localhost/audit-log")
+
 IDENTIFIER_PEPPER = env_str("IDENTIFIER_PEPPER", "")
 if not IDENTIFIER_PEPPER:
     if not DEBUG:

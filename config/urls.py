@@ -20,6 +20,7 @@ urlpatterns = [
     # page's own <style> block needs an exception from the site-wide policy.
     path("api/docs/", csp_replace({"style-src": ["'self'", "'unsafe-inline'"]})(
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("log/", include("requests_app.transparency.urls")),
     path("", include("requests_app.urls")),
     path("", include("requests_app.public.urls")),
 ]

@@ -8,6 +8,7 @@ request so that writing to one request never waits on another.
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -15,10 +16,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from requests_app.models import RequestEvent, RightsRequest
+from requests_app.transparency import sequencer
 
 
-def event_hash(event: RequestEvent) -> str:
-    content = {
+def event_content(event: RequestEvent) -> dict:
+    """What an event's hash covers, as the JSON object whose canonical form is hashed."""
+    return {
         "request": event.request_id,
         "seq": event.seq,
         "action": event.action,
@@ -31,7 +34,10 @@ def event_hash(event: RequestEvent) -> str:
         "at": event.created_at.astimezone(UTC).isoformat(),
         "prev": event.prev_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+
+
+def event_hash(event: RequestEvent) -> str:
+    canonical = json.dumps(event_content(event), sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -63,6 +69,7 @@ def append_event(
     )
     event.hash = event_hash(event)
     event.save()
+    sequencer.enqueue(event)
     rights_request.event_count = event.seq
     rights_request.chain_head = event.hash
     RightsRequest.objects.filter(pk=rights_request.pk).update(
@@ -83,22 +90,28 @@ class ChainBreak:
 
 def verify_chain(rights_request: RightsRequest) -> ChainBreak | None:
     """The first place the request's chain is broken, or None if it holds."""
+    return check_chain(rights_request.reference, rights_request.events.order_by("seq").iterator(),
+                       event_count=rights_request.event_count, chain_head=rights_request.chain_head)
+
+
+def check_chain(reference: str, events: Iterable[RequestEvent], *, event_count: int, chain_head: str) -> ChainBreak | None:
+    """The first break in `events` (one request's, in seq order) against the request's head."""
     prev_hash = ""
     expected_seq = 1
-    for event in rights_request.events.order_by("seq").iterator():
+    for event in events:
         if event.seq != expected_seq:
-            return ChainBreak(rights_request.reference, expected_seq, "missing (deleted)")
+            return ChainBreak(reference, expected_seq, "missing (deleted)")
         if event.prev_hash != prev_hash:
-            return ChainBreak(rights_request.reference, event.seq, "does not follow the previous event")
+            return ChainBreak(reference, event.seq, "does not follow the previous event")
         if event_hash(event) != event.hash:
-            return ChainBreak(rights_request.reference, event.seq, "content changed after it was written")
+            return ChainBreak(reference, event.seq, "content changed after it was written")
         prev_hash = event.hash
         expected_seq += 1
     last_seq = expected_seq - 1
-    if last_seq < rights_request.event_count:
-        return ChainBreak(rights_request.reference, expected_seq, "missing (deleted at the end of the chain)")
-    if last_seq > rights_request.event_count:
-        return ChainBreak(rights_request.reference, rights_request.event_count + 1, "added after the chain head")
-    if prev_hash != rights_request.chain_head:
-        return ChainBreak(rights_request.reference, last_seq, "does not match the chain head (events rewritten)")
+    if last_seq < event_count:
+        return ChainBreak(reference, expected_seq, "missing (deleted at the end of the chain)")
+    if last_seq > event_count:
+        return ChainBreak(reference, event_count + 1, "added after the chain head")
+    if prev_hash != chain_head:
+        return ChainBreak(reference, last_seq, "does not match the chain head (events rewritten)")
     return None

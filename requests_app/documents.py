@@ -32,6 +32,7 @@ from orgs.models import ErasureCertificate, ErasureOrder, Modality
 from requests_app import deadlines
 from requests_app.connectors import RecordOutcome
 from requests_app.models import Attachment, RightsRequest
+from requests_app.transparency import proofs
 
 LETTERS = ("refusal", "extension", "fulfilment")
 FORMATS = ("html", "pdf")
@@ -90,6 +91,18 @@ def check_url(certificate: ErasureCertificate) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("public:certificate_check") + "?" + query
 
 
+def log_url() -> str:
+    """The public log's page, which says how to check a certificate's proof."""
+    return settings.SITE_URL.rstrip("/") + reverse("log:overview")
+
+
+def certificate_log_proof(rights_request: RightsRequest) -> dict | None:
+    """The proof that the event which issued the request's certificate (and states its
+    number and hash) is in the public log's newest signed head."""
+    event = rights_request.events.filter(action="finish_fulfilment").order_by("-seq").first()
+    return proofs.inclusion(event) if event is not None else None
+
+
 # --- the certificate ---------------------------------------------------------------------
 
 
@@ -146,6 +159,8 @@ def certificate_context(certificate: ErasureCertificate, rights_request: RightsR
         "storage_only_law": texts.storage_only if storage_only else "",
         "identifiers_kept": [kept for kept in body.get("identifiers_kept", []) if isinstance(kept, dict)],
         "check_url": check_url(certificate),
+        "log_proof": certificate_log_proof(rights_request) if rights_request is not None else None,
+        "log_url": log_url(),
     }
 
 

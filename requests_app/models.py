@@ -618,3 +618,9 @@ class EventDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} · {self.request_id}"
+
+
+# The transparency log's tables live with the code that owns them.
+from requests_app.transparency.models import (  # noqa: E402,F401
+    LogLeaf, LogNode, PendingEntry, SignedTreeHead, TreeState,
+)

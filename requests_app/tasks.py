@@ -26,6 +26,7 @@ from requests_app import event_webhooks, fulfilment, notifications, sweeps, toke
 from requests_app.connectors import Unavailable
 from requests_app.models import VerificationChallenge
 from requests_app.sms import send_sms
+from requests_app.transparency import sequencer
 
 logger = logging.getLogger(__name__)
 
@@ -185,3 +186,11 @@ def purge_closed_contacts() -> int:
 def recount_covered_calendars() -> int:
     """Recount business-day deadlines flagged for a year a working-day calendar now covers."""
     return sweeps.recount_covered_calendars()
+
+
+@shared_task(name="requests.integrate_log", acks_late=True, expires=30)
+def integrate_log() -> int:
+    """Append the events written since the last run to the transparency log and sign the
+    new head; the tree size after (unchanged when nothing was pending)."""
+    head = sequencer.integrate()
+    return head.size if head else 0

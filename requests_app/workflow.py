@@ -671,7 +671,8 @@ def finish_fulfilment(rights_request: RightsRequest, *, actor: Actor, explanatio
             step.data = {"explanation_message": message.pk}
         if rr.kind in ERASURE_KINDS:
             rr.certificate = issue_certificate(rr.organisation, exports.certificate_body(rr, tasks))
-            step.data = {"certificate": rr.certificate.number}
+            # The hash binds the certificate's content into the public log (requests_app/transparency).
+            step.data = {"certificate": rr.certificate.number, "certificate_sha256": rr.certificate.body_sha256}
 
 
 def withdraw(rights_request: RightsRequest, *, actor: Actor) -> None:

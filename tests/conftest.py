@@ -1,5 +1,7 @@
 """Named actors every test can ask for: organisations A and B and their people."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -84,6 +86,34 @@ def own_cache_namespace(settings):
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
     }
+
+
+@pytest.fixture(autouse=True)
+def own_transparency_log_dir(settings, tmp_path):
+    """Each test's signed heads are published to its own files: a head of a rolled-back
+    test must not stand beside the next test's log."""
+    settings.TRANSPARENCY_LOG_DIR = str(tmp_path / "transparency")
+
+
+def pytest_configure(config):
+    """The log's signing key exists before any test signs a head (make test names the
+    file); and the flush between transactional tests may TRUNCATE the append-only tables
+    (migration 0015's guard yields to this setting, which nothing but the tests sets)."""
+    from django.conf import settings
+    from django.db.backends.signals import connection_created
+
+    from requests_app.transparency import heads
+
+    key_file = Path(settings.TRANSPARENCY_LOG_KEY_FILE)
+    if not key_file.exists():
+        heads.create_key(key_file)
+    connection_created.connect(_allow_truncate_in_tests, dispatch_uid="tests-allow-truncate")
+
+
+def _allow_truncate_in_tests(sender, connection, **kwargs):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET rightsdesk.allow_truncate = on")
 
 
 @pytest.fixture

@@ -38,4 +38,11 @@ def delete_event(request_id: int, seq: int) -> None:
             "(SELECT id FROM requests_app_requestevent WHERE request_id = %s AND seq = %s)",
             [request_id, seq],
         )
+        # So do its place in the transparency log's queue, or its leaf once logged.
+        for table in ("requests_app_pendingentry", "requests_app_logleaf"):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE event_id IN "
+                "(SELECT id FROM requests_app_requestevent WHERE request_id = %s AND seq = %s)",
+                [request_id, seq],
+            )
         cursor.execute("DELETE FROM requests_app_requestevent WHERE request_id = %s AND seq = %s", [request_id, seq])

@@ -60,6 +60,7 @@ def test_deploy_checks_pass_under_production_settings():
         ("BIOMETRIC_KEYS", "not-a-key", "BIOMETRIC_KEYS entry 1 is not a Fernet key"),
         ("IDENTIFIER_PEPPER", "short", "IDENTIFIER_PEPPER must be at least 32 characters"),
         ("SECRET_KEY", "", "SECRET_KEY must be set when DEBUG is off"),
+        ("TRANSPARENCY_LOG_KEY_FILE", "", "TRANSPARENCY_LOG_KEY_FILE must be set when DEBUG is off"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_a_message_naming_it(name, value, message):

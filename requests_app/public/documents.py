@@ -7,12 +7,14 @@ check page needs no token and shows nothing personal (documents.public_summary).
 import re
 
 from django import forms
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.decorators import ratelimit
 
 from requests_app import documents
+from requests_app.transparency import proofs
 from requests_app.public.views import _case, _request_language
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -25,6 +27,17 @@ def certificate(request, token, reference):
     context = {**document.context, **documents.certificate_context(rr.certificate, rr), "token": token}
     with timezone.override(rr.organisation.time_zone), _request_language(request, rr):
         return render(request, "public/certificate.html", {**context, "zone": rr.organisation.time_zone})
+
+
+def certificate_log_proof(request, token, reference):
+    """The certificate's inclusion proof as a file, for verify_log_proof.py (see /log/)."""
+    rr = _case(request, token, reference)
+    proof = documents.certificate_log_proof(rr) if rr.certificate_id else None
+    if proof is None:
+        raise Http404
+    response = HttpResponse(proofs.as_json(proof), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{rr.certificate.number}-log-proof.json"'
+    return response
 
 
 def document(request, token, reference, name, fmt):

@@ -14,6 +14,8 @@ urlpatterns = [
     path("status/", views.lookup, name="lookup"),
     path("status/<str:token>/", views.status, name="status"),
     path("status/<str:token>/<str:reference>/certificate/", documents.certificate, name="certificate"),
+    path("status/<str:token>/<str:reference>/certificate/log-proof.json", documents.certificate_log_proof,
+         name="certificate_log_proof"),
     path("status/<str:token>/<str:reference>/documents/<slug:name>.html", documents.document, {"fmt": "html"},
          name="document_html"),
     path("status/<str:token>/<str:reference>/documents/<slug:name>.pdf", documents.document, {"fmt": "pdf"},

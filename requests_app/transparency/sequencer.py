@@ -1,0 +1,73 @@
+"""Appending events to the log and signing the new head.
+
+Events are written by many requests at once, each under its own row lock; the log is
+one sequence. So an event only joins a pending queue in its own transaction, and
+`integrate` (beat every few seconds, and on demand when a proof is asked for) takes
+the queue in order, one sequencer at a time, as a Certificate Transparency log merges
+its submissions: requests never wait on one another, and the tree never forks.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app.models import RequestEvent
+from requests_app.transparency import heads
+from requests_app.transparency.models import LogLeaf, LogNode, PendingEntry, SignedTreeHead, TreeState
+from requests_app.transparency.tree import Frontier, leaf_hash
+
+logger = logging.getLogger(__name__)
+
+BATCH = 5000
+
+
+def enqueue(event: RequestEvent) -> None:
+    """Queue a just-written event for the log, in the event's own transaction."""
+    PendingEntry.objects.create(event=event)
+
+
+def integrate(batch: int = BATCH) -> SignedTreeHead | None:
+    """Append every pending event (in batches of `batch`), sign and publish the new head.
+
+    Returns the newest head signed, or None when nothing was pending. Safe to run from
+    many processes at once: the tree's state row serialises them; a second sequencer
+    finds the queue empty. Idempotent.
+    """
+    newest = None
+    while (head := _integrate_batch(batch)) is not None:
+        newest = head
+    return newest
+
+
+def _integrate_batch(batch: int) -> SignedTreeHead | None:
+    with transaction.atomic():
+        TreeState.objects.get_or_create(pk=1)
+        state = TreeState.objects.select_for_update().get(pk=1)
+        pending = list(
+            PendingEntry.objects.order_by("event_id").values_list("event_id", "event__hash")[:batch]
+        )
+        if not pending:
+            return None
+        frontier = Frontier.of_stored_tree(state.size)
+        leaves, nodes = [], []
+        for event_id, event_hash in pending:
+            leaf = leaf_hash(event_hash)
+            leaves.append(LogLeaf(index=frontier.size, event_id=event_id, leaf_hash=leaf))
+            nodes += [LogNode(level=level, index=index, hash=digest) for level, index, digest in frontier.append(leaf)]
+        LogLeaf.objects.bulk_create(leaves)
+        LogNode.objects.bulk_create(nodes)
+        PendingEntry.objects.filter(event_id__in=[event_id for event_id, _hash in pending]).delete()
+        state.size, state.root = frontier.size, frontier.root()
+        state.save(update_fields=["size", "root"])
+        checkpoint = heads.sign(state.size, state.root)
+        head = SignedTreeHead.objects.create(
+            size=state.size, root=state.root, signed_at=timezone.now(), checkpoint=checkpoint
+        )
+        transaction.on_commit(lambda: heads.publish(checkpoint))
+    logger.info("transparency log: %s entries appended, tree size %s", len(pending), head.size)
+    return head
+
+
+def latest_head() -> SignedTreeHead | None:
+    return SignedTreeHead.objects.order_by("-size").first()
