@@ -444,3 +444,6 @@ class EventDeliveryAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_filter = ("event", "last_status")
     list_select_related = ("request", "subscription__organisation")
     search_fields = ("request__reference", "key")
+
+# The transparency log's tables (requests_app/transparency/admin.py).
+from requests_app.transparency import admin as transparency_admin  # noqa: E402,F401

@@ -25,6 +25,7 @@ from orgs.certificates import canonical_json
 from orgs.identifiers import IdentifierKind, mask
 from requests_app import audit
 from requests_app.models import Message, RightsRequest
+from requests_app.transparency import proofs
 
 FORMAT = "rightsdesk-casefile/1"
 
@@ -223,6 +224,8 @@ def case_file(rights_request: RightsRequest, *, now: datetime | None = None) -> 
             ],
         },
         "certificate": _certificate(rr, tz),
+        # Each event's place in the public log and its RFC 9162 proof against a signed head.
+        "log": proofs.for_request(rr),
     }
 
 

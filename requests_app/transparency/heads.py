@@ -54,6 +54,8 @@ def key_id(name: str, public_key: bytes) -> bytes:
 
 def _private_key() -> Ed25519PrivateKey:
     path = Path(settings.TRANSPARENCY_LOG_KEY_FILE)
+    if settings.DEBUG and not path.exists():
+        create_key(path)  # the embedded set-up makes its own, as it derives its other secrets
     try:
         pem = path.read_bytes()
     except FileNotFoundError:

@@ -46,6 +46,28 @@ def inclusion(event: RequestEvent, head: SignedTreeHead | None = None) -> dict:
     }
 
 
+def for_request(rights_request, head: SignedTreeHead | None = None) -> dict | None:
+    """Every event of the request with its leaf and inclusion path in one signed head
+    (the newest by default), for the case file. None before the log has any head."""
+    if PendingEntry.objects.filter(event__request=rights_request).exists():
+        sequencer.integrate()
+    head = head or sequencer.latest_head()
+    if head is None:
+        return None
+    tree = StoredTree(head.size)
+    leaves = LogLeaf.objects.filter(event__request=rights_request, index__lt=head.size).order_by("index")
+    return {
+        "tree_size": head.size,
+        "root_hash": bytes(head.root).hex(),
+        "checkpoint": head.checkpoint,
+        "entries": [
+            {"seq": seq, "event_hash": event_hash, "leaf_index": index,
+             "inclusion_path": [digest.hex() for digest in tree.inclusion_path(index)]}
+            for index, seq, event_hash in leaves.values_list("index", "event__seq", "event__hash")
+        ],
+    }
+
+
 def consistency(first: SignedTreeHead, second: SignedTreeHead) -> dict:
     return {
         "first_size": first.size,

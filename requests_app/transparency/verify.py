@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from requests_app.audit import check_chain, event_hash
+from requests_app.audit import check_chain
 from requests_app.models import RequestEvent, RightsRequest
 from requests_app.transparency import heads
 from requests_app.transparency.models import LogLeaf, PendingEntry, SignedTreeHead
@@ -110,14 +110,12 @@ def _check_leaves(report: Report, signed: dict[int, bytes]) -> None:
             events = _events_from(event_id)
             event = events.pop(event_id, None)
         stored_leaf = bytes(stored_leaf)
+        # The event's content against its own hash is the chain check's (_check_chains).
         if event is None:
             report.problems.append(f"log entry {index}: its event is missing (deleted)")
-        elif leaf_hash(event.hash) != stored_leaf:
-            report.problems.append(f"log entry {index}: request event {event.request_id}#{event.seq} "
+        elif leaf_hash(event[0]) != stored_leaf:
+            report.problems.append(f"log entry {index}: request event {event[1]}#{event[2]} "
                                    "was rewritten after it was logged")
-        elif event_hash(event) != event.hash:
-            report.problems.append(f"log entry {index}: the content of request event "
-                                   f"{event.request_id}#{event.seq} changed after it was logged")
         frontier.append(stored_leaf)
         if frontier.size == next_size:
             if frontier.root() != signed[next_size]:
@@ -130,10 +128,11 @@ def _check_leaves(report: Report, signed: dict[int, bytes]) -> None:
                                f"{frontier.size} (entries removed)")
 
 
-def _events_from(first_id: int) -> dict[int, RequestEvent]:
-    """The next chunk of events by id: the log holds them in (nearly) id order."""
-    rows = RequestEvent.objects.filter(id__gte=first_id).order_by("id").only(*EVENT_FIELDS)[:CHUNK]
-    return {event.id: event for event in rows}
+def _events_from(first_id: int) -> dict[int, tuple[str, int, int]]:
+    """The next chunk of events by id, as (hash, request, seq): the log holds them in
+    (nearly) id order."""
+    rows = RequestEvent.objects.filter(id__gte=first_id).order_by("id")[:CHUNK]
+    return {pk: rest for pk, *rest in rows.values_list("id", "hash", "request_id", "seq")}
 
 
 def _check_chains(report: Report, reference: str | None) -> None:

@@ -16,6 +16,7 @@ from orgs.models import BiometricRecord, CalendarDay, CalendarYear, MailWording,
 from requests_app import tokens, workflow
 from requests_app.actors import SUBJECT, member
 from requests_app.models import Attachment, RequestEvent, Reminder, RightsRequest
+from requests_app.transparency import sequencer
 from tests import factories, tampering
 from tests.orgs.test_crypto import TEMPLATE, biometric_record
 
@@ -49,6 +50,7 @@ def case(org_a, officer_a, administrator):
     rr = factories.in_review_request(org_a, officer_a)
     workflow.approve(rr, actor=member(officer_a))
     workflow.start_fulfilment(rr, actor=member(officer_a))
+    sequencer.integrate()  # the log's leaves, nodes, head and state; the next events wait in its queue
     workflow.message_subject(rr, actor=member(officer_a), body="We are deleting your face data.")
     workflow.claim_compensation(rr, actor=SUBJECT, amount_minor=103800, currency="CNY", covers="Pass and travel")
     Reminder.objects.create(request=rr, threshold=Reminder.Threshold.DAYS_7, due_at=rr.due_at)

@@ -298,7 +298,8 @@ def test_completion_fulfils_the_request_and_issues_the_certificate(org_a, office
     certificate = rr.certificate
     assert ErasureCertificate.objects.count() == 1
     finish = rr.events.get(action="finish_fulfilment")
-    assert finish.data == {"certificate": certificate.number} and finish.visible_to_subject
+    assert finish.data == {"certificate": certificate.number, "certificate_sha256": certificate.body_sha256}
+    assert finish.visible_to_subject
     [system] = certificate.body["systems"]
     assert (system["system"], system["connector"]) == ("Gate vault", "vault")
     assert system["completed_at"]

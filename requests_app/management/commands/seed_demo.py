@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from requests_app import demo
+from requests_app.transparency import sequencer
 from requests_app.models import RightsRequest
 
 
@@ -35,8 +36,12 @@ class Command(BaseCommand):
             )
         started = time.monotonic()
         result = demo.seed()
+        # The demo's history is in the public log before anyone opens a certificate.
+        head = sequencer.integrate()
         elapsed = time.monotonic() - started
         self._report(result, elapsed)
+        if head is not None:
+            self.stdout.write(f"  Public log: {head.size} events under a signed tree head ({settings.SITE_URL.rstrip('/')}/log/)")
 
     def _report(self, result: demo.SeedResult, elapsed: float) -> None:
         out, style = self.stdout, self.style
