@@ -101,6 +101,7 @@ def _visit_all(live_server, page) -> None:
     visit(reverse("public:document_html", kwargs={**link, "name": "fulfilment"}))
     # The letter's own stylesheet (nonce) applied: its letterhead is ruled off.
     assert page.evaluate("getComputedStyle(document.querySelector('header.letterhead')).borderBottomWidth") == "2px"
+    visit(reverse("log:overview"))
     visit(reverse("login"))
 
     # The desk, signed in by cookie (the sign-in itself is tested elsewhere).
