@@ -42,6 +42,7 @@ os.environ.update({
     "DEBUG": "0",  # no query log in memory
     "SECRET_KEY": "bench-secret-key-not-for-production-use-0123456789",
     "BIOMETRIC_KEYS": "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",  # b"k" * 32, as `make test`
+    "SUBJECT_WRAPPING_KEYS": "c3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3M=",  # b"s" * 32, as `make test`
     "IDENTIFIER_PEPPER": "bench-pepper-not-for-production-0123456789",
     "CELERY_BROKER_URL": "memory://",
     "DJANGO_SETTINGS_MODULE": "config.settings",

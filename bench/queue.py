@@ -66,6 +66,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
 os.environ.setdefault("BIOMETRIC_KEYS", base64.urlsafe_b64encode(b"bench-key-".ljust(32, b"k")).decode())
+os.environ.setdefault("SUBJECT_WRAPPING_KEYS", base64.urlsafe_b64encode(b"bench-wrap".ljust(32, b"s")).decode())
 os.environ.setdefault("IDENTIFIER_PEPPER", "bench-pepper-not-for-production-0123456789")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Production refuses a per-process rate-limit cache (django_ratelimit.E003).
