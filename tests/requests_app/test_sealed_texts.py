@@ -369,3 +369,17 @@ def test_without_the_wrapping_key_a_sealed_text_is_marked_unreadable(org_a, offi
     settings.SUBJECT_WRAPPING_KEYS = [Fernet.generate_key().decode()]
 
     assert rr.events.get(action="approve").opened["note"] == sealed.UNREADABLE
+
+
+def test_the_removed_marker_is_in_the_readers_language(org_a, officer_a):
+    with time_machine.travel(timezone.now() - LONG_AGO, tick=False):
+        rr = factories.in_review_request(org_a, officer_a, email="zh@example.com")
+        workflow.approve(rr, actor=member(officer_a), note="Guo Bing's receipt")
+        workflow.start_fulfilment(rr, actor=member(officer_a))
+        workflow.finish_fulfilment(rr, actor=member(officer_a))
+    workflow.purge_contact_details(rr, actor=SYSTEM)
+
+    note = rr.events.get(action="approve").opened["note"]
+    with translation.override("zh-hans"):
+        assert str(note) == "[已在清除联系方式时删除]"
+    assert str(note) == REMOVED
