@@ -758,8 +758,9 @@ def purge_contact_details(rights_request: RightsRequest, *, actor: Actor) -> Non
     and the name and email of a relative or agent who filed. The person's data key is
     destroyed in the same transaction, so the texts sealed in their cases' events
     (requests_app/sealed.py) can no longer be read; the events, their hashes and the chain
-    stay as written. The anonymised request, its messages and its history stay. Refused while the period runs, while another case of
-    the same person still needs the details, or when there is nothing left to remove."""
+    stay as written. The anonymised request, its messages and its history stay. Refused
+    while the period runs, while another case of the same person still needs the details,
+    or when there is nothing left to remove."""
     with transition(rights_request, "purge_contact", actor) as step:
         rr = step.request
         tz = rr.organisation.time_zone
