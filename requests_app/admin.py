@@ -37,6 +37,7 @@ from requests_app.models import (
     RequestEvent,
     RightsRequest,
     StatusLink,
+    SubjectKey,
     VerificationChallenge,
 )
 
@@ -328,6 +329,16 @@ class RequestEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("by"))
     def by(self, event):
         return actor_in_words(event)
+
+
+@admin.register(SubjectKey)
+@zoned_times("created_at", "destroyed_at", model=SubjectKey)
+class SubjectKeyAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    # Whether a person's data key exists or was destroyed by the purge; never the key itself.
+    list_display = ("subject", "created_at", "destroyed_at")
+    list_filter = (("destroyed_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("subject",)
+    fields = readonly_fields = ("subject", "created_at", "destroyed_at")
 
 
 @admin.register(DataSubject)
