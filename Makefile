@@ -39,6 +39,7 @@ test: install messages check-services
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(REDIS_URL) CACHE_URL=$(TEST_CACHE_URL) \
 	SECRET_KEY=test-secret-key-not-for-production-use-0123456789 DEBUG=0 \
 	BIOMETRIC_KEYS=$$($(PY) -c 'import base64;print(base64.urlsafe_b64encode(b"k"*32).decode())') \
+	SUBJECT_WRAPPING_KEYS=$$($(PY) -c 'import base64;print(base64.urlsafe_b64encode(b"s"*32).decode())') \
 	IDENTIFIER_PEPPER=test-pepper-not-for-production-0123456789 \
 	TRANSPARENCY_LOG_KEY_FILE=$(CURDIR)/var/test-transparency-log.key \
 	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \

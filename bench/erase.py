@@ -42,6 +42,7 @@ os.environ.update({
     "DEBUG": "0",  # no query log in memory
     "SECRET_KEY": "bench-secret-key-not-for-production-use-0123456789",
     "BIOMETRIC_KEYS": "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",  # b"k" * 32, as `make test`
+    "SUBJECT_WRAPPING_KEYS": "c3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3M=",  # b"s" * 32, as `make test`
     "IDENTIFIER_PEPPER": "bench-pepper-not-for-production-0123456789",
     "TRANSPARENCY_LOG_KEY_FILE": str(Path(__file__).resolve().parent.parent / "var" / "bench-log.key"),
     "CELERY_BROKER_URL": "memory://",

@@ -2,7 +2,7 @@
 
 The defaults give the embedded set-up of `make run` (SQLite, Celery's file-system
 broker, mails written to files under var/). Production sets DEBUG=0 and must then give
-SECRET_KEY, BIOMETRIC_KEYS and IDENTIFIER_PEPPER explicitly.
+SECRET_KEY, BIOMETRIC_KEYS, SUBJECT_WRAPPING_KEYS and IDENTIFIER_PEPPER explicitly.
 """
 
 import base64
@@ -243,23 +243,26 @@ def _derived_key(purpose: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()
 
 
-def _biometric_keys() -> list[str]:
-    keys = env_list("BIOMETRIC_KEYS", [])
+def _fernet_keys(name: str, purpose: str) -> list[str]:
+    keys = env_list(name, [])
     if not keys:
         if not DEBUG:
-            raise ImproperlyConfigured("BIOMETRIC_KEYS must be set when DEBUG is off")
-        return [_derived_key("biometric-key")]
+            raise ImproperlyConfigured(f"{name} must be set when DEBUG is off")
+        return [_derived_key(purpose)]
     for position, key in enumerate(keys, start=1):
         try:
             Fernet(key)
         except ValueError:
             raise ImproperlyConfigured(
-                f"BIOMETRIC_KEYS entry {position} is not a Fernet key (32 url-safe base64-encoded bytes)"
+                f"{name} entry {position} is not a Fernet key (32 url-safe base64-encoded bytes)"
             ) from None
     return keys
 
 
-BIOMETRIC_KEYS = _biometric_keys()
+BIOMETRIC_KEYS = _fernet_keys("BIOMETRIC_KEYS", "biometric-key")
+# Each person's data key (requests_app/sealed.py) is stored wrapped under these, the same
+# way: the first wraps, every one unwraps; `rotate_subject_keys` re-wraps under the first.
+SUBJECT_WRAPPING_KEYS = _fernet_keys("SUBJECT_WRAPPING_KEYS", "subject-wrapping-key")
 
 # The transparency log (requests_app/transparency): its Ed25519 signing key is a file,
 # never a database row (create it with `manage.py create_log_key`), and each signed tree

@@ -10,6 +10,7 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.template.loader import render_to_string
@@ -36,6 +37,7 @@ from requests_app.models import (
     RequestEvent,
     RightsRequest,
     StatusLink,
+    SubjectKey,
     VerificationChallenge,
 )
 
@@ -45,7 +47,7 @@ def short_hash(value: str) -> str:
 
 
 def compact_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), cls=DjangoJSONEncoder)
 
 
 def event_in_words(event) -> str:
@@ -311,9 +313,14 @@ class RequestEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = None
     fields = readonly_fields = (
-        "request", "seq", "what", "by", "action", "actor", "actor_kind", "from_status", "to_status", "data",
-        "visible_to_subject", "created_at", "prev_hash", "hash",
+        "request", "seq", "what", "by", "action", "actor", "actor_kind", "from_status", "to_status", "opened",
+        "data", "visible_to_subject", "created_at", "prev_hash", "hash",
     )
+
+    @admin.display(description=_("details, sealed texts opened"))
+    def opened(self, event):
+        # `data` below is the record as stored and hashed: sealed texts are envelopes there.
+        return compact_json(event.opened)
 
     @admin.display(description=_("what happened"))
     def what(self, event):
@@ -322,6 +329,16 @@ class RequestEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("by"))
     def by(self, event):
         return actor_in_words(event)
+
+
+@admin.register(SubjectKey)
+@zoned_times("created_at", "destroyed_at", model=SubjectKey)
+class SubjectKeyAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    # Whether a person's data key exists or was destroyed by the purge; never the key itself.
+    list_display = ("subject", "created_at", "destroyed_at")
+    list_filter = (("destroyed_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("subject",)
+    fields = readonly_fields = ("subject", "created_at", "destroyed_at")
 
 
 @admin.register(DataSubject)

@@ -211,22 +211,22 @@ def _event(rights_request: RightsRequest, name: str):
 def _refusal(rr: RightsRequest, event, texts) -> dict:
     policy = deadlines.get_policy(rr.jurisdiction)
     return {
-        "reason": event.data.get("reason", ""),
-        "legal_ground": event.data.get("legal_ground", ""),
+        "reason": event.opened.get("reason", ""),
+        "legal_ground": event.opened.get("legal_ground", ""),
         "appeal_closes_at": deadlines.appeal_closes_at(policy, refused_at=event.created_at,
                                                        tz=rr.organisation.time_zone),
         "reasons_required": texts.reasons_required,
         "redress": texts.redress,
         # The decision on an appeal; final where the law says so (US-VA): no further appeal.
-        "appeal_decision": bool(event.data.get("appeal_decision")),
-        "final": bool(event.data.get("final")),
+        "appeal_decision": bool(event.opened.get("appeal_decision")),
+        "final": bool(event.opened.get("final")),
         "appeal_final": texts.appeal_final,
     }
 
 
 def _extension(rr: RightsRequest, event, texts) -> dict:
-    return {"reason": event.data.get("reason", ""), "previous_due": _when(event.data.get("from")),
-            "new_due": _when(event.data.get("to"))}
+    return {"reason": event.opened.get("reason", ""), "previous_due": _when(event.opened.get("from")),
+            "new_due": _when(event.opened.get("to"))}
 
 
 def _fulfilment(rr: RightsRequest, event, texts) -> dict:

@@ -45,6 +45,32 @@ class DataSubject(models.Model):
         }
 
 
+class SubjectKey(models.Model):
+    """The person's own data key: 32 random bytes that seal the purgeable texts of their
+    cases' events (requests_app/sealed.py), stored only wrapped under the server's
+    SUBJECT_WRAPPING_KEYS. The contact purge destroys it: `wrapped` is emptied and
+    `destroyed_at` set, and from then on nothing sealed under it can be opened."""
+
+    subject = models.OneToOneField(
+        DataSubject, on_delete=models.CASCADE, primary_key=True, related_name="data_key", editable=False
+    )
+    wrapped = models.BinaryField(blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    destroyed_at = models.DateTimeField(_("destroyed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("data key of a person")
+        verbose_name_plural = _("data keys of people")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(destroyed_at__isnull=True) | Q(wrapped=b""), name="destroyed_key_holds_nothing"
+            ),
+        ]
+
+    def __str__(self):
+        return f"key of subject #{self.subject_id}"
+
+
 class RequestStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     VERIFIED = "verified", _("Identity verified")
@@ -364,6 +390,14 @@ class RequestEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("request events are append-only")
+
+    @property
+    def opened(self) -> dict:
+        """`data` with its sealed texts opened, or marked removed once the person's key is
+        gone (requests_app/sealed.py). What every reader shows; `data` is what is hashed."""
+        from requests_app import sealed
+
+        return sealed.opened(self)
 
 
 class VerificationChallenge(models.Model):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from orgs.identifiers import IdentifierKind, identifier_hash, normalise
 from orgs.models import BiometricRecord, DataSystem, Membership, Modality
+from requests_app import sealed
 from requests_app.connectors import RecordOutcome
 from requests_app.models import (
     Attachment,
@@ -222,7 +223,9 @@ def _outcome_label(code) -> str:
 
 
 def _label_events(events: list[RequestEvent]) -> None:
-    """Names instead of ids in the timeline: the people events point at, in one query."""
+    """Names instead of ids in the timeline: the people events point at, in one query; the
+    sealed texts opened (requests_app/sealed.py), in one more when there are any."""
+    sealed.open_events(events)
     wanted = {e.data.get("assignee") for e in events if e.action == "assign" and isinstance(e.data, dict)}
     people = get_user_model().objects.in_bulk([pk for pk in wanted if isinstance(pk, int)]) if wanted else {}
     for event in events:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from orgs import calendars
 from orgs.models import Membership
-from requests_app import audit, deadlines, effects, reminders
+from requests_app import audit, deadlines, effects, reminders, sealed
 from requests_app.actors import Actor, ActorKind
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from requests_app.models import CompensationClaim, RightsRequest
@@ -149,7 +149,8 @@ def transition(rights_request: RightsRequest, action: str, actor: Actor) -> Iter
             actor_kind=actor.kind,
             from_status=from_status,
             to_status=locked.status,
-            data=step.data,
+            # The purgeable texts go in sealed under the person's key (requests_app/sealed.py).
+            data=sealed.seal_event_data(locked, action, step.data),
             visible_to_subject=step.visible_to_subject,
         )
         effects.after_event(event)

@@ -26,7 +26,7 @@ from orgs import erasure as vault
 from orgs import law
 from orgs.certificates import issue_certificate
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation
-from requests_app import audit, deadlines, effects, exports, reminders
+from requests_app import audit, deadlines, effects, exports, reminders, sealed
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind
 from requests_app.connectors import RecordOutcome
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
@@ -638,8 +638,10 @@ def _erase_record(rr: RightsRequest, task: FulfilmentTask, erasure: Erasure, act
     audit.append_event(
         rr, action="erase_record", actor_id=actor.user_id, actor_kind=actor.kind,
         from_status=rr.status, to_status=rr.status,
-        data={"task": task.pk, "system": task.system_id, "record": record.pk, "modality": record.modality,
-              "activity": record.activity_id, "outcome": erasure.outcome, "reason": erasure.reason},
+        data=sealed.seal_event_data(rr, "erase_record", {
+            "task": task.pk, "system": task.system_id, "record": record.pk, "modality": record.modality,
+            "activity": record.activity_id, "outcome": erasure.outcome, "reason": erasure.reason,
+        }),
     )
 
 
@@ -754,9 +756,12 @@ def recount_deadlines(rights_request: RightsRequest, *, actor: Actor) -> None:
 def purge_contact_details(rights_request: RightsRequest, *, actor: Actor) -> None:
     """Remove who the person is from a case closed longer than its policy keeps contact
     details: the subject's name, email, phone, identifier hashes and masked identifiers,
-    and the name and email of a relative or agent who filed. The anonymised request, its
-    messages and its history stay. Refused while the period runs, while another case of
-    the same person still needs the details, or when there is nothing left to remove."""
+    and the name and email of a relative or agent who filed. The person's data key is
+    destroyed in the same transaction, so the texts sealed in their cases' events
+    (requests_app/sealed.py) can no longer be read; the events, their hashes and the chain
+    stay as written. The anonymised request, its messages and its history stay. Refused
+    while the period runs, while another case of the same person still needs the details,
+    or when there is nothing left to remove."""
     with transition(rights_request, "purge_contact", actor) as step:
         rr = step.request
         tz = rr.organisation.time_zone
@@ -774,6 +779,7 @@ def purge_contact_details(rights_request: RightsRequest, *, actor: Actor) -> Non
             DataSubject.objects.filter(pk=subject.pk).update(
                 contact_purged_at=step.now, **{name: "" for name in CONTACT_FIELDS}
             )
+        sealed.destroy_key(subject.pk)
         rr.requester_name = rr.requester_email = ""
         # The secret links go too: nobody is left to follow the case.
         StatusLink.objects.filter(submission=rr.submission).delete()

@@ -58,6 +58,8 @@ def test_deploy_checks_pass_under_production_settings():
         ("DB_CONN_MAX_AGE", "soon", "DB_CONN_MAX_AGE must be a whole number"),
         ("DATABASE_URL", "nosuchdb://x", "DATABASE_URL is not a database URL"),
         ("BIOMETRIC_KEYS", "not-a-key", "BIOMETRIC_KEYS entry 1 is not a Fernet key"),
+        ("SUBJECT_WRAPPING_KEYS", "not-a-key", "SUBJECT_WRAPPING_KEYS entry 1 is not a Fernet key"),
+        ("SUBJECT_WRAPPING_KEYS", "", "SUBJECT_WRAPPING_KEYS must be set when DEBUG is off"),
         ("IDENTIFIER_PEPPER", "short", "IDENTIFIER_PEPPER must be at least 32 characters"),
         ("SECRET_KEY", "", "SECRET_KEY must be set when DEBUG is off"),
         ("TRANSPARENCY_LOG_KEY_FILE", "", "TRANSPARENCY_LOG_KEY_FILE must be set when DEBUG is off"),

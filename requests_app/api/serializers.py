@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from requests_app import deadlines, selectors
+from requests_app import deadlines, sealed, selectors
 from requests_app.connectors import RecordOutcome
 from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest
 
@@ -55,6 +55,8 @@ class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
     # "from" is a Python keyword: declared below.
     to = serializers.CharField(source="to_status")
+    # Sealed texts opened, or marked removed after the contact purge (requests_app/sealed.py).
+    data = serializers.JSONField(source="opened", read_only=True)
 
     class Meta:
         model = RequestEvent
@@ -104,7 +106,8 @@ class RequestDetailSerializer(RequestRowSerializer):
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, rr):
-        return EventSerializer(rr.events.select_related("actor").order_by("seq"), many=True).data
+        events = sealed.opened_events(rr.events.select_related("actor").order_by("seq"))
+        return EventSerializer(events, many=True).data
 
     @extend_schema_field(ClaimSerializer(many=True))
     def get_claims(self, rr):

@@ -9,7 +9,10 @@ JSON export is that dict as it is; the printable page renders the same dict.
 
 The subject appears only by masked identifiers: the file travels, the contact
 details stay behind. Free text the subject wrote (the request's details, messages) is
-part of the case and is reproduced as written.
+part of the case and is reproduced as written. The purgeable texts of the events
+(requests_app/sealed.py) are shown opened while the person's key exists, and as removed
+after the contact purge; each such event also carries its data as stored (the sealed
+envelopes), which is what its hash covers.
 """
 
 import hashlib
@@ -23,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from orgs.certificates import canonical_json
 from orgs.identifiers import IdentifierKind, mask
-from requests_app import audit
+from requests_app import audit, sealed
 from requests_app.models import Message, RightsRequest
 from requests_app.transparency import proofs
 
@@ -59,7 +62,8 @@ def _events(rights_request: RightsRequest, tz) -> list[dict]:
     """Every event in order, each with its own link checks: does its stored hash match
     its content, and does it name the previous event's hash as its predecessor."""
     entries, previous_hash, expected_seq = [], "", 1
-    for event in rights_request.events.select_related("actor").order_by("seq"):
+    events = sealed.opened_events(rights_request.events.select_related("actor").order_by("seq"))
+    for event in events:
         entries.append({
             "seq": event.seq,
             "seq_in_order": event.seq == expected_seq,
@@ -71,7 +75,10 @@ def _events(rights_request: RightsRequest, tz) -> list[dict]:
             "to_status": event.to_status,
             "from_label": _status_label(event.from_status),
             "to_label": _status_label(event.to_status),
-            "details": event.data,
+            # As readers show it: sealed texts opened, or marked removed after the purge.
+            "details": event.opened,
+            # As stored and hashed, where that differs (sealed texts): the hash can be checked.
+            "details_as_stored": event.data if event.opened is not event.data else None,
             "visible_to_requester": event.visible_to_subject,
             "prev_hash": event.prev_hash,
             "hash": event.hash,

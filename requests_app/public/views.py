@@ -23,7 +23,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 
 from orgs.identifiers import IdentifierKind, identifier_hash, normalise
 from orgs.models import Organisation
-from requests_app import documents, intake, selectors, status_links, tokens, workflow
+from requests_app import documents, intake, sealed, selectors, status_links, tokens, workflow
 from requests_app.downloads import attachment_response
 from requests_app.actors import SUBJECT
 from requests_app.errors import InvalidInput, WorkflowError
@@ -206,7 +206,7 @@ def status(request, token):
     cases = [
         {
             "request": rr,
-            "events": rr.events.filter(visible_to_subject=True).order_by("seq"),
+            "events": sealed.opened_events(rr.events.filter(visible_to_subject=True).order_by("seq")),
             "messages": rr.messages.exclude(direction="internal").order_by("created_at"),
             "files": rr.attachments.order_by("created_at"),
             "outcomes": selectors.outcomes_for_requester(rr),

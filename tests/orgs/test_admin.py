@@ -15,7 +15,7 @@ from django.urls import reverse
 from orgs.models import BiometricRecord, CalendarDay, CalendarYear, MailWording, RetentionDuty
 from requests_app import tokens, workflow
 from requests_app.actors import SUBJECT, member
-from requests_app.models import Attachment, RequestEvent, Reminder, RightsRequest
+from requests_app.models import Attachment, RequestEvent, Reminder, RightsRequest, SubjectKey
 from requests_app.transparency import sequencer
 from tests import factories, tampering
 from tests.orgs.test_crypto import TEMPLATE, biometric_record
@@ -48,7 +48,7 @@ def case(org_a, officer_a, administrator):
     factories.event_subscription(org_a, url="https://hooks.example/rightsdesk")  # filing writes its delivery
     factories.api_token(officer_a, org_a)
     rr = factories.in_review_request(org_a, officer_a)
-    workflow.approve(rr, actor=member(officer_a))
+    workflow.approve(rr, actor=member(officer_a), note="Pass holder confirmed")  # a note: the person's key
     workflow.start_fulfilment(rr, actor=member(officer_a))
     sequencer.integrate()  # the log's leaves, nodes, head and state; the next events wait in its queue
     workflow.message_subject(rr, actor=member(officer_a), body="We are deleting your face data.")
@@ -89,6 +89,15 @@ def test_changelist_and_change_page_open_for_the_administrator(admin_client, cas
     assert change.status_code == 200
 
 
+def test_a_persons_data_key_is_never_shown(admin_client, case):
+    rr, _record = case
+    wrapped = bytes(SubjectKey.objects.get(subject_id=rr.subject_id).wrapped)
+
+    for page in (url(SubjectKey, "changelist"), url(SubjectKey, "change", rr.subject_id)):
+        content = admin_client.get(page).content.decode()
+        assert wrapped.decode() not in content and "wrapped" not in content
+
+
 def test_biometric_pages_show_no_template(admin_client, case):
     _rr, record = case
     ciphertext = bytes(BiometricRecord.objects.values_list("template_ciphertext", flat=True).get(pk=record.pk))
@@ -120,7 +129,7 @@ def test_request_page_shows_the_timeline_in_order(admin_client, case):
 
     actions = re.findall(r'<td class="field-what">\s*<p>([^<]+)</p>', content)
     assert actions == ["Request filed", "Identity verified with the one-time code", "Assigned to officer_a",
-                       "Approved", "Fulfilment started in the data systems", "Message sent to the requester",
+                       "Approved: Pass holder confirmed", "Fulfilment started in the data systems", "Message sent to the requester",
                        "Compensation claimed"]
     assert "Holds (7 events checked)" in content
 

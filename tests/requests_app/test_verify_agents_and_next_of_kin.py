@@ -116,7 +116,7 @@ def test_a_power_of_attorney_is_an_officers_recorded_check_with_the_document(org
     rr.refresh_from_db()
     assert rr.status == Status.VERIFIED and rr.verified_at is not None
     event = rr.events.get(action="verify")
-    assert event.data == {"method": "power_of_attorney", "check_performed": "Durable power of attorney, notarised "
+    assert event.opened == {"method": "power_of_attorney", "check_performed": "Durable power of attorney, notarised "
                           "2026-05-02", "attachment": poa.pk, "sha256": poa.sha256}
     assert event.actor == officer_a
 
@@ -218,7 +218,7 @@ def test_the_officers_check_of_the_evidence_verifies_and_says_what_was_checked(o
     assert rr.status == Status.VERIFIED and rr.clock_started_at == rr.verified_at and rr.due_at is not None
     event = rr.events.get(action="verify_next_of_kin")
     evidence = rr.attachments.get(purpose=Attachment.Purpose.DEATH_EVIDENCE)
-    assert event.data == {
+    assert event.opened == {
         "method": "next_of_kin_check", "check_performed": "Death certificate; household register",
         "death_checked": True, "relationship_checked": True, "arranged_otherwise": False,
         "evidence": [evidence.pk], "contact_confirmed": True,
@@ -343,7 +343,7 @@ def test_the_desk_and_the_api_record_the_officers_check(client, org_a, officer_a
     for rr, note in ((by_desk, "no. 123"), (by_api, "no. 456")):
         rr.refresh_from_db()
         assert rr.status == Status.VERIFIED
-        assert rr.events.get(action="verify_next_of_kin").data["check_performed"].endswith(note)
+        assert rr.events.get(action="verify_next_of_kin").opened["check_performed"].endswith(note)
 
 
 # --- a relative's request the check cannot verify; nothing but the code before that -----

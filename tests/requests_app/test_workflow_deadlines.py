@@ -203,7 +203,7 @@ def test_eu_deadline_may_be_extended_once_to_three_months(org_eu, officer_eu, cl
     assert (rr.extensions, rr.extension_reason) == (1, REASON)
     event = factories.new_event(rr, before)
     assert (event.action, event.from_status, event.to_status) == ("extend", Status.IN_REVIEW, Status.IN_REVIEW)
-    assert event.data["reason"] == REASON
+    assert event.opened["reason"] == REASON
     assert datetime.fromisoformat(event.data["from"]) == end_of(2027, 4, 1, BERLIN).replace(microsecond=999000)
     assert datetime.fromisoformat(event.data["to"]) == end_of(2027, 6, 1, BERLIN).replace(microsecond=999000)
 

@@ -336,7 +336,7 @@ def test_officer_verifies_by_hand_stating_the_check(org_a, officer_a):
     event = factories.new_event(rr, before)
     assert (event.action, event.from_status, event.to_status) == ("verify", Status.SUBMITTED, Status.VERIFIED)
     assert (event.actor_id, event.actor_kind) == (officer_a.pk, "user")
-    assert event.data == {"method": "manual", "check_performed": "Saw the annual pass and ID card"}
+    assert event.opened == {"method": "manual", "check_performed": "Saw the annual pass and ID card"}
 
 
 def test_system_cannot_verify_an_identity(org_a):

@@ -151,7 +151,7 @@ def test_approving_a_request_in_review(org_a, officer_a):
     assert rr.status == Status.APPROVED and rr.closed_at is None
     event = factories.new_event(rr, before)
     assert (event.action, event.from_status, event.to_status) == ("approve", Status.IN_REVIEW, Status.APPROVED)
-    assert event.actor_id == officer_a.pk and event.data == {"note": "Pass holder confirmed"}
+    assert event.actor_id == officer_a.pk and event.opened == {"note": "Pass holder confirmed"}
 
 
 @pytest.mark.parametrize("status", _all_but(Status.IN_REVIEW))
@@ -193,7 +193,7 @@ def test_refusal_closes_the_request_with_its_reasons(org_a, officer_a):
     assert rr.closed_at is not None and rr.appeal_closes_at > rr.closed_at
     event = factories.new_event(rr, before)
     assert (event.action, event.from_status, event.to_status) == ("refuse", Status.IN_REVIEW, Status.REFUSED)
-    assert event.data == {"reason": "Retention duty", "legal_ground": "PIPL art. 47(2)"}
+    assert event.opened == {"reason": "Retention duty", "legal_ground": "PIPL art. 47(2)"}
     assert event.visible_to_subject
 
 
