@@ -189,6 +189,7 @@ def test_request_changelist_does_not_query_per_row(admin_client, case, org_a):
 
 def test_request_page_does_not_query_per_timeline_row(admin_client, case, officer_a):
     rr, _record = case
+    queries_to_open(admin_client, url(rr, "change", rr.pk))  # warm Django's content-type cache
     before = queries_to_open(admin_client, url(rr, "change", rr.pk))
     for n in range(3):
         workflow.message_subject(rr, actor=member(officer_a), body=f"Update {n}")

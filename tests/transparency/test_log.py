@@ -4,6 +4,7 @@ own, and a rewrite, a dropped tail or an emptied table found against an earlier 
 
 import hashlib
 import itertools
+import json
 import runpy
 from io import StringIO
 
@@ -320,3 +321,34 @@ def test_an_emptied_log_is_found_against_an_earlier_head(three_cases, client, tm
     found = verify_expecting_break("--head", str(witness))
 
     assert f"a head was signed for {size} entries but the log holds only 0" in found
+
+
+def test_the_purge_destroys_the_persons_key_and_every_proof_and_head_still_verifies(
+        org_a, officer_a, client, tmp_path, django_capture_on_commit_callbacks):
+    import time_machine
+    from datetime import timedelta
+    from django.utils import timezone
+
+    from requests_app.actors import SYSTEM
+    from requests_app.models import SubjectKey
+
+    reason = "Mr Guo still owes the park for pass 2019-0427"
+    with time_machine.travel(timezone.now() - timedelta(days=1000), tick=False):
+        rr = factories.in_review_request(org_a, officer_a, email="refuse@example.com")
+        workflow.refuse(rr, actor=member(officer_a), reason=reason, legal_ground=factories.REFUSAL_GROUND)
+    with django_capture_on_commit_callbacks(execute=True):
+        sequencer.integrate()
+    witness = save_witness_head(client, tmp_path)
+    refusal = rr.events.get(action="refuse")
+    assert reason in refusal.opened["reason"]
+
+    workflow.purge_contact_details(rr, actor=SYSTEM)
+    with django_capture_on_commit_callbacks(execute=True):
+        sequencer.integrate()
+
+    refusal = RequestEvent.objects.get(pk=refusal.pk)
+    assert SubjectKey.objects.get(subject_id=rr.subject_id).destroyed_at is not None
+    assert reason not in str(refusal.opened) and reason not in json.dumps(refusal.data)
+    assert "Transparency log holds" in verify_command("--head", str(witness))
+    proof = proofs.inclusion(refusal)
+    assert log.run_verifier(proof, tmp_path).returncode == 0
