@@ -2,7 +2,7 @@
 
 Events are written by many requests at once, each under its own row lock; the log is
 one sequence. So an event only joins a pending queue in its own transaction, and
-`integrate` (beat every few seconds, and on demand when a proof is asked for) takes
+`integrate` (beat every half minute, and on demand when a proof is asked for) takes
 the queue in order, one sequencer at a time, as a Certificate Transparency log merges
 its submissions: requests never wait on one another, and the tree never forks.
 """

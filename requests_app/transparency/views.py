@@ -12,7 +12,8 @@ from django_ratelimit import ALL
 from django_ratelimit.decorators import ratelimit
 
 from requests_app.transparency import heads, proofs, sequencer
-from requests_app.transparency.models import LogLeaf, SignedTreeHead
+from requests_app.transparency.models import LogLeaf, PendingEntry, SignedTreeHead
+from requests_app.transparency.tree import leaf_hash
 
 HEX_HASH = re.compile(r"^[0-9a-f]{64}$")
 PROOF_RATE = "600/h"  # a proof reads a few dozen rows; a verifier needs one per head it holds
@@ -88,10 +89,14 @@ def inclusion(request):
     size = request.GET.get("tree_size", "")
     if size and not size.isdigit():
         return _bad(_("tree_size must be a whole number."))
-    leaf = LogLeaf.objects.filter(event__hash=event_hash).select_related("event").first()
+    leaves = LogLeaf.objects.filter(leaf_hash=leaf_hash(event_hash)).select_related("event")
+    leaf = leaves.first()
+    if leaf is None and PendingEntry.objects.exists():  # a step just taken: log what waits
+        sequencer.integrate()
+        leaf = leaves.first()
     head = SignedTreeHead.objects.filter(size=int(size)).first() if size else sequencer.latest_head()
     if leaf is None or head is None:
-        return _bad(_("No logged event has this hash (a new one is logged within seconds)."), status=404)
+        return _bad(_("No event in the log has this hash."), status=404)
     try:
         proof = proofs.inclusion(leaf.event, head)
     except proofs.NotLogged:

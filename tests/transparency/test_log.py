@@ -352,3 +352,13 @@ def test_the_purge_destroys_the_persons_key_and_every_proof_and_head_still_verif
     assert "Transparency log holds" in verify_command("--head", str(witness))
     proof = proofs.inclusion(refusal)
     assert log.run_verifier(proof, tmp_path).returncode == 0
+
+
+def test_the_public_proof_of_a_step_just_taken_logs_it_at_once(three_cases, org_a, client, tmp_path):
+    rr = factories.submitted_request(org_a, email="new@example.com")
+
+    response = client.get("/log/proof/inclusion", {"event_hash": rr.events.get(seq=1).hash})
+
+    assert response.status_code == 200
+    assert log.run_verifier(response.json(), tmp_path).returncode == 0
+    assert not PendingEntry.objects.exists()
