@@ -139,7 +139,13 @@
         return;
       }
       say(form, form.dataset.msgDone, "done");
-      window.location.assign(result.data.redirect_url);
+      const target = new URL(result.data.redirect_url, window.location.href);
+      if (target.pathname === window.location.pathname && target.search === window.location.search) {
+        window.location.hash = target.hash; // the same page (the account's list): load it afresh
+        window.location.reload();
+      } else {
+        window.location.assign(target.href);
+      }
     } finally {
       button.disabled = false;
       button.removeAttribute("aria-busy");
