@@ -196,6 +196,22 @@ def test_a_passkey_answer_is_used_once(client, officer_a):
     assert replayed.status_code == 422 and not signed_in(other)
 
 
+def test_with_only_a_passkey_an_app_is_added_after_the_passkey_never_with_the_password_alone(client, officer_a):
+    authenticator = with_passkey(officer_a)
+    password_step(client, officer_a)
+
+    blocked = client.get(reverse("otp_setup"))
+
+    assert blocked.status_code == 302 and blocked.url.startswith(reverse("otp_verify"))
+    assert not TOTPDevice.objects.filter(user=officer_a).exists()
+    assert passkey_step(client, authenticator).status_code == 200
+    assert client.get(reverse("otp_setup")).status_code == 200
+    device = TOTPDevice.objects.get(user=officer_a, confirmed=False)
+    assert client.post(reverse("otp_setup"), {"otp_token": factories.totp_code(device)}).status_code == 302
+    page = client.get(reverse("account")).content.decode()
+    assert "You sign in with a code from your authenticator app." in page and "Work laptop" in page
+
+
 # --- removal ---------------------------------------------------------------------------------
 
 
