@@ -257,7 +257,8 @@ def otp_verify(request):
             complete_second_factor(request, user.otp_device)
             return redirect(next_url)
         log.warning("second factor refused user=%s", user.pk)
-    context = {"form": form, "next": next_url, "has_totp": has_totp(user), "has_passkey": passkeys.has_passkey(user)}
+    context = {"form": form, "next": next_url, "has_totp": has_totp(user), "has_passkey": passkeys.has_passkey(user),
+               "passkey_origin": passkeys.site_origin()}
     return render(request, "registration/otp_verify.html", context)
 
 
@@ -361,6 +362,7 @@ def account(request, *, new_token: str = "", token_form: ApiTokenForm | None = N
         "has_totp": has_totp(user),
         "passkeys": passkeys.passkeys_of(user),
         "passkey_form": PasskeyNameForm(auto_id="passkey-%s"),
+        "passkey_origin": passkeys.site_origin(),
         "memberships": current.memberships(user),
         "current": current.current_membership(request),
         "has_device": second_factor_state(user) == "verify",

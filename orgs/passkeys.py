@@ -42,6 +42,13 @@ def credentials():
     return get_credential_model().objects
 
 
+def site_origin() -> str:
+    """The address passkeys work at (settings.OTP_WEBAUTHN_ALLOWED_ORIGINS, from SITE_URL)."""
+    from django.conf import settings
+
+    return settings.OTP_WEBAUTHN_ALLOWED_ORIGINS[0]
+
+
 def passkeys_of(user) -> list:
     """The user's passkeys, oldest first."""
     return list(credentials().filter(user=user, confirmed=True).order_by("created_at", "pk"))

@@ -99,6 +99,9 @@
     if (error && error.name === "InvalidStateError" && form.dataset.msgExists) {
       return form.dataset.msgExists;
     }
+    if (error && error.name === "SecurityError") {
+      return form.dataset.msgWrongSite; // e.g. http://127.0.0.1: passkeys belong to the site's host name
+    }
     return form.dataset.msgCancelled;
   }
 

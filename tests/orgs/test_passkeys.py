@@ -139,6 +139,8 @@ def test_the_second_factor_page_offers_the_passkey_only_to_users_who_have_one(cl
     with_passkey(owner_a)
     both = client.get(reverse("otp_verify")).content.decode()
     assert 'data-passkey="authenticate"' in both and 'name="otp_token"' in both and "js/passkeys.js" in both
+    # Opened at another address (make run's 127.0.0.1), the browser refuses: the page says where they work.
+    assert "Passkeys work only at this site’s own address, http://localhost:8000." in both
 
     with_passkey(officer_a)
     other = Client()
