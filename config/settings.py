@@ -9,6 +9,7 @@ import base64
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp import constants as csp_constants
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "csp",
     "axes",
     "orgs",
@@ -234,6 +236,28 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 SMS_BACKEND = env_str(
     "SMS_BACKEND", "requests_app.sms.ConsoleBackend" if DEBUG else "requests_app.sms.UnconfiguredBackend"
 )
+
+
+# Passkeys (django-otp-webauthn), a second factor beside TOTP (orgs/passkeys.py). The
+# relying party is this site's host, from SITE_URL: a browser refuses an IP address as
+# relying party id, so the loopback address of `make run` becomes localhost (browse at
+# http://localhost:8000 to use passkeys there). Passkeys registered for one host do not
+# work on another. Never a first factor: the password comes first.
+def _passkey_site() -> tuple[str, str]:
+    site = urlsplit(SITE_URL)
+    host = site.hostname or "localhost"
+    if host in ("127.0.0.1", "::1"):
+        host = "localhost"
+    port = f":{site.port}" if site.port else ""
+    return host, f"{site.scheme}://{host}{port}"
+
+
+OTP_WEBAUTHN_RP_ID = env_str("PASSKEY_RP_ID", _passkey_site()[0])
+OTP_WEBAUTHN_RP_NAME = "Rightsdesk"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("PASSKEY_ORIGINS", [_passkey_site()[1]])
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "orgs.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""  # orgs/passkey_views.py logs each refusal itself
 
 
 # Biometric templates are encrypted with MultiFernet: the first key encrypts, every key

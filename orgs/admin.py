@@ -531,3 +531,4 @@ class RetentionDutyAdmin(admin.ModelAdmin):
 
 
 from orgs import admin_unlock  # noqa: E402,F401  (the users admin with its unlock action)
+from orgs import admin_passkeys  # noqa: E402,F401  (passkeys, read-only, for administrators)

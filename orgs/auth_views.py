@@ -1,5 +1,6 @@
-"""Staff sign-in: password (through django-axes), second factor (django-otp TOTP),
-the account page, the organisation switch, and the `member_required` gate.
+"""Staff sign-in: password (through django-axes), second factor (django-otp: an
+authenticator app's TOTP code or a passkey, orgs/passkeys.py), the account page, the
+organisation switch, and the `member_required` gate.
 
 Who must use a second factor: superusers, staff and anyone with an owner membership
 (`otp_mandatory`). Other members may enrol from their account page; once they have a
@@ -47,6 +48,7 @@ from django_ratelimit.decorators import ratelimit
 import django_otp
 from orgs import current
 from orgs import backup_codes
+from orgs import passkeys
 from orgs.auth_forms import BackupCodeForm, DeviceSetupForm, OrganisationSwitchForm, SecondFactorForm, SignInForm
 from orgs.models import Membership, Organisation
 
@@ -61,9 +63,13 @@ def _totp_devices():
     return TOTPDevice.objects
 
 
+def has_totp(user) -> bool:
+    return _totp_devices().filter(user=user, confirmed=True).exists()
+
+
 def second_factor_state(user) -> str:
-    """'verify': has a confirmed device; 'setup': must have one and has none; 'none'.
-    One query."""
+    """'verify': has a confirmed device (an app or a passkey); 'setup': must have one and
+    has none; 'none'. One query."""
     if not user.is_authenticated:
         return "none"
     from django.contrib.auth import get_user_model
@@ -73,13 +79,14 @@ def second_factor_state(user) -> str:
         .objects.filter(pk=user.pk)
         .annotate(
             is_owner=Exists(Membership.objects.filter(user=OuterRef("pk"), role=Membership.Role.OWNER)),
-            has_device=Exists(_totp_devices().filter(user=OuterRef("pk"), confirmed=True)),
+            has_app=Exists(_totp_devices().filter(user=OuterRef("pk"), confirmed=True)),
+            has_passkey=Exists(passkeys.credentials().filter(user=OuterRef("pk"), confirmed=True)),
         )
-        .values_list("is_owner", "has_device")
+        .values_list("is_owner", "has_app", "has_passkey")
         .first()
     )
-    is_owner, has_device = row or (False, False)
-    if has_device:
+    is_owner, has_app, has_passkey = row or (False, False, False)
+    if has_app or has_passkey:
         return "verify"
     if is_owner or user.is_superuser or user.is_staff:
         return "setup"
@@ -164,7 +171,8 @@ class SecondFactorMiddleware:
     """Confines a session whose second factor is pending to the second-factor pages and
     sign-out; everything else redirects there (with ?next= for a GET)."""
 
-    ALLOWED = frozenset({"otp_verify", "otp_backup", "otp_setup", "logout", "set_language"})
+    ALLOWED = frozenset({"otp_verify", "otp_backup", "otp_setup", "logout", "set_language",
+                         "passkey_auth_begin", "passkey_auth_complete"})
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -226,7 +234,8 @@ class SignInView(auth_views.LoginView):
         return _landing(self.request.user)
 
 
-def _complete_second_factor(request, device) -> None:
+def complete_second_factor(request, device) -> None:
+    """Mark the session verified by `device` (the app, a backup code or a passkey)."""
     django_otp.login(request, device)
     request.session.cycle_key()  # the session gained rights: give it a new key
     log.info("second factor verified user=%s device=%s", request.user.pk, device.persistent_id)
@@ -235,7 +244,8 @@ def _complete_second_factor(request, device) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request):
-    """Step two: the 6-digit code of the user's device (django-otp's token form)."""
+    """Step two: the 6-digit code of the user's app (django-otp's token form), or a
+    passkey (offered here, used through orgs/passkey_views.py) for those who have one."""
     user, next_url = request.user, _safe_next(request)
     if is_verified(user):
         return redirect(next_url)
@@ -244,10 +254,12 @@ def otp_verify(request):
     form = SecondFactorForm(user, request, data=request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            _complete_second_factor(request, user.otp_device)
+            complete_second_factor(request, user.otp_device)
             return redirect(next_url)
         log.warning("second factor refused user=%s", user.pk)
-    return render(request, "registration/otp_verify.html", {"form": form, "next": next_url})
+    context = {"form": form, "next": next_url, "has_totp": has_totp(user), "has_passkey": passkeys.has_passkey(user),
+               "passkey_origin": passkeys.site_origin()}
+    return render(request, "registration/otp_verify.html", context)
 
 
 @login_required
@@ -262,7 +274,7 @@ def otp_backup(request):
     form = BackupCodeForm(user, request, data=request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            _complete_second_factor(request, user.otp_device)
+            complete_second_factor(request, user.otp_device)
             left = backup_codes.remaining_codes(user)
             messages.warning(request, ngettext(
                 "You signed in with a backup code; %(count)d code is left. Generate new ones on your account page.",
@@ -270,14 +282,15 @@ def otp_backup(request):
                 left) % {"count": left})
             return redirect(next_url)
         log.warning("backup code refused user=%s", user.pk)
-    return render(request, "registration/otp_backup.html", {"form": form, "next": next_url})
+    context = {"form": form, "next": next_url, "has_totp": has_totp(user), "has_passkey": passkeys.has_passkey(user)}
+    return render(request, "registration/otp_backup.html", context)
 
 
 @require_POST
 @login_required
 def generate_backup_codes(request):
     """Ten new backup codes, shown once on the account page; the old ones stop working.
-    Only with an authenticator app, in a session that passed it."""
+    Only with a second factor (an app or a passkey), in a session that passed it."""
     user = request.user
     if second_factor_state(user) != "verify" or not is_verified(user):
         raise Http404
@@ -291,11 +304,11 @@ def generate_backup_codes(request):
 def otp_setup(request):
     """Enrol an authenticator app: show the secret (QR code and text), confirm a code.
     Mandatory users arrive here after the password when they have no device yet; other
-    members come from their account page."""
+    members, and anyone who has only passkeys so far, come from their account page."""
     user, next_url = request.user, _safe_next(request)
-    if second_factor_state(user) == "verify":
-        if not is_verified(user):
-            return redirect(second_factor_url(user, next_url))
+    if second_factor_state(user) == "verify" and not is_verified(user):
+        return redirect(second_factor_url(user, next_url))
+    if has_totp(user):
         messages.info(request, _("You already use an authenticator app."))
         return redirect("account")
     with transaction.atomic():
@@ -307,7 +320,7 @@ def otp_setup(request):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             _totp_devices().filter(user=user, confirmed=False).delete()
-            _complete_second_factor(request, device)
+            complete_second_factor(request, device)
             messages.success(request, _("Your authenticator app is set up. Rightsdesk will ask for its code "
                                         "every time you sign in."))
             return redirect(next_url)
@@ -316,7 +329,7 @@ def otp_setup(request):
         "next": next_url,
         "qr_svg": mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=5)),  # noqa: S308 (our SVG)
         "secret": b32encode(device.bin_key).decode(),
-        "mandatory": otp_mandatory(user),
+        "mandatory": otp_mandatory(user) and not passkeys.has_passkey(user),
     }
     return render(request, "registration/otp_setup.html", context)
 
@@ -341,10 +354,15 @@ class ApiTokenForm(forms.Form):
 @login_required
 def account(request, *, new_token: str = "", token_form: ApiTokenForm | None = None,
             new_backup_codes: list[str] | None = None):
+    from orgs.passkey_views import PasskeyNameForm
     from requests_app.api.tokens import tokens_of
 
     user = request.user
     context = {
+        "has_totp": has_totp(user),
+        "passkeys": passkeys.passkeys_of(user),
+        "passkey_form": PasskeyNameForm(auto_id="passkey-%s"),
+        "passkey_origin": passkeys.site_origin(),
         "memberships": current.memberships(user),
         "current": current.current_membership(request),
         "has_device": second_factor_state(user) == "verify",

@@ -6,7 +6,7 @@ logout) come from django.contrib.auth.urls and find each other by these plain na
 
 from django.urls import path
 
-from orgs import auth_views
+from orgs import auth_views, passkey_views
 
 urlpatterns = [
     path("login/", auth_views.SignInView.as_view(), name="login"),
@@ -14,6 +14,13 @@ urlpatterns = [
     path("otp/backup/", auth_views.otp_backup, name="otp_backup"),
     path("otp/setup/", auth_views.otp_setup, name="otp_setup"),
     path("backup-codes/", auth_views.generate_backup_codes, name="generate_backup_codes"),
+    # Passkeys: JSON steps for static/js/passkeys.js, and the removal (with its confirmation page).
+    path("passkeys/register/begin/", passkey_views.BeginRegistration.as_view(), name="passkey_register_begin"),
+    path("passkeys/register/complete/", passkey_views.CompleteRegistration.as_view(),
+         name="passkey_register_complete"),
+    path("otp/passkey/begin/", passkey_views.BeginAuthentication.as_view(), name="passkey_auth_begin"),
+    path("otp/passkey/complete/", passkey_views.CompleteAuthentication.as_view(), name="passkey_auth_complete"),
+    path("passkeys/<int:passkey_id>/remove/", passkey_views.remove_passkey, name="remove_passkey"),
     path("password_reset/", auth_views.ResetPasswordView.as_view(), name="password_reset"),
     path("", auth_views.account, name="account"),
     path("organisation/", auth_views.switch_organisation, name="switch_organisation"),
