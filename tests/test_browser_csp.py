@@ -127,4 +127,4 @@ def _visit_all(live_server, page) -> None:
     visit(reverse("api-docs"), ready=".swagger-ui .info")
 
     assert {path: found for path, found in seen.items() if found} == {}
-    assert len(seen) == 17
+    assert len(seen) == 18

@@ -123,6 +123,10 @@ def _check_leaves(report: Report, signed: dict[int, bytes]) -> None:
                                        "signed for them (entries rewritten)")
             next_size = next(pending_sizes, None)
     report.tree_size = frontier.size
+    # The sequencer signs in the transaction that appends: no entry is ever under no head.
+    if frontier.size > max(sizes, default=0):
+        report.problems.append(f"log entries {max(sizes, default=0)} to {frontier.size - 1} are under no signed "
+                               "head (heads removed)")
     if next_size is not None:
         report.problems.append(f"a head was signed for {sizes[-1]} entries but the log holds only "
                                f"{frontier.size} (entries removed)")

@@ -362,3 +362,12 @@ def test_the_public_proof_of_a_step_just_taken_logs_it_at_once(three_cases, org_
     assert response.status_code == 200
     assert log.run_verifier(response.json(), tmp_path).returncode == 0
     assert not PendingEntry.objects.exists()
+
+
+def test_entries_left_under_no_signed_head_are_reported(three_cases):
+    with tampering.triggers_off() as cursor:
+        cursor.execute("DELETE FROM requests_app_signedtreehead WHERE size > 3")
+    for published in heads.log_dir().iterdir():
+        published.unlink()
+
+    assert "log entries 3 to 6 are under no signed head (heads removed)" in verify_expecting_break()
