@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods
 from django_otp_webauthn import exceptions
+from django_ratelimit.core import is_ratelimited
 from django_otp_webauthn.utils import rewrite_exceptions
 from django_otp_webauthn.views import (
     BeginCredentialAuthenticationView,
@@ -52,6 +53,22 @@ class NoPasskey(exceptions.OTPWebAuthnApiError):
     default_code = "no_passkey"
 
 
+class TooManyTries(exceptions.OTPWebAuthnApiError):
+    status_code = 429
+    default_code = "too_many_tries"
+
+
+# Passkey answers cannot be guessed, but each try is counted like a code's: per user and
+# per address, so nobody can keep a sign-in's second step busy for ever.
+PASSKEY_RATES = (("user", "30/h"), ("ip", "100/h"))
+
+
+def _count_try(request) -> None:
+    if any(is_ratelimited(request, group="passkey.authenticate", key=key, rate=rate, method="POST", increment=True)
+           for key, rate in PASSKEY_RATES):
+        raise TooManyTries()
+
+
 class _Refusals:
     """Every refusal as {"detail": <a message for the person>, "code": ...}."""
 
@@ -68,6 +85,8 @@ class _Refusals:
         "credential_disabled": _l("This passkey cannot be used."),
         "user_disabled": _l("This account cannot sign in."),
         "no_passkey": _l("You have no passkey. Use your authenticator app or a backup code."),
+        "too_many_tries": _l("Too many passkey attempts. Wait an hour, or use your authenticator app or a "
+                             "backup code."),
     }
 
     def handle_exception(self, exc):
@@ -132,6 +151,7 @@ class BeginAuthentication(_Refusals, BeginCredentialAuthenticationView):
         super().check_can_authenticate()
         if not passkeys.has_passkey(self.request.user):
             raise NoPasskey()
+        _count_try(self.request)
 
 
 class CompleteAuthentication(_Refusals, CompleteCredentialAuthenticationView):
@@ -141,6 +161,10 @@ class CompleteAuthentication(_Refusals, CompleteCredentialAuthenticationView):
 
     ceremony = "authentication"
     fallback = BeginAuthentication.fallback
+
+    def post(self, *args, **kwargs):
+        _count_try(self.request)
+        return super().post(*args, **kwargs)
 
     def complete_auth(self, device):
         complete_second_factor(self.request, device)

@@ -350,3 +350,16 @@ def test_administrators_see_passkeys_read_only(client, officer_a, administrator)
     assert listing.status_code == 200 and "Work laptop" in listing.content.decode()
     assert detail.status_code == 200 and 'name="name"' not in detail.content.decode()  # no field to edit
     assert client.get(reverse("admin:django_otp_webauthn_webauthncredential_add")).status_code == 403
+
+
+def test_passkey_tries_are_counted_and_the_31st_in_an_hour_is_refused_with_a_message(client, officer_a):
+    with_passkey(officer_a)
+    password_step(client, officer_a)
+
+    answers = [post_json(client, "passkey_auth_complete", {"id": "x"}) for _ in range(14)]
+    answers += [post_json(client, "passkey_auth_begin") for _ in range(16)]
+    refused = post_json(client, "passkey_auth_begin")
+
+    assert all(answer.status_code != 429 for answer in answers)
+    assert refused.status_code == 429
+    assert "Too many passkey attempts" in refused.json()["detail"] and not signed_in(client)
