@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from orgs.models import BiometricRecord, Organisation
-from requests_app import demo
+from requests_app.demo import data as demo
 from requests_app.audit import verify_chain
 from requests_app.models import CompensationClaim, RequestEvent, RightsRequest
 
