@@ -6,9 +6,9 @@ writes to the database (requests_app/demo/reference.py does, from these tables).
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from orgs.identifiers import IdentifierKind, identifier_hash, mask, normalise
+from orgs.erasure import IDENTIFIER_FIELDS
 from orgs.models import DataSystem, Membership, Modality, Organisation, ProcessingActivity
-from requests_app.subjects import PHONE_REGION, Identity
+from requests_app.subjects import Identity, build_subject
 
 DEMO_PASSWORD = "rightsdesk-demo"
 DEMO_AUTHENTICATOR = "Demo authenticator"
@@ -174,6 +174,12 @@ class Person:
                       full_name=self.full_name)
         return Identity(**{**values, **changes})
 
+    def identifier_fields(self, jurisdiction: str) -> dict[str, str]:
+        """The hashed and masked identifiers of this person's records: what the intake form
+        computes for a subject of the same identity (build_subject), so the two match."""
+        subject = build_subject(self.identity(), jurisdiction=jurisdiction, reachable=False)
+        return {name: getattr(subject, name) for name in IDENTIFIER_FIELDS}
+
 
 @dataclass(frozen=True)
 class RecordSpec:
@@ -275,16 +281,3 @@ def records(today: date) -> dict[str, list[RecordSpec]]:
         if i % 2:
             records[GOLDEN_GATE].append(RecordSpec(gym, GG_FINGERPRINT, recent(100 * i), 100 * i > 365))
     return records
-
-
-def identifier_fields(person: Person, jurisdiction: str) -> dict[str, str]:
-    """The record's hashed and masked identifiers, computed as the intake form does for a subject."""
-    fields, masked = {}, []
-    for kind, raw in ((IdentifierKind.EMAIL, person.address), (IdentifierKind.PHONE, person.phone),
-                      (IdentifierKind.MEMBER_NUMBER, person.member_number)):
-        if raw:
-            value = normalise(kind, raw, region=PHONE_REGION.get(jurisdiction))
-            fields[f"{kind.value}_hash"] = identifier_hash(kind, value)
-            masked.append(mask(kind, value))
-    fields["masked_identifiers"] = ", ".join(masked)
-    return fields

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation, ProcessingActivity
 from requests_app.demo.data import (
     ACTIVITIES, DEMO_AUTHENTICATOR, DEMO_PASSWORD, LOGINS, ORGANISATIONS, SETUP_DAYS_AGO, SYSTEMS, VAULT, Role,
-    demo_email, identifier_fields, records,
+    demo_email, records,
 )
 from requests_app.demo.vendor import demo_secret
 
@@ -111,7 +111,7 @@ def _biometric_records(demo: "Demo", org: Organisation) -> None:
     new = []
     for spec in records(today)[org.slug]:
         activity = activities[spec.activity]
-        ids = identifier_fields(spec.person, org.jurisdiction)
+        ids = spec.person.identifier_fields(org.jurisdiction)
         key = (activity.pk, activity.modality, *(ids.get(f) or "" for f in key_fields[2:]))
         if key in existing:
             continue

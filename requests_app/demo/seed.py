@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from orgs.identifiers import IdentifierKind, identifier_hash
 from orgs.models import Organisation
 from requests_app.demo import reference
 from requests_app.demo.data import HANGZHOU_CASE_KEY, PEOPLE, demo_email
@@ -48,7 +47,7 @@ class Demo:
             org = self.orgs[scenario.org]
             person = PEOPLE[scenario.key]
             assert person.address == demo_email(scenario.key), "a demo request is keyed on its subject's email"
-            email_hash = identifier_hash(IdentifierKind.EMAIL, person.address.lower())
+            email_hash = person.identifier_fields(org.jurisdiction)["email_hash"]
             found = RightsRequest.objects.filter(organisation=org, subject__email_hash=email_hash).first()
             if found is None:
                 with transaction.atomic():
