@@ -3,8 +3,11 @@
 Five organisations (the Hangzhou park of China's first facial-recognition lawsuit, a
 Nanjing property sales office, a Hangzhou housing estate, an Amsterdam museum pass and a
 Californian gym), their people, data systems, processing activities and biometric
-records, and rights requests in every status, built through requests_app.workflow,
-each step replayed at its moment in the past.
+records, and rights requests in every status, built only through the real code: every
+step through requests_app.workflow, every fulfilment through requests_app.fulfilment and
+its connectors (the vault erases a person's records with an `erase_record` event each and
+the certificate lists them), each replayed at its moment in the past. Nothing writes a
+status, a date, a record's state or an event by hand.
 
     data.py       the tables: organisations, logins, systems, activities, people, records
     reference.py  writes the tables' organisations, logins, systems and records (idempotent)

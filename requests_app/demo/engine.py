@@ -1,6 +1,8 @@
 """The engine that replays a demo request's history: each step of requests_app.workflow run
 at its own moment in the past (time_machine), in the organisation's time zone, so
 statuses, due dates and the audit chain are what the real code computes at that time.
+What a worker does after a step (the fulfilment of an approved request) is replayed the
+same way, through requests_app.fulfilment and its connectors (Scene.worker).
 """
 
 import re
@@ -15,18 +17,19 @@ import time_machine
 from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
-from orgs.models import BiometricRecord, Organisation
-from requests_app import deadlines, tasks, workflow
-from requests_app.actors import SUBJECT, SYSTEM, member
-from requests_app.demo.data import AMSTERDAM, GOLDEN_GATE, GREENFIELD, NANJING, PARK, VAULT, Person
+from orgs.models import DataSystem, Organisation
+from requests_app import deadlines, fulfilment, tasks, workflow
+from requests_app.actors import SUBJECT, member
+from requests_app.demo.data import AMSTERDAM, GOLDEN_GATE, GREENFIELD, NANJING, PARK, Person
 from requests_app.demo.documents import one_page_pdf
-from requests_app.models import RightsRequest
+from requests_app.models import FulfilmentTask, RightsRequest
 from requests_app.subjects import Identity
 
 if TYPE_CHECKING:
     from requests_app.demo.seed import Demo
+
+Connector = DataSystem.Connector
 
 
 @dataclass(frozen=True)
@@ -102,23 +105,22 @@ class Scene:
     def assign(self, rr: RightsRequest, days_ago: int, hhmm: str, by=None, to=None) -> None:
         self.do(days_ago, hhmm, workflow.assign, rr, actor=member(by or self.owner), assignee=to or self.officer)
 
-    def records(self, rr: RightsRequest):
-        return BiometricRecord.objects.matching(rr.subject.identifier_hashes()).filter(organisation=self.org)
-
     def task(self, rr: RightsRequest, system_name: str):
         return rr.fulfilment_tasks.get(system__name=system_name)
 
-    def vault_outcome(self, rr: RightsRequest, outcome: str) -> dict:
-        return {"connector": "vault", "records": [
-            {"record": r.pk, "modality": r.modality, "outcome": outcome} for r in self.records(rr)
-        ]}
+    def worker(self, rr: RightsRequest, days_ago: int, hhmm: str) -> None:
+        """What the Celery worker does in the seconds after an approval, replayed at that
+        moment through the same services its tasks call (requests_app/effects.py): start the
+        fulfilment (begin_fulfilment), run the built-in vault's task, which erases or exports
+        the person's records with an `erase_record` event each (run_fulfilment_task), and
+        finish the request with its certificate once every task is done (complete_fulfilment).
 
-    def vault_delete(self, rr: RightsRequest, days_ago: int, hhmm: str) -> None:
-        """What the vault connector does (DESIGN.md): delete, destroy the template, keep a tombstone."""
+        Webhook tasks are left pending: they reach a system outside (the demo vendor, which
+        is not up while seeding), and `make run`'s worker sends them once it is. Manual tasks
+        wait for their owner, as in production."""
         with self.on(days_ago, hhmm):
-            outcome = self.vault_outcome(rr, "deleted")
-            for record in self.records(rr).filter(state=BiometricRecord.State.ACTIVE):
-                record.state, record.template_ciphertext = BiometricRecord.State.DELETED, None
-                record.tombstoned_at, record.tombstone_reason = timezone.now(), f"Deletion request {rr.reference}"
-                record.save(update_fields=["state", "template_ciphertext", "tombstoned_at", "tombstone_reason"])
-            workflow.record_task_outcome(self.task(rr, VAULT), actor=SYSTEM, outcome=outcome)
+            fulfilment.begin(rr.pk)
+            vault_tasks = rr.fulfilment_tasks.filter(connector=Connector.VAULT, status=FulfilmentTask.Status.PENDING)
+            for task_id in vault_tasks.values_list("pk", flat=True):
+                fulfilment.run_task(task_id)
+            fulfilment.complete_if_done(rr.pk)

@@ -1,7 +1,8 @@
 """The demo's setting, written from the tables of requests_app/demo/data.py: organisations,
 logins (with the owners' and the administrator's authenticators), data systems,
 processing activities and biometric records. Idempotent: each is keyed on its natural
-key (organisation slug, username, system and activity name, a record's identifiers).
+key (organisation slug, username, system and activity name); an organisation's records
+are enrolled by the run that finds it has none.
 """
 
 import secrets
@@ -103,19 +104,19 @@ def _systems_and_activities(demo: "Demo", org: Organisation) -> None:
 
 
 def _biometric_records(demo: "Demo", org: Organisation) -> None:
+    """Enrol the organisation's records, once: a later run finds records there and leaves
+    them as they are, whatever became of them. A record erased (on a demo request, by the
+    retention sweep of `make run`, in the admin) keeps none of its identifiers
+    (orgs/erasure.py), so no key could tell it from one never made, and re-enrolling a
+    person whose deletion was certified is what the demo must never show."""
+    if BiometricRecord.objects.filter(organisation=org).exists():
+        return
     today = demo.real_now.astimezone(org.time_zone).date()
     vault = DataSystem.objects.get(organisation=org, name=VAULT)
     activities = {a.name: a for a in ProcessingActivity.objects.filter(organisation=org)}
-    key_fields = ("activity_id", "modality", "email_hash", "phone_hash", "member_number_hash")
-    existing = set(BiometricRecord.objects.filter(organisation=org).values_list(*key_fields))
     new = []
     for spec in records(today)[org.slug]:
         activity = activities[spec.activity]
-        ids = spec.person.identifier_fields(org.jurisdiction)
-        key = (activity.pk, activity.modality, *(ids.get(f) or "" for f in key_fields[2:]))
-        if key in existing:
-            continue
-        existing.add(key)
         collected = datetime.combine(spec.collected, time(10, 30), tzinfo=org.time_zone)
         if spec.lapsed:
             retain_until = collected + timedelta(days=activity.retention_days)
@@ -123,7 +124,8 @@ def _biometric_records(demo: "Demo", org: Organisation) -> None:
             retain_until = max(collected + timedelta(days=activity.retention_days),
                                demo.real_now + timedelta(days=60 + len(new) * 7 % 300))
         record = BiometricRecord(organisation=org, system=vault, activity=activity, modality=activity.modality,
-                                 collected_at=collected, retain_until=retain_until, **ids)
+                                 collected_at=collected, retain_until=retain_until,
+                                 **spec.person.identifier_fields(org.jurisdiction))
         record.set_template(secrets.token_bytes(512))  # stands in for a real template
         new.append(record)
     BiometricRecord.objects.bulk_create(new)

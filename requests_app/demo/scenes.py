@@ -6,8 +6,7 @@ and every step of its history, days back from today in the organisation's time z
 from requests_app import workflow
 from requests_app.actors import SUBJECT, SYSTEM, member
 from requests_app.demo.data import (
-    AMSTERDAM, CAMERA_VENDOR, GOLDEN_GATE, GREENFIELD, HANGZHOU_CASE_KEY, NANJING, PAPER_ARCHIVE, PARK, VAULT,
-    demo_email,
+    AMSTERDAM, CAMERA_VENDOR, GOLDEN_GATE, GREENFIELD, HANGZHOU_CASE_KEY, NANJING, PAPER_ARCHIVE, PARK, demo_email,
 )
 from requests_app.demo.engine import Scenario, Scene
 from requests_app.models import Attachment, RightsRequest
@@ -57,11 +56,11 @@ def park_fulfilling(s: Scene) -> RightsRequest:
     s.assign(rr, 11, "09:30", by=s.officer)
     s.do(4, "11:00", workflow.approve, rr, actor=member(s.officer),
          note="No statutory retention applies: delete the templates, the paper form and the vendor's copy.")
-    s.do(4, "11:05", workflow.start_fulfilment, rr, actor=member(s.officer))
+    s.worker(rr, 4, "11:01")  # the vault deletes his two templates at once
     s.do(2, "14:00", workflow.record_task_outcome, s.task(rr, PAPER_ARCHIVE), actor=member(s.users["park.archive"]),
          outcome={"connector": "manual", "outcome": "deleted",
                   "note": "Pass application form, photos and fingerprint card shredded."})
-    return rr  # the vault and the gate vendor's webhook have not reported yet
+    return rr  # the gate vendor's webhook has not reported yet: sent when `make run`'s worker is up
 
 
 def park_next_of_kin(s: Scene) -> RightsRequest:
@@ -129,8 +128,8 @@ def nanjing_approved(s: Scene) -> RightsRequest:
     s.assign(rr, started, "10:05")
     s.do(1, "17:00", workflow.approve, rr, actor=member(s.officer),
          note="The entrance cameras were removed as the city ordered; delete the stored captures.")
-    s.do(1, "17:05", workflow.start_fulfilment, rr, actor=member(s.officer))
-    # The vault deletes its captures (when the seed commits); the camera vendor never answered.
+    s.worker(rr, 1, "17:01")  # the vault deletes its captures
+    # The camera vendor never answered: what the webhook connector records when it gives up.
     s.do(1, "18:00", workflow.record_task_outcome, s.task(rr, CAMERA_VENDOR), actor=SYSTEM, failed=True,
          outcome={"connector": "webhook", "error": "unreachable after 8 attempts (ConnectionError)"})
     return rr  # being carried out, one system failed: the officer re-points it or records it by hand
@@ -148,9 +147,7 @@ def greenfield_fulfilled(s: Scene) -> RightsRequest:
     s.assign(rr, 44, "09:40")
     s.do(41, "10:00", workflow.approve, rr, actor=member(s.officer),
          note="Card entry offered to every resident; no reason to keep the template.")
-    s.do(41, "10:05", workflow.start_fulfilment, rr, actor=member(s.officer))
-    s.vault_delete(rr, 41, "10:06")
-    s.do(40, "09:00", workflow.finish_fulfilment, rr, actor=member(s.officer))
+    s.worker(rr, 41, "10:01")  # the vault deletes the template; the certificate lists it
     return rr
 
 
@@ -189,13 +186,10 @@ def amsterdam_fulfilled(s: Scene) -> RightsRequest:
     s.verify(rr, 44, "10:00", "Pass number and date of birth matched the pass record.")
     s.assign(rr, 44, "10:15")
     s.do(40, "11:00", workflow.approve, rr, actor=member(s.officer))
-    s.do(40, "11:05", workflow.start_fulfilment, rr, actor=member(s.officer))
-    s.do(39, "09:00", workflow.record_task_outcome, s.task(rr, VAULT), actor=SYSTEM,
-         outcome=s.vault_outcome(rr, "found"))
+    s.worker(rr, 40, "11:01")  # the vault exports her record (JSON and a readable page)
     s.do(39, "09:30", workflow.message_subject, rr, actor=member(s.officer),
          body="We hold one face template, made at the turnstiles on your separate consent, used only to check "
               "that the pass is yours, kept 400 days after your last visit. It is not shared.")
-    s.do(39, "09:35", workflow.finish_fulfilment, rr, actor=member(s.officer))
     return rr
 
 
