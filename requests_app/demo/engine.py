@@ -111,9 +111,9 @@ class Scene:
     def worker(self, rr: RightsRequest, days_ago: int, hhmm: str) -> None:
         """What the Celery worker does in the seconds after an approval, replayed at that
         moment through the same services its tasks call (requests_app/effects.py): start the
-        fulfilment (begin_fulfilment), run the built-in vault's task, which erases or exports
-        the person's records with an `erase_record` event each (run_fulfilment_task), and
-        finish the request with its certificate once every task is done (complete_fulfilment).
+        fulfilment (begin_fulfilment), run the built-in vault's task, which erases the
+        person's records (an `erase_record` event each) or exports them (run_fulfilment_task),
+        and finish the request with its certificate once every task is done (complete_fulfilment).
 
         Webhook tasks are left pending: they reach a system outside (the demo vendor, which
         is not up while seeding), and `make run`'s worker sends them once it is. Manual tasks
