@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from requests_app import tasks
-from requests_app.demo import one_page_pdf
+from requests_app.demo.documents import one_page_pdf
 from requests_app.models import RightsRequest, VerificationChallenge
 
 DESCRIPTION = "Face scan at the north gate when I entered with my annual pass"

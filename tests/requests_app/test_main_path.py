@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from orgs.models import BiometricRecord, DataSystem
-from requests_app.demo_vendor import Vendor, serve
+from requests_app.demo.vendor import Vendor, serve
 from requests_app.models import FulfilmentTask, RightsRequest
 from tests import factories
 from tests.workers import ROOT, celery_queue, free_port, start_worker, wait_for  # noqa: F401
@@ -91,8 +91,8 @@ def test_the_vendor_refuses_an_unsigned_request(vendor):
 
 
 def test_seeded_demo_webhook_system_has_the_vendor_secret(db):
-    from requests_app.demo import seed
-    from requests_app.demo_vendor import demo_secret
+    from requests_app.demo.seed import seed
+    from requests_app.demo.vendor import demo_secret
 
     seed()
 

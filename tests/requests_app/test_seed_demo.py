@@ -12,9 +12,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from orgs.models import BiometricRecord, Organisation
-from requests_app import demo
 from requests_app.audit import verify_chain
-from requests_app.models import CompensationClaim, RequestEvent, RightsRequest
+from requests_app.demo import data as demo
+from requests_app.models import CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest
+from requests_app.transparency import sequencer
+from requests_app.workflow import ERASURE_KINDS
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +110,68 @@ def test_every_audit_chain_holds_after_seeding():
     assert requests
     assert [(rr.reference, verify_chain(rr)) for rr in requests if verify_chain(rr)] == []
     assert sum(rr.event_count for rr in requests) == RequestEvent.objects.count()
+
+
+def test_the_chain_and_the_transparency_log_verify_after_seeding():
+    seed_demo()
+    sequencer.integrate()  # nothing left to append: seed_demo integrated its events
+
+    out = io.StringIO()
+    call_command("verify_audit_chain", stdout=out, stderr=io.StringIO())  # raises CommandError on a break
+
+    events = RequestEvent.objects.count()
+    assert f"Audit chain holds: {RightsRequest.objects.count()} requests, {events} events checked." in out.getvalue()
+    assert f"Transparency log holds: {events} entries" in out.getvalue()
+
+
+def erased_by(rr: RightsRequest) -> dict[int, str]:
+    """{record id: outcome} of the request's erase_record events."""
+    return {e.data["record"]: e.data["outcome"] for e in rr.events.filter(action="erase_record")}
+
+
+def test_every_demo_deletion_erases_its_records_through_the_vault():
+    seed_demo()
+    erasing = RightsRequest.objects.filter(
+        kind__in=ERASURE_KINDS, fulfilment_tasks__connector="vault", fulfilment_tasks__status=FulfilmentTask.Status.DONE
+    ).distinct()
+    assert erasing.count() >= 3  # Greenfield's fulfilled deletion, the park's and Nanjing's being carried out
+
+    for rr in erasing:
+        erased = erased_by(rr)
+        assert erased and set(erased.values()) == {"deleted"}, rr.reference
+        records = BiometricRecord.objects.filter(pk__in=erased)
+        # The vault's tombstones: no template, no identifiers left, the request named.
+        assert {r.state for r in records} == {BiometricRecord.State.DELETED}
+        assert all(r.template_ciphertext is None and not r.email_hash and not r.masked_identifiers for r in records)
+        assert all(rr.reference in r.tombstone_reason for r in records)
+        # Nothing of the person's is left active in the vault.
+        left = BiometricRecord.objects.matching(rr.subject.identifier_hashes()).filter(organisation=rr.organisation)
+        assert not left.exclude(state=BiometricRecord.State.DELETED).exists(), rr.reference
+
+
+def test_every_fulfilled_demo_deletion_has_a_certificate_listing_its_erased_records():
+    seed_demo()
+    fulfilled = RightsRequest.objects.filter(kind__in=ERASURE_KINDS, status=RightsRequest.Status.FULFILLED)
+    assert fulfilled.exists()
+
+    for rr in fulfilled:
+        erased = erased_by(rr)
+        assert erased, rr.reference
+        body = rr.certificate.body
+        listed = {entry["id"]: entry["outcome"] for system in body["systems"] for entry in system["records"]}
+        assert listed == erased, rr.reference
+        assert body["totals"] == {"deleted": len(erased)}
+        assert rr.events.get(action="finish_fulfilment").data["certificate"] == rr.certificate.number
+
+
+def test_the_demo_access_request_is_answered_by_the_vaults_export():
+    seed_demo()
+    rr = RightsRequest.objects.get(subject__email_hash=demo.PEOPLE["eva.dekker"].identifier_fields("EU")["email_hash"])
+
+    assert rr.status == RightsRequest.Status.FULFILLED
+    task = rr.fulfilment_tasks.get()
+    assert {entry["outcome"] for entry in task.result["records"]} == {"exported"}
+    assert rr.attachments.filter(purpose="export").count() == 2  # JSON and a readable page
 
 
 @override_settings(DEBUG=False)

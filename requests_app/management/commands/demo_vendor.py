@@ -1,10 +1,10 @@
-"""Run the demo's gate vendor (requests_app/demo_vendor.py) until stopped."""
+"""Run the demo's gate vendor (requests_app/demo/vendor.py) until stopped."""
 
 import logging
 
 from django.core.management.base import BaseCommand
 
-from requests_app.demo_vendor import Vendor, demo_secret, serve
+from requests_app.demo.vendor import Vendor, demo_secret, serve
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """`manage.py seed_demo`: demo organisations, logins and requests for `make run`.
 
-Safe to run again: what exists already is kept as it is (see requests_app/demo.py).
+Safe to run again: what exists already is kept as it is (see requests_app/demo/).
 """
 
 import time
@@ -9,9 +9,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from requests_app import demo
-from requests_app.transparency import sequencer
+from requests_app.demo.data import DEMO_PASSWORD, LOGINS, ORGANISATIONS
+from requests_app.demo.seed import SeedResult, seed
 from requests_app.models import RightsRequest
+from requests_app.transparency import sequencer
 
 
 class Command(BaseCommand):
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                 "It runs with DEBUG=1, as `make run` sets it; pass --force to run it anyway."
             )
         started = time.monotonic()
-        result = demo.seed()
+        result = seed()
         # The demo's history is in the public log before anyone opens a certificate.
         head = sequencer.integrate()
         elapsed = time.monotonic() - started
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         if head is not None:
             self.stdout.write(f"  Public log: {head.size} events under a signed tree head ({settings.SITE_URL.rstrip('/')}/log/)")
 
-    def _report(self, result: demo.SeedResult, elapsed: float) -> None:
+    def _report(self, result: SeedResult, elapsed: float) -> None:
         out, style = self.stdout, self.style
         out.write(style.MIGRATE_HEADING("Rightsdesk demo data"))
         if result.nothing_new:
@@ -56,10 +57,10 @@ class Command(BaseCommand):
 
         out.write("")
         out.write(style.MIGRATE_HEADING(f"Sign in at {settings.SITE_URL.rstrip('/')}/accounts/login/ (the admin: /admin/)"))
-        out.write(f"  Password of every demo login: {demo.DEMO_PASSWORD}")
+        out.write(f"  Password of every demo login: {DEMO_PASSWORD}")
         out.write("  (set when the login is created; a login that existed before keeps its own password)")
-        names = {o["slug"]: o["name"] for o in demo.ORGANISATIONS}
-        for username, _first, _last, slug, role in demo.LOGINS:
+        names = {o["slug"]: o["name"] for o in ORGANISATIONS}
+        for username, _first, _last, slug, role in LOGINS:
             if slug is None:
                 what = "administrator (superuser, Django admin)"
             else:
