@@ -1,6 +1,6 @@
 """A request's files are on disk, under their SHA-256, before any row is locked
-(requests_app/files.py): the requester's evidence (status page and form), the file an
-owner records by hand. A refused step leaves its stored file usable
+(requests_app/files.py): the requester's evidence (status page and form), the vault's
+export, the file an owner records by hand. A refused step leaves its stored file usable
 and no row naming a missing file.
 
 `journal` records, in order, each disk access of the storage and each SELECT ... FOR
@@ -8,6 +8,7 @@ UPDATE, with how many transactions were open at the time (the test's own wrappin
 transaction not counted) and which files were on disk when the first lock was taken."""
 
 import hashlib
+import json
 import re
 from contextlib import contextmanager
 from decimal import Decimal
@@ -17,9 +18,10 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from orgs.models import DataSystem
-from requests_app import files, intake, task_steps, workflow
+from orgs.models import BiometricRecord, DataSystem
+from requests_app import exports, files, fulfilment, intake, task_steps, workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.connectors import Unavailable, vault
 from requests_app.errors import InvalidInput, TransitionNotAllowed
 from requests_app.models import Attachment, FulfilmentTask
 from requests_app.subjects import Identity
@@ -164,6 +166,79 @@ def test_a_form_refused_inside_its_transaction_leaves_its_files_and_no_rows(org_
     assert {a.file.name for a in Attachment.objects.filter(request__in=result.created)} == {
         _name_of(PDF), _name_of(citizen.pdf_bytes("I authorise"))}
     assert_every_row_names_a_file_on_disk(media_root)
+
+
+# --- the vault's export ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def access_task(org_a, officer_a):
+    gate = factories.system(org_a, name="Gate vault")
+    face = factories.activity(org_a, name="Face entry", modality="face", collection_point="East gate")
+    factories.person_record(face, data_system=gate)
+    rr = factories.approved_request(org_a, officer_a, kind="access")
+    fulfilment.begin(rr.pk)
+    return rr.fulfilment_tasks.get(connector=DataSystem.Connector.VAULT)
+
+
+def test_an_export_is_on_disk_before_the_vault_locks_the_request(access_task, journal, media_root):
+    with journal() as events:
+        fulfilment.run_task(access_task.pk)
+
+    access_task.refresh_from_db()
+    assert access_task.status == FulfilmentTask.Status.DONE
+    assert_disk_before_locks(events, written=2)
+    assert events[[e[0] for e in events].index("lock")][1] == "requests_app_rightsrequest"
+    assert {a.file.name for a in Attachment.objects.filter(pk__in=access_task.result["attachments"])} == set(
+        _written(events))
+    assert_every_row_names_a_file_on_disk(media_root)
+
+
+def test_an_export_for_a_task_taken_over_leaves_its_files_and_no_rows(access_task, media_root):
+    lease = fulfilment._claim(access_task.pk)
+
+    assert vault.run(access_task, lease=lease + 1) is False
+
+    assert not Attachment.objects.exists()
+    assert len([name for name in _on_disk(media_root) if name.startswith("attachments/")]) == 2
+    assert vault.run(access_task, lease=lease) is True
+    assert_every_row_names_a_file_on_disk(media_root)
+
+
+def test_records_changed_before_the_lock_are_exported_again(access_task, monkeypatch, media_root):
+    real, calls = exports.store_export, []
+
+    def store_then_change(rr, task, records):
+        stored = real(rr, task, records)
+        calls.append(stored)
+        if len(calls) == 1:  # another process changes the record before the vault locks it
+            BiometricRecord.objects.update(state=BiometricRecord.State.RESTRICTED)
+        return stored
+
+    monkeypatch.setattr(exports, "store_export", store_then_change)
+    fulfilment.run_task(access_task.pk)
+
+    access_task.refresh_from_db()
+    assert len(calls) == 2 and access_task.status == FulfilmentTask.Status.DONE
+    data = Attachment.objects.get(pk__in=access_task.result["attachments"], content_type="application/json")
+    assert [r["state"] for r in json.loads(data.file.read())["records"]] == ["restricted"]
+    assert_every_row_names_a_file_on_disk(media_root)
+
+
+def test_records_that_keep_changing_give_the_task_back_for_a_retry(access_task, monkeypatch):
+    real, states = exports.store_export, (BiometricRecord.State.RESTRICTED, BiometricRecord.State.ACTIVE)
+
+    def store_then_change(rr, task, records):
+        stored = real(rr, task, records)
+        BiometricRecord.objects.update(state=states[records[0].state == BiometricRecord.State.RESTRICTED])
+        return stored
+
+    monkeypatch.setattr(exports, "store_export", store_then_change)
+    with pytest.raises(Unavailable):
+        fulfilment.run_task(access_task.pk)
+
+    access_task.refresh_from_db()
+    assert access_task.status == FulfilmentTask.Status.PENDING and not Attachment.objects.exists()
 
 
 # --- the file an owner or officer records by hand ---------------------------------------------
