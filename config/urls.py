@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("orgs.urls")),  # before Django's: its sign-in (lock-out, second factor) wins
+    path("accounts/", include("requests_app.api.token_urls")),  # the account page's API tokens
     path("accounts/", include("django.contrib.auth.urls")),
     path("desk/", include("requests_app.officer.urls")),
     path("api/v1/", include("requests_app.api.urls")),

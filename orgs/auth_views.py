@@ -22,7 +22,6 @@ import logging
 from base64 import b32encode
 
 import segno
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -40,7 +39,6 @@ from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -346,16 +344,12 @@ class ResetPasswordView(auth_views.PasswordResetView):
 # --- the account and the organisation -------------------------------------------------------
 
 
-class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_l("Token name"), max_length=100,
-                           help_text=_l("What the token is for, e.g. “queue dashboard script”."))
-
-
 @login_required
-def account(request, *, new_token: str = "", token_form: ApiTokenForm | None = None,
-            new_backup_codes: list[str] | None = None):
+def account(request, **extra_context):
+    """The account page: second factors, memberships, backup codes. Other apps add their
+    own sections through the template (the API tokens: requests_app/api/token_views.py)
+    and may pass `extra_context` when they render the page after a POST."""
     from orgs.passkey_views import PasskeyNameForm
-    from requests_app.api.tokens import tokens_of
 
     user = request.user
     context = {
@@ -367,39 +361,12 @@ def account(request, *, new_token: str = "", token_form: ApiTokenForm | None = N
         "current": current.current_membership(request),
         "has_device": second_factor_state(user) == "verify",
         "mandatory": otp_mandatory(user),
-        "api_tokens": tokens_of(user),
-        "token_form": token_form or ApiTokenForm(),
-        "new_token": new_token,  # shown this once: only its hash is kept
         "backup_codes_left": backup_codes.remaining_codes(user),
-        "new_backup_codes": new_backup_codes or [],  # shown this once
+        "new_backup_codes": [],  # shown this once
         "now": timezone.now(),
+        **extra_context,
     }
     return render(request, "registration/account.html", context)
-
-
-@require_POST
-@member_required
-def create_api_token(request):
-    """A new API token acting in the current organisation, shown once on the page itself."""
-    from requests_app.api.tokens import issue_token
-
-    form = ApiTokenForm(request.POST)
-    if not form.is_valid():
-        return account(request, token_form=form)
-    _token, raw = issue_token(request.membership, name=form.cleaned_data["name"])
-    return account(request, new_token=raw)
-
-
-@require_POST
-@member_required
-def revoke_api_token(request, token_id: int):
-    """Revoke one of one's own tokens (404 for anyone else's)."""
-    from requests_app.api.tokens import revoke_token
-
-    if not revoke_token(request.user, token_id):
-        raise Http404
-    messages.success(request, _("The token is revoked; it no longer works."))
-    return redirect("account")
 
 
 @require_POST

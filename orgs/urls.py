@@ -2,6 +2,7 @@
 
 Names are not namespaced: Django's password views (change, reset confirm, done pages,
 logout) come from django.contrib.auth.urls and find each other by these plain names.
+The account page's API-token actions are requests_app's (requests_app/api/token_urls.py).
 """
 
 from django.urls import path
@@ -24,6 +25,4 @@ urlpatterns = [
     path("password_reset/", auth_views.ResetPasswordView.as_view(), name="password_reset"),
     path("", auth_views.account, name="account"),
     path("organisation/", auth_views.switch_organisation, name="switch_organisation"),
-    path("api-tokens/", auth_views.create_api_token, name="create_api_token"),
-    path("api-tokens/<int:token_id>/revoke/", auth_views.revoke_api_token, name="revoke_api_token"),
 ]

@@ -22,9 +22,8 @@ from django.utils.translation import ngettext
 from orgs.admin import IdentifierSearchMixin, ViewOnlyMixin
 from orgs.admin_times import zoned_times
 from orgs.identifiers import IdentifierKind
-from requests_app import audit, selectors
+from requests_app import audit, casefile, selectors
 from requests_app.money import format_money
-from requests_app.officer import casefile
 from requests_app.models import (
     Attachment,
     CompensationClaim,
@@ -217,7 +216,7 @@ class RightsRequestAdmin(ViewOnlyMixin, admin.ModelAdmin):
             return _("Holds (%(count)d events checked)") % {"count": obj.event_count}
         return _("BROKEN: %(problem)s") % {"problem": broken}
 
-    # --- the case file (requests_app/officer/casefile.py), any organisation's, for superusers ---
+    # --- the case file (requests_app/casefile.py), any organisation's, for superusers ---
 
     CASE_FILE_LIMIT = 200  # per download of selected requests: a case file reads every event
 

@@ -1,20 +1,22 @@
 """What leaves the system as a document: a person's data export, and a certificate's content.
 
 An export (access, copy, portability) is a JSON file for machines and an HTML page for
-people, both stored as attachments of the request. They describe each record — the
-activity, its purpose and legal basis, where and when it was collected, how long it is
-kept, its state — and never carry the template, its ciphertext or the identifier hashes.
+people, both stored as attachments of the request: the files before the vault locks
+any row (store_export), their rows under its locks (attach_export). They describe each
+record — the activity, its purpose and legal basis, where and when it was collected, how
+long it is kept, its state — and never carry the template, its ciphertext or the
+identifier hashes.
 """
 
-import hashlib
 import json
+from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from orgs.models import BiometricRecord
+from requests_app import files
 from requests_app.models import Attachment, FulfilmentTask, RightsRequest
 
 EXPORT_FORMAT = "rightsdesk-export/1"
@@ -41,10 +43,33 @@ def record_entry(record: BiometricRecord) -> dict:
     }
 
 
-def export_records(
+@dataclass(frozen=True)
+class StoredExport:
+    """An export's two files, stored before any row is locked, and what they were made
+    from: under the lock the step checks the records still read the same (`source`)."""
+
+    source: tuple
+    files: tuple[files.StoredFile, ...]
+
+
+def export_source(rights_request: RightsRequest, task: FulfilmentTask, records: list[BiometricRecord]) -> tuple:
+    """Everything the export's files are made of but the time: equal sources, equal exports.
+    Reads only the rows given (with the records' activities joined): no query, no disk."""
+    organisation = rights_request.organisation
+    return (
+        rights_request.reference, rights_request.kind, organisation.name, organisation.local_name,
+        str(organisation.time_zone), rights_request.subject.preferred_language, task.system_id, task.system.name,
+        json.dumps([record_entry(record) for record in records], cls=DjangoJSONEncoder, sort_keys=True),
+    )
+
+
+def store_export(
     rights_request: RightsRequest, task: FulfilmentTask, records: list[BiometricRecord]
-) -> list[Attachment]:
-    """Store the JSON and HTML export of `records` (held by the task's system) on the request."""
+) -> StoredExport:
+    """Render the JSON and HTML export of `records` (held by the task's system) and store
+    both files (files.store). Call it before any row is locked; `attach_export` then
+    names them under the lock. Stored for nothing (the records changed, the step was
+    refused), the files are harmless: see files.py."""
     now = timezone.now()
     body = {
         "format": EXPORT_FORMAT,
@@ -62,20 +87,22 @@ def export_records(
     ):
         page = render_to_string("exports/records.html", context).encode()
     stem = f"{rights_request.reference}-{task.system_id}"
-    return [
-        _attach(rights_request, f"{stem}.json", data, "application/json"),
-        _attach(rights_request, f"{stem}.html", page, "text/html"),
-    ]
-
-
-def _attach(rights_request: RightsRequest, name: str, content: bytes, content_type: str) -> Attachment:
-    attachment = Attachment(
-        request=rights_request, purpose=Attachment.Purpose.EXPORT, original_name=name, content_type=content_type,
-        size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+    return StoredExport(
+        source=export_source(rights_request, task, records),
+        files=(
+            files.store(data, original_name=f"{stem}.json", content_type="application/json"),
+            files.store(page, original_name=f"{stem}.html", content_type="text/html"),
+        ),
     )
-    attachment.file.save(name, ContentFile(content), save=False)
-    attachment.save()
-    return attachment
+
+
+def attach_export(rights_request: RightsRequest, export: StoredExport) -> list[Attachment]:
+    """Save the rows naming a stored export's files on the request (inside the step)."""
+    attachments = [files.attachment(rights_request, stored, purpose=Attachment.Purpose.EXPORT)
+                   for stored in export.files]
+    for attachment in attachments:
+        attachment.save()
+    return attachments
 
 
 def certificate_body(rights_request: RightsRequest, tasks: list[FulfilmentTask]) -> dict:

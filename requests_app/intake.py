@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from orgs.models import Organisation
-from requests_app import status_links, workflow
+from requests_app import files, status_links, workflow
 from requests_app.actors import SUBJECT
 from requests_app.errors import InvalidInput
 from requests_app.models import Attachment, RightsRequest
@@ -71,7 +71,11 @@ def file_requests(
     claim: ClaimInput | None = None,
     **details,
 ) -> IntakeResult:
-    """File the kinds not already open; attach the files and the claim to each new request."""
+    """File the kinds not already open; attach the files and the claim to each new request.
+
+    The files are stored (requests_app/files.py) before the transaction that files the
+    requests, so no disk write happens under its locks; if filing fails, they stay
+    on disk unnamed, which is harmless."""
     existing = open_duplicates(organisation, identity, kinds)
     new_kinds = [kind for kind in kinds if kind not in {rr.kind for rr in existing}]
     result = IntakeResult(existing=existing)
@@ -80,17 +84,17 @@ def file_requests(
         status_links.send_status_link(verified[0])
     if not new_kinds:
         return result
-    files = [(upload, Attachment.Purpose.EVIDENCE) for upload in evidence]
+    uploads = [(upload, Attachment.Purpose.EVIDENCE) for upload in evidence]
     if authorisation:
-        files.append((authorisation, Attachment.Purpose.AUTHORISATION))
+        uploads.append((authorisation, Attachment.Purpose.AUTHORISATION))
     if death_evidence:
-        files.append((death_evidence, Attachment.Purpose.DEATH_EVIDENCE))
+        uploads.append((death_evidence, Attachment.Purpose.DEATH_EVIDENCE))
+    stored = [(files.store_upload(upload), purpose) for upload, purpose in uploads]
     with transaction.atomic():
         result.created = workflow.submit_many(organisation=organisation, kinds=new_kinds, identity=identity, **details)
         for rr in result.created:
-            for upload, purpose in files:
-                upload.seek(0)
-                workflow.add_evidence(rr, actor=SUBJECT, upload=upload, purpose=purpose)
+            for stored_file, purpose in stored:
+                workflow.add_evidence(rr, actor=SUBJECT, upload=stored_file, purpose=purpose)
         if claim is not None:
             workflow.claim_compensation(
                 result.created[0], actor=SUBJECT, amount_minor=claim.amount_minor,

@@ -480,7 +480,8 @@ class Message(models.Model):
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
-    # Never the uploaded name on disk: it may carry personal data.
+    # Never the uploaded name on disk: it may carry personal data. Files stored before
+    # requests_app/files.py lie here; new ones are named by files.store (attachments/<hash>).
     return f"requests/{instance.request_id}/{instance.sha256}"
 
 

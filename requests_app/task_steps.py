@@ -6,7 +6,6 @@ other (request row locked, rules checked, one audited event, effects on commit).
 task's outcome, automatic or by hand, always goes through workflow.record_task_outcome.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.models import BiometricRecord, DataSystem
-from requests_app import destinations, workflow
+from requests_app import destinations, files, workflow
 from requests_app.actors import Actor
 from requests_app.connectors import ERASING_OUTCOMES, NEEDS_DETAIL, NEEDS_FILE, RecordOutcome, outcomes_for
 from requests_app.errors import InvalidInput, TransitionNotAllowed
@@ -153,18 +152,6 @@ def _vault_erasures(rr: RightsRequest, task: FulfilmentTask, hand: HandOutcome) 
 
 
 def _store_file(rr: RightsRequest, task: FulfilmentTask, upload) -> Attachment:
-    """The file's bytes on disk under their hash, before any lock; the row is saved later."""
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    # The sender's claim; one the column cannot hold is no use to anyone: a plain download.
-    content_type = getattr(upload, "content_type", "") or ""
-    if not content_type or len(content_type) > Attachment._meta.get_field("content_type").max_length:
-        content_type = "application/octet-stream"
-    attachment = Attachment(
-        request=rr, purpose=Attachment.Purpose.EXPORT, original_name=upload.name[:255], sha256=digest.hexdigest(),
-        content_type=content_type, size=upload.size,
-        created_at=timezone.now(),
-    )
-    attachment.file.save(digest.hexdigest(), upload, save=False)
-    return attachment
+    """The file's bytes on disk under their hash (files.store_upload), before any lock; the row is saved later."""
+    return files.attachment(rr, files.store_upload(upload), purpose=Attachment.Purpose.EXPORT,
+                            created_at=timezone.now())

@@ -6,7 +6,6 @@ RequestEvent, and queues side effects on commit. No other code assigns `status`.
 A forbidden step raises a WorkflowError subclass and changes nothing.
 """
 
-import hashlib
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from orgs import erasure as vault
 from orgs import law
 from orgs.certificates import issue_certificate
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation
-from requests_app import audit, deadlines, effects, exports, reminders, sealed
+from requests_app import audit, deadlines, effects, exports, files, reminders, sealed
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind
 from requests_app.connectors import RecordOutcome
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
@@ -853,19 +852,16 @@ def subject_message(rights_request: RightsRequest, *, actor: Actor, body: str) -
 
 
 def add_evidence(rights_request: RightsRequest, *, actor: Actor, upload, purpose: str) -> Attachment:
-    """Attach a file the requester sends (already checked for size and type by the form)."""
+    """Attach a file the requester sends (already checked for size and type by the form).
+
+    `upload` is an uploaded file, stored here (files.store_upload) before the request is
+    locked, or a files.StoredFile stored already (intake stores before its transaction).
+    A refused step leaves the stored file without a row, which is harmless (files.py)."""
     if purpose not in Attachment.Purpose.values:
         raise InvalidInput({"purpose": _("Choose what the file is.")})
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
+    stored = upload if isinstance(upload, files.StoredFile) else files.store_upload(upload)
     with transition(rights_request, "add_evidence", actor) as step:
-        attachment = Attachment(
-            request=step.request, purpose=purpose, original_name=upload.name[:255], sha256=digest.hexdigest(),
-            content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
-            from_subject=True,
-        )
-        attachment.file.save(digest.hexdigest(), upload, save=False)
+        attachment = files.attachment(step.request, stored, purpose=purpose, from_subject=True)
         attachment.save()
         step.data = {"attachment": attachment.pk, "purpose": purpose, "sha256": attachment.sha256}
     return attachment

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from requests_app import selectors
-from requests_app.officer import casefile, csv_export
+from requests_app import casefile, selectors
+from requests_app.officer import csv_export
 from requests_app.officer.access import desk_view
 from requests_app.officer.dashboard import dashboard_figures, on_time_chart
 from requests_app.officer.filters import QueueFilter

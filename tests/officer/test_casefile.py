@@ -9,7 +9,7 @@ from django.urls import reverse
 from requests_app import workflow
 from requests_app.actors import member as as_member
 from requests_app.models import Attachment, RequestEvent
-from requests_app.officer import casefile
+from requests_app import casefile
 from tests import factories, tampering
 
 

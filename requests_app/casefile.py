@@ -13,6 +13,9 @@ part of the case and is reproduced as written. The purgeable texts of the events
 (requests_app/sealed.py) are shown opened while the person's key exists, and as removed
 after the contact purge; each such event also carries its data as stored (the sealed
 envelopes), which is what its hash covers.
+
+Read by the desk (requests_app/officer/report_views.py) and the admin alike, so it
+lives beside the other documents (documents.py, exports.py), not in either of them.
 """
 
 import hashlib
