@@ -7,6 +7,8 @@ an equality of hashes and a stolen table is not a list of phone numbers.
 
 import hashlib
 import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 import phonenumbers
@@ -21,6 +23,11 @@ class IdentifierKind(StrEnum):
     PHONE = "phone"
     MEMBER_NUMBER = "member_number"
     ID_NUMBER = "id_number"
+
+
+# Default region for phone numbers typed without a country code, per jurisdiction
+# (None: the number must carry its country code).
+PHONE_REGION = {"CN": "CN", "US-CA": "US", "US-VA": "US", "BR": "BR", "EU": None}
 
 
 def normalise(kind: IdentifierKind, value: str, region: str = "CN") -> str:
@@ -57,3 +64,41 @@ def mask(kind: IdentifierKind, normalised_value: str) -> str:
     head = normalised_value[:3] if kind == IdentifierKind.PHONE else ""
     hidden = len(normalised_value) - len(head) - keep
     return head + "*" * max(hidden, 3) + normalised_value[-keep:]
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    """A person's identifiers as stored: normalised values, keyed hashes, the masked form."""
+
+    values: dict[str, str]  # kind -> normalised value, for the kinds given
+    hashes: dict[str, str]  # "<kind>_hash" -> keyed hash, the model fields that match
+    masked: str  # "g***@example.com, +86*******5678": the model field masked_identifiers
+
+    def model_fields(self) -> dict[str, str]:
+        """The `*_hash` fields and `masked_identifiers`, as a DataSubject or BiometricRecord stores them."""
+        return {**self.hashes, "masked_identifiers": self.masked}
+
+
+def read_identifiers(raw: Mapping[str, str], *, jurisdiction: str) -> Identifiers:
+    """Normalise, hash and mask every identifier given in `raw` ({kind: typed value}, kinds
+    from IdentifierKind; blank values and other keys are skipped), phones read in the
+    numbering of `jurisdiction` (PHONE_REGION). The one place intake, the owners' API and the
+    demo turn what was typed into what is stored. Raises ValidationError keyed by kind,
+    with every bad identifier's message; a mapping with no identifier gives empty results."""
+    region = PHONE_REGION.get(jurisdiction)
+    values, hashes, masked, errors = {}, {}, [], {}
+    for kind in IdentifierKind:
+        typed = (raw.get(kind.value) or "").strip()
+        if not typed:
+            continue
+        try:
+            value = normalise(kind, typed, region=region)
+        except ValidationError as exc:
+            errors[kind.value] = exc.messages
+            continue
+        values[kind.value] = value
+        hashes[f"{kind.value}_hash"] = identifier_hash(kind, value)
+        masked.append(mask(kind, value))
+    if errors:
+        raise ValidationError(errors)
+    return Identifiers(values=values, hashes=hashes, masked=", ".join(masked))

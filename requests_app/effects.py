@@ -79,6 +79,10 @@ def after_event(event: RequestEvent) -> None:
                              task=task)
     elif action == "record_task_outcome":
         enqueue(tasks.complete_fulfilment, rr.pk)
+    elif action == "flag_silent_task":
+        # Keyed by the task alone, as before this was an event: one such mail per task.
+        task = rr.fulfilment_tasks.select_related("system").get(pk=event.data["task"])
+        notifications.notify(rr, Kind.TASK_FLAGGED, users=notifications.deciders(rr.organisation), task=task)
 
 
 def _requester_hears(event: RequestEvent) -> bool:

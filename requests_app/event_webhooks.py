@@ -3,7 +3,7 @@
 An outbox, like notifications: `record` writes one EventDelivery per subscription that
 wants the event, inside the caller's transaction, under a unique key (so a rerun writes
 nothing twice), and queues `requests.deliver_event` after commit. `deliver` claims the
-row with a conditional UPDATE and a lease, POSTs the JSON payload signed by the Standard
+row (requests_app/outbox.py), POSTs the JSON payload signed by the Standard
 Webhooks specification (`signed_headers`) outside any transaction, to the address
 destinations.py checked, and marks it sent; an endpoint that is down, slow or answers 5xx/408/429 releases the row and raises
 connectors.Unavailable for a retry with backoff, and the re-queue sweep finds any row
@@ -22,20 +22,22 @@ from datetime import timezone as dt_timezone
 
 import requests
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 from standardwebhooks import Webhook
 
 from orgs.models import EventSubscription
-from requests_app import destinations, leases, signing
+from requests_app import destinations, signing
 from requests_app.connectors import Unavailable
 from requests_app.models import EventDelivery, RightsRequest
+from requests_app.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 Event = EventSubscription.Event
 LEASE = timedelta(minutes=5)
 TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 10  # then left for a person to look at (admin), like a notification
+OUTBOX = Outbox(EventDelivery, lease=LEASE, max_attempts=MAX_ATTEMPTS)
 RETRY_STATUSES = {408, 429}
 # Workflow actions that are events subscribers may hear of (requests_app/effects.py).
 EVENT_FOR_ACTION = {"submit": Event.RECEIVED, "finish_fulfilment": Event.FULFILLED}
@@ -106,13 +108,13 @@ def deliver(delivery_id: int) -> bool:
     """POST one delivery unless it was sent or another worker holds it. Idempotent; call it
     outside a transaction (the claim commits on its own). Returns True if this call settled
     the row. Raises Unavailable when the endpoint may answer later."""
-    if not leases.claim_unsent(EventDelivery, delivery_id, LEASE):
+    if not OUTBOX.claim(delivery_id):
         return False
     delivery = EventDelivery.objects.select_related("subscription").get(pk=delivery_id)
     subscription = delivery.subscription
     if not subscription.active:
         logger.info("event delivery %s not sent: subscription %s is inactive", delivery_id, subscription.pk)
-        EventDelivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now(), lease_until=None)
+        OUTBOX.mark_sent(delivery_id)
         return True
     body = json.dumps(delivery.payload, cls=DjangoJSONEncoder).encode()
     headers = {"Content-Type": "application/json", "X-Rightsdesk-Event": delivery.event,
@@ -122,20 +124,18 @@ def deliver(delivery_id: int) -> bool:
         response = destinations.post(subscription.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
     except destinations.UnsafeDestination as exc:
         logger.warning("event delivery %s not sent: destination refused (%s)", delivery_id, exc)
-        EventDelivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now(), lease_until=None)
+        OUTBOX.mark_sent(delivery_id)
         return True
     except (requests.ConnectionError, requests.Timeout) as exc:
-        _release(delivery_id, None)
+        OUTBOX.release(delivery_id, last_status=None)
         raise Unavailable(f"event delivery {delivery_id}: {type(exc).__name__}") from None
     if response.status_code >= 500 or response.status_code in RETRY_STATUSES:
-        _release(delivery_id, response.status_code)
+        OUTBOX.release(delivery_id, last_status=response.status_code)
         raise Unavailable(f"event delivery {delivery_id}: HTTP {response.status_code}")
     if not 200 <= response.status_code < 300:
         # Refused (4xx): sending it again will not help; kept with its status for a person.
         logger.warning("event delivery %s refused with HTTP %s", delivery_id, response.status_code)
-    EventDelivery.objects.filter(pk=delivery_id).update(
-        sent_at=timezone.now(), lease_until=None, last_status=response.status_code
-    )
+    OUTBOX.mark_sent(delivery_id, last_status=response.status_code)
     return True
 
 
@@ -157,19 +157,7 @@ def signed_headers(subscription: EventSubscription, message_id: str, body: bytes
     return headers
 
 
-def _release(delivery_id: int, status_code: int | None) -> None:
-    """Let a retry (or the sweep) claim it again at once rather than after the lease."""
-    EventDelivery.objects.filter(pk=delivery_id).update(lease_until=None, last_status=status_code)
-
-
-def unsent_ids(now: datetime | None = None, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
+def unsent_ids(now: datetime | None = None, older_than: timedelta = timedelta(minutes=2)) -> QuerySet:
     """Unsent deliveries nobody holds, written more than `older_than` ago, oldest first
     (for sweeps.requeue_stale_work, which slices it)."""
-    now = now or timezone.now()
-    return (
-        EventDelivery.objects.filter(sent_at__isnull=True, created_at__lt=now - older_than,
-                                     attempts__lt=MAX_ATTEMPTS)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)
-    )
+    return OUTBOX.due(now, older_than)

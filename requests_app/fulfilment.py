@@ -11,15 +11,15 @@ import logging
 from datetime import timedelta
 
 from django.db import OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from orgs.models import DataSystem
-from requests_app import notifications, workflow
+from requests_app import task_steps, transitions, workflow
 from requests_app.actors import SYSTEM
 from requests_app.connectors import vault, webhook
 from requests_app.errors import TransitionNotAllowed
-from requests_app.models import FulfilmentTask, Notification, RightsRequest
+from requests_app.models import FulfilmentTask, RightsRequest
 
 logger = logging.getLogger(__name__)
 Kind = RightsRequest.Kind
@@ -84,21 +84,20 @@ def run_task(task_id: int) -> None:
 
 def release(task_id: int, lease: int, why: str) -> bool:
     """Give back a task this worker holds under attempt `lease` for a retry, saying why."""
-    return bool(
-        FulfilmentTask.objects.filter(pk=task_id, status=TaskStatus.RUNNING, attempts=lease).update(
-            status=TaskStatus.PENDING, lease_expires_at=None, last_error=why[:300]
-        )
-    )
+    return bool(transitions.update_tasks(
+        FulfilmentTask.objects.filter(pk=task_id, attempts=lease), "release", lease_expires_at=None,
+        last_error=why[:300],
+    ))
 
 
 def _claim(task_id: int) -> int | None:
     """The attempt number this worker now holds the task under, or None if it cannot."""
     now = timezone.now()
     with transaction.atomic():
-        claimed = (
-            FulfilmentTask.objects.filter(pk=task_id)
-            .filter(Q(status=TaskStatus.PENDING) | Q(status=TaskStatus.RUNNING, lease_expires_at__lt=now))
-            .update(status=TaskStatus.RUNNING, lease_expires_at=now + LEASE, attempts=F("attempts") + 1)
+        # Pending, or running under a lease that ran out: transitions.TASK_RULES["claim"].
+        claimed = transitions.update_tasks(
+            FulfilmentTask.objects.filter(pk=task_id), "claim", now,
+            lease_expires_at=now + LEASE, attempts=F("attempts") + 1,
         )
         if not claimed:
             return None
@@ -136,24 +135,17 @@ def complete_if_done(request_id: int) -> None:
 
 
 def flag_silent_tasks(limit: int = 500) -> int:
-    """Flag webhook tasks still waiting for their callback past their deadline, once each,
-    and tell the organisation's owners and officers. Returns how many were flagged."""
+    """Flag webhook tasks still waiting for their callback past their deadline, once each
+    (task_steps.flag_silent_task: an event, and the owners and officers told). Returns how
+    many were flagged. Idempotent: two sweeps at once flag a task once."""
     now = timezone.now()
     silent = FulfilmentTask.objects.filter(
         status=TaskStatus.AWAITING_CALLBACK, deadline_at__lt=now, flagged_at__isnull=True
-    ).values_list("pk", flat=True)[:limit]
+    ).select_related("request", "system")[:limit]
     flagged = 0
-    for task_id in list(silent):
-        with transaction.atomic():
-            won = FulfilmentTask.objects.filter(
-                pk=task_id, status=TaskStatus.AWAITING_CALLBACK, flagged_at__isnull=True
-            ).update(flagged_at=now)
-            if not won:
-                continue  # another sweep flagged it, or the callback came
-            task = FulfilmentTask.objects.select_related("request__organisation", "system").get(pk=task_id)
-            rr = task.request
-            notifications.notify(
-                rr, Notification.Kind.TASK_FLAGGED, users=notifications.deciders(rr.organisation), task=task
-            )
-            flagged += 1
+    for task in list(silent):
+        try:
+            flagged += task_steps.flag_silent_task(task, actor=SYSTEM, now=now)
+        except TransitionNotAllowed:
+            logger.warning("task %s is silent, but its request is no longer fulfilling", task.pk)
     return flagged

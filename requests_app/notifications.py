@@ -1,7 +1,7 @@
 """Emails (and texts) about requests, through an outbox.
 
 `notify` / `notify_many` write Notification rows inside the caller's transaction and
-queue their delivery after commit; `deliver` claims one row with a conditional UPDATE,
+queue their delivery after commit; `deliver` claims one row (requests_app/outbox.py),
 sends it and marks it sent. A row is created once (unique key) and sent once (lease +
 sent_at), however many times the code around it runs; the re-send sweep picks up any
 row whose delivery was lost (broker down, worker killed).
@@ -20,14 +20,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from orgs.models import Membership, Organisation
-from requests_app import bulk, leases, status_links, tokens
+from requests_app import bulk, status_links, tokens
 from requests_app.models import Message, Notification, RightsRequest
+from requests_app.outbox import Outbox
 from requests_app.sms import send_sms
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ LEASE = timedelta(minutes=5)
 BATCH = 100  # notifications per queued task: fewer messages, still a short task
 # A row that failed this often is left for a person to look at (admin) rather than re-sent forever.
 MAX_ATTEMPTS = 10
+OUTBOX = Outbox(Notification, lease=LEASE, max_attempts=MAX_ATTEMPTS)
 Role = Membership.Role
 DECIDER_ROLES = (Role.OWNER, Role.OFFICER)
 NO_STATUS_LINK = {Notification.Kind.UNVERIFIED_EXPIRED}
@@ -176,14 +177,12 @@ def queue_delivery(notification_ids: list[int]) -> None:
 
 
 def deliver(notification_id: int) -> bool:
-    """Send one notification unless it was sent or another worker holds it. Idempotent.
-
-    The claim is a conditional UPDATE committed on its own (call it outside a
-    transaction): of two runs at once only one gets the row; a run after the send finds
-    `sent_at` set. A worker that dies between sending and marking leaves the lease to run
-    out and the row is sent again by the re-send sweep: at least once, normally once.
+    """Send one notification unless it was sent or another worker holds it. Idempotent;
+    call it outside a transaction (the claim commits on its own, requests_app/outbox.py).
+    A worker that dies between sending and marking leaves the lease to run out and the row
+    is sent again by the re-send sweep: at least once, normally once.
     Returns True if this call sent (or settled) the row."""
-    if not leases.claim_unsent(Notification, notification_id, LEASE):
+    if not OUTBOX.claim(notification_id):
         return False
     notification = Notification.objects.select_related(
         "request__organisation", "request__subject", "user", "event", "reminder", "task__system"
@@ -191,10 +190,9 @@ def deliver(notification_id: int) -> bool:
     try:
         _send(notification)
     except Exception:
-        # Let a retry (or the sweep) claim it again at once rather than after the lease.
-        Notification.objects.filter(pk=notification_id).update(lease_until=None)
+        OUTBOX.release(notification_id)
         raise
-    Notification.objects.filter(pk=notification_id).update(sent_at=timezone.now())
+    OUTBOX.mark_sent(notification_id)
     return True
 
 
@@ -294,14 +292,7 @@ def _status_url(rights_request: RightsRequest) -> str:
 def unsent_ids(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=2),
                limit: int = 1000) -> list[int]:
     """Unsent notifications nobody holds, written more than `older_than` ago, oldest first."""
-    now = now or timezone.now()
-    return list(
-        Notification.objects.filter(sent_at__isnull=True, created_at__lt=now - older_than,
-                                    attempts__lt=MAX_ATTEMPTS)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    return list(OUTBOX.due(now, older_than)[:limit])
 
 
 def resend_unsent(older_than: timedelta = timedelta(minutes=2), limit: int = 1000,

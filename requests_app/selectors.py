@@ -5,7 +5,8 @@ the member's CURRENT membership (orgs/current.py), never by a bare reference.
 - owners and officers see and act on their organisation's requests;
 - auditors see them and act on none (the workflow refuses; the desk shows no buttons);
 - data-system owners see no request here, only their tasks at /tasks/
-  (requests_app/connectors/manual.py).
+  (manual_tasks_for: the one rule of which manual tasks a member may confirm, for the
+  desk's /tasks/ and the API alike).
 A request of another organisation is "not found", never "forbidden": its reference is
 not confirmed to exist.
 """
@@ -48,6 +49,33 @@ def requests_visible_to(membership: Membership | None) -> QuerySet[RightsRequest
     if membership is None or membership.role not in DESK_ROLES:
         return RightsRequest.objects.none()
     return RightsRequest.objects.filter(organisation_id=membership.organisation_id)
+
+
+def manual_tasks_for(user, organisation_id: int | None = None) -> QuerySet[FulfilmentTask]:
+    """The manual fulfilment tasks `user` may confirm, in any state: every one of the
+    organisations where they decide (owner, officer), and those of the systems they own
+    where they are an owner, officer or system owner. Never another organisation's, and
+    none for an auditor (the workflow would refuse them: transitions.RULES
+    "record_task_outcome"). `organisation_id`: only that organisation's (the API acts for
+    one); None: all of the user's (the desk's /tasks/)."""
+    memberships = Membership.objects.filter(user=user)
+    if organisation_id is not None:
+        memberships = memberships.filter(organisation_id=organisation_id)
+    deciding = memberships.filter(role__in=[Role.OWNER, Role.OFFICER]).values("organisation")
+    owning = memberships.filter(role__in=[Role.OWNER, Role.OFFICER, Role.SYSTEM_OWNER]).values("organisation")
+    return (
+        FulfilmentTask.objects.filter(connector=DataSystem.Connector.MANUAL)
+        .filter(Q(request__organisation__in=deciding) | Q(system__owner=user, request__organisation__in=owning))
+        .select_related("request__organisation", "request__subject", "system")
+    )
+
+
+def tasks_to_confirm(user, organisation_id: int | None = None) -> QuerySet[FulfilmentTask]:
+    """Of manual_tasks_for, those still waiting for their owner (pending, the request being
+    fulfilled), the soonest due first: the list on /tasks/ and GET /api/v1/fulfilment-tasks/."""
+    return manual_tasks_for(user, organisation_id).filter(
+        status=FulfilmentTask.Status.PENDING, request__status=Status.FULFILLING
+    ).order_by("request__due_at", "pk")
 
 
 def request_for(membership: Membership | None, reference: str) -> RightsRequest:

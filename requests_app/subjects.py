@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from orgs.identifiers import IdentifierKind, identifier_hash, mask, normalise
+from orgs.identifiers import PHONE_REGION, IdentifierKind, read_identifiers
 from requests_app.models import DataSubject
 
-# Default region for phone numbers typed without a country code, per jurisdiction.
-PHONE_REGION = {"CN": "CN", "US-CA": "US", "US-VA": "US", "BR": "BR", "EU": None}
+__all__ = ["PHONE_REGION", "Identity", "build_subject"]  # PHONE_REGION lives in orgs.identifiers now
 
 
 @dataclass(frozen=True)
@@ -28,22 +27,12 @@ def build_subject(
     `reachable=False`: a deceased person, named by a relative who gives their own contact."""
     if reachable and not identity.email and not identity.phone:
         raise ValidationError({"email": _("Give an email address or a phone number so we can reach you.")})
-    subject = DataSubject(full_name=identity.full_name.strip(), preferred_language=language)
-    errors, masked = {}, []
-    for kind in IdentifierKind:
-        raw = getattr(identity, kind.value)
-        if not raw:
-            continue
-        try:
-            value = normalise(kind, raw, region=PHONE_REGION.get(jurisdiction))
-        except ValidationError as exc:
-            errors[kind.value] = exc.messages
-            continue
-        setattr(subject, f"{kind.value}_hash", identifier_hash(kind, value))
-        masked.append(mask(kind, value))
-        if kind in (IdentifierKind.EMAIL, IdentifierKind.PHONE):
-            setattr(subject, kind.value, value)
-    if errors:
-        raise ValidationError(errors)
-    subject.masked_identifiers = ", ".join(masked)
+    identifiers = read_identifiers(
+        {kind.value: getattr(identity, kind.value) for kind in IdentifierKind}, jurisdiction=jurisdiction
+    )
+    subject = DataSubject(full_name=identity.full_name.strip(), preferred_language=language,
+                          **identifiers.model_fields())
+    # Only the ways to reach the person are kept in the clear (until the purge).
+    subject.email = identifiers.values.get(IdentifierKind.EMAIL.value, "")
+    subject.phone = identifiers.values.get(IdentifierKind.PHONE.value, "")
     return subject

@@ -1,12 +1,16 @@
-"""Workflow steps on one fulfilment task when the automatic path did not finish it:
-retry it, re-point it at a new endpoint, or record by hand what was done.
+"""Workflow steps on one fulfilment task: the system's own (a webhook awaits its
+callback, a silent one is flagged) and, when the automatic path did not finish it, the
+officers' (retry it, re-point it at a new endpoint, or record by hand what was done).
 
 Each is a declared step of transitions.RULES, run through `transition()` like every
-other (request row locked, rules checked, one audited event, effects on commit). A
-task's outcome, automatic or by hand, always goes through workflow.record_task_outcome.
+other (request row locked, rules checked, one audited event, effects on commit), and
+changes the task's status only as transitions.TASK_RULES allows. A task's outcome,
+automatic or by hand, always goes through workflow.record_task_outcome. A worker's claim
+and release of a task are lease bookkeeping, not steps (requests_app/fulfilment.py).
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,9 +22,8 @@ from requests_app.actors import Actor
 from requests_app.connectors import ERASING_OUTCOMES, NEEDS_DETAIL, NEEDS_FILE, RecordOutcome, outcomes_for
 from requests_app.errors import InvalidInput, TransitionNotAllowed
 from requests_app.models import Attachment, FulfilmentTask, RightsRequest
-from requests_app.transitions import transition
+from requests_app.transitions import move_task, transition, update_tasks
 
-TaskStatus = FulfilmentTask.Status
 Connector = DataSystem.Connector
 
 
@@ -30,6 +33,53 @@ def _locked_task(step, task: FulfilmentTask) -> FulfilmentTask:
     )
 
 
+class _NotHeld(Exception):
+    """The conditional UPDATE changed no row: another worker, a callback or a sweep came first."""
+
+
+def await_callback(task: FulfilmentTask, *, actor: Actor, lease: int, status_code: int) -> bool:
+    """The webhook system accepted the request sent under attempt `lease`: the task waits
+    for its callback until the system's deadline (webhook_timeout_hours), on the record.
+    Returns False, recording nothing, if that attempt no longer holds the task (the
+    callback came first, or another worker took over): the UPDATE is conditional, so a
+    rerun changes nothing. TransitionNotAllowed if the request is no longer fulfilling."""
+    try:
+        with transition(task.request, "await_callback", actor) as step:
+            deadline = step.now + timedelta(hours=task.system.webhook_timeout_hours)
+            moved = update_tasks(
+                FulfilmentTask.objects.filter(pk=task.pk, attempts=lease), "await_callback", step.now,
+                lease_expires_at=None, deadline_at=deadline,
+                result={"connector": "webhook", "status_code": status_code, "sent_at": step.now.isoformat()},
+            )
+            if not moved:
+                raise _NotHeld  # rolls the step back: no event
+            step.data = {"task": task.pk, "system": task.system_id, "status_code": status_code, "deadline": deadline}
+            step.visible_to_subject = False
+    except _NotHeld:
+        return False
+    return True
+
+
+def flag_silent_task(task: FulfilmentTask, *, actor: Actor, now: datetime) -> bool:
+    """Flag a webhook task whose callback is overdue (its deadline before `now`), once: the
+    event's effect tells the organisation's owners and officers (effects.after_event); the
+    task still waits, and a late callback still completes it. Returns False, recording
+    nothing, if it was flagged already, answered, or is not overdue."""
+    try:
+        with transition(task.request, "flag_silent_task", actor) as step:
+            won = update_tasks(
+                FulfilmentTask.objects.filter(pk=task.pk, flagged_at__isnull=True, deadline_at__lt=now),
+                "flag_silent_task", now, flagged_at=now,
+            )
+            if not won:
+                raise _NotHeld
+            step.data = {"task": task.pk, "system": task.system_id}
+            step.visible_to_subject = False
+    except _NotHeld:
+        return False
+    return True
+
+
 def retry_task(task: FulfilmentTask, *, actor: Actor) -> None:
     """Send a failed, silent or stalled task round again: its attempts start from zero,
     its flag and error are cleared, and (on commit) a worker runs it, or for a manual
@@ -37,14 +87,11 @@ def retry_task(task: FulfilmentTask, *, actor: Actor) -> None:
     holds right now (its lease still runs)."""
     with transition(task.request, "retry_task", actor) as step:
         locked = _locked_task(step, task)
-        if locked.status == TaskStatus.DONE:
-            raise TransitionNotAllowed(_("This task is already done."))
-        if locked.status == TaskStatus.RUNNING and locked.lease_expires_at and locked.lease_expires_at > step.now:
-            raise TransitionNotAllowed(_("A worker is carrying this task out right now; wait for it to finish."))
         step.data = {"task": locked.pk, "system": locked.system_id, "previous_status": locked.status,
                      "previous_error": locked.last_error or locked.result.get("error", "")}
         step.visible_to_subject = False
-        locked.status, locked.attempts, locked.lease_expires_at = TaskStatus.PENDING, 0, None
+        move_task(locked, "retry_task", step.now)  # not done, not held by a worker
+        locked.attempts, locked.lease_expires_at = 0, None
         locked.flagged_at = locked.deadline_at = None
         locked.last_error = ""
         locked.save(update_fields=["status", "attempts", "lease_expires_at", "flagged_at", "deadline_at", "last_error"])
@@ -64,16 +111,13 @@ def repoint_task(task: FulfilmentTask, *, actor: Actor, webhook_url: str) -> Non
         locked = _locked_task(step, task)
         if locked.connector != Connector.WEBHOOK:
             raise TransitionNotAllowed(_("Only a webhook task can be pointed somewhere else."))
-        if locked.status == TaskStatus.DONE:
-            raise TransitionNotAllowed(_("This task is already done."))
-        if locked.status == TaskStatus.RUNNING and locked.lease_expires_at and locked.lease_expires_at > step.now:
-            raise TransitionNotAllowed(_("A worker is carrying this task out right now; wait for it to finish."))
+        move_task(locked, "repoint_task", step.now)  # not done, not held by a worker
         system = DataSystem.objects.select_for_update().get(pk=locked.system_id)
         step.data = {"task": locked.pk, "system": system.pk, "from": system.webhook_url, "to": webhook_url}
         step.visible_to_subject = False
         system.webhook_url = webhook_url
         system.save(update_fields=["webhook_url"])
-        locked.status, locked.attempts, locked.lease_expires_at = TaskStatus.PENDING, 0, None
+        locked.attempts, locked.lease_expires_at = 0, None
         locked.flagged_at = locked.deadline_at = None
         locked.last_error = ""
         locked.save(update_fields=["status", "attempts", "lease_expires_at", "flagged_at", "deadline_at", "last_error"])

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from requests_app.connectors import manual
+from requests_app import selectors
 from requests_app.errors import NotPermitted, WorkflowError
 from requests_app.forms import HandOutcomeForm
 from requests_app.task_steps import record_by_hand
@@ -19,14 +19,15 @@ from requests_app.actors import member
 @login_required
 @require_GET
 def task_list(request):
-    return render(request, "tasks/list.html", {"tasks": manual.tasks_to_confirm(request.user)})
+    return render(request, "tasks/list.html", {"tasks": selectors.tasks_to_confirm(request.user)})
 
 
 @never_cache  # the page shows the person's contact details, which the owner needs to find the records
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_confirm(request, public_id):
-    task = get_object_or_404(manual.tasks_to_confirm(request.user), public_id=public_id)
+    # Only an open task: the page shows the person's contact details, needed only to do the work.
+    task = get_object_or_404(selectors.tasks_to_confirm(request.user), public_id=public_id)
     form = HandOutcomeForm(request.POST or None, request.FILES or None, rights_request=task.request)
     if request.method == "POST" and form.is_valid():
         try:

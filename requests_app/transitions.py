@@ -1,6 +1,7 @@
-"""The machinery every workflow step runs on: the table of allowed transitions and the
-one context manager that locks the row, checks state and role, saves what changed,
-writes the event and queues its effects (requests_app/workflow.py holds the steps).
+"""The machinery every workflow step runs on: the tables of allowed transitions (of a
+request, RULES; of a compensation claim, CLAIM_RULES; of a fulfilment task, TASK_RULES)
+and the one context manager that locks the row, checks state and role, saves what
+changed, writes the event and queues its effects (requests_app/workflow.py holds the steps).
 """
 
 from collections.abc import Iterator
@@ -8,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,10 +18,11 @@ from orgs.models import Membership
 from requests_app import audit, deadlines, effects, reminders, sealed
 from requests_app.actors import Actor, ActorKind
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed
-from requests_app.models import CompensationClaim, RightsRequest
+from requests_app.models import CompensationClaim, FulfilmentTask, RightsRequest
 
 Status = RightsRequest.Status
 ClaimStatus = CompensationClaim.Status
+TaskStatus = FulfilmentTask.Status
 Role = Membership.Role
 
 
@@ -61,6 +64,10 @@ RULES: dict[str, Rule] = {
     "start_fulfilment": _rule({Status.APPROVED}, Status.FULFILLING, DECIDERS | {SYS}),
     "record_task_outcome": _rule({Status.FULFILLING}, None, DECIDERS | {Role.SYSTEM_OWNER, SYS}),
     "finish_fulfilment": _rule({Status.FULFILLING}, Status.FULFILLED, DECIDERS | {SYS}),
+    # A webhook system accepted the request: its callback is awaited (connectors/webhook.py).
+    "await_callback": _rule({Status.FULFILLING}, None, {SYS}),
+    # No callback by the deadline: the officers are told (fulfilment.flag_silent_tasks).
+    "flag_silent_task": _rule({Status.FULFILLING}, None, {SYS}),
     # When a task failed or went silent (requests_app/task_steps.py).
     "retry_task": _rule({Status.FULFILLING}, None, DECIDERS),
     "repoint_task": _rule({Status.FULFILLING}, None, DECIDERS),
@@ -97,6 +104,78 @@ CLAIM_RULES: dict[str, tuple[set[str], str]] = {
     "record_payment": ({ClaimStatus.ACCEPTED}, ClaimStatus.PAID),
     "close_claim": ({ClaimStatus.DECLINED}, ClaimStatus.CLOSED),
 }
+
+
+@dataclass(frozen=True)
+class TaskRule:
+    sources: frozenset[str]
+    target: str
+    # Statuses the change may also start from once the worker's lease has run out (it died).
+    lapsed: frozenset[str] = frozenset()
+
+    def allows(self, task: FulfilmentTask, now) -> bool:
+        if task.status in self.sources:
+            return True
+        return task.status in self.lapsed and (task.lease_expires_at is None or task.lease_expires_at <= now)
+
+    def condition(self, now) -> Q:
+        """The same, as a filter: the WHERE of a conditional UPDATE."""
+        lapsed = Q(status__in=self.lapsed) & (Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
+        return Q(status__in=self.sources) | lapsed
+
+
+def _task_rule(sources, target, lapsed=()) -> TaskRule:
+    return TaskRule(frozenset(sources), target, frozenset(lapsed))
+
+
+# Every change of a fulfilment task's status. Those a case's reader needs are also request
+# events (RULES above): record_task_outcome (done, failed), await_callback,
+# flag_silent_task, retry_task, repoint_task. A claim and a release are lease bookkeeping
+# and write none.
+TASK_RULES: dict[str, TaskRule] = {
+    # A worker takes the task, or takes over one whose worker died (fulfilment._claim).
+    "claim": _task_rule({TaskStatus.PENDING}, TaskStatus.RUNNING, lapsed={TaskStatus.RUNNING}),
+    # The worker hands it back for a retry: endpoint down, database busy.
+    "release": _task_rule({TaskStatus.RUNNING}, TaskStatus.PENDING),
+    "await_callback": _task_rule({TaskStatus.RUNNING}, TaskStatus.AWAITING_CALLBACK),
+    # Flagged (flagged_at) for the officers; the callback may still come.
+    "flag_silent_task": _task_rule({TaskStatus.AWAITING_CALLBACK}, TaskStatus.AWAITING_CALLBACK),
+    # The outcome, by the connector, the system's callback or by hand (after a failure too).
+    "done": _task_rule({TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.AWAITING_CALLBACK, TaskStatus.FAILED},
+                       TaskStatus.DONE),
+    # Refused by the system, unreachable, or given up after too many claims.
+    "fail": _task_rule({TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.AWAITING_CALLBACK}, TaskStatus.FAILED),
+    # An officer sends it round again (task_steps.py), never while a worker holds it.
+    "retry_task": _task_rule({TaskStatus.PENDING, TaskStatus.AWAITING_CALLBACK, TaskStatus.FAILED},
+                             TaskStatus.PENDING, lapsed={TaskStatus.RUNNING}),
+    "repoint_task": _task_rule({TaskStatus.PENDING, TaskStatus.AWAITING_CALLBACK, TaskStatus.FAILED},
+                               TaskStatus.PENDING, lapsed={TaskStatus.RUNNING}),
+}
+
+
+def move_task(task: FulfilmentTask, action: str, now) -> None:
+    """Set the task's status by TASK_RULES[action] (the caller holds its row lock and
+    saves it); TransitionNotAllowed, changing nothing, if the table does not allow it."""
+    rule = TASK_RULES[action]
+    if not rule.allows(task, now):
+        if task.status == TaskStatus.DONE:
+            raise TransitionNotAllowed(_("This task is already done."))
+        if task.status == TaskStatus.RUNNING and TaskStatus.RUNNING in rule.lapsed:
+            raise TransitionNotAllowed(_("A worker is carrying this task out right now; wait for it to finish."))
+        raise TransitionNotAllowed(
+            _("A task that is %(status)s cannot take this step (%(action)s).")
+            % {"status": task.get_status_display(), "action": action}
+        )
+    task.status = rule.target
+
+
+def update_tasks(tasks: QuerySet[FulfilmentTask], action: str, now=None, **fields) -> int:
+    """Move the tasks of `tasks` that TASK_RULES[action] allows, in one conditional UPDATE
+    (of two workers at once only one changes a row: the exactly-once claims and releases);
+    `fields` are set too. Returns how many rows changed."""
+    rule = TASK_RULES[action]
+    now = now or timezone.now()
+    return tasks.filter(rule.condition(now)).update(status=rule.target, **fields)
 
 
 @dataclass

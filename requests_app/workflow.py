@@ -49,6 +49,7 @@ from requests_app.transitions import (  # noqa: F401 (RULES and the role sets ar
     RULES,
     Rule,
     Step,
+    move_task,
     policy_of,
     recompute_deadlines,
     require_text,
@@ -601,15 +602,14 @@ def record_task_outcome(
         locked = FulfilmentTask.objects.select_for_update().get(pk=task.pk)
         if actor.role_in(step.request.organisation) == Role.SYSTEM_OWNER and locked.system.owner_id != actor.user_id:
             raise NotPermitted(_("Only the owner of this system may confirm its task."))
-        if locked.status == FulfilmentTask.Status.DONE:
-            raise TransitionNotAllowed(_("This task is already done."))
+        move_task(locked, "fail" if failed else "done", step.now)  # never once done (TASK_RULES)
         for erasure in erasures:
             _erase_record(step.request, locked, erasure, actor)
         if failed:
-            locked.status, locked.result, locked.completed_at = FulfilmentTask.Status.FAILED, outcome, None
+            locked.result, locked.completed_at = outcome, None
             locked.last_error = str(outcome.get("error") or _("the system reported a failure"))[:300]
         else:
-            locked.status, locked.result, locked.completed_at = FulfilmentTask.Status.DONE, outcome, step.now
+            locked.result, locked.completed_at = outcome, step.now
             locked.last_error = ""
         locked.lease_expires_at = None
         locked.save(update_fields=["status", "result", "completed_at", "lease_expires_at", "last_error"])

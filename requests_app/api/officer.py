@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from orgs.models import DataSystem, Membership
 from requests_app import selectors, workflow
 from requests_app.actors import member
 from requests_app.api import serializers as s
@@ -184,20 +183,8 @@ class RequestViewSet(viewsets.GenericViewSet):
     close_claim = _step("close-claim")
 
 
-def confirmable_tasks(membership: Membership):
-    """The manual tasks of the acting organisation this member may confirm, in any state (a
-    done one is then refused by the workflow, 409): all of them for a decider, those of
-    their own systems for a system owner."""
-    tasks = FulfilmentTask.objects.filter(
-        request__organisation_id=membership.organisation_id, connector=DataSystem.Connector.MANUAL
-    ).select_related("request", "system")
-    if membership.role == Membership.Role.SYSTEM_OWNER:
-        tasks = tasks.filter(system__owner_id=membership.user_id)
-    return tasks
-
-
 class FulfilmentTaskViewSet(viewsets.GenericViewSet):
-    """Manual fulfilment tasks to confirm (connectors/manual.py), in the acting organisation."""
+    """Manual fulfilment tasks to confirm (selectors.tasks_to_confirm), in the acting organisation."""
 
     permission_classes = [AnyMember]
     queryset = FulfilmentTask.objects.none()
@@ -206,15 +193,17 @@ class FulfilmentTaskViewSet(viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        membership = acting_membership(self.request)
-        return manual.tasks_to_confirm(self.request.user).filter(request__organisation_id=membership.organisation_id)
+        return selectors.tasks_to_confirm(self.request.user, acting_membership(self.request).organisation_id)
 
     def get_object(self):
         try:
             public_id = uuid.UUID(str(self.kwargs["public_id"]))
         except ValueError:
             raise Http404 from None
-        task = confirmable_tasks(acting_membership(self.request)).filter(public_id=public_id).first()
+        # In any state, so that a task already done is refused by the workflow (409), not "not found".
+        task = selectors.manual_tasks_for(self.request.user, acting_membership(self.request).organisation_id).filter(
+            public_id=public_id
+        ).first()
         if task is None:
             raise Http404
         return task

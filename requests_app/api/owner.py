@@ -12,6 +12,7 @@ import binascii
 import zoneinfo
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -20,11 +21,10 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.identifiers import IdentifierKind, identifier_hash, mask, normalise
+from orgs.identifiers import IdentifierKind, read_identifiers
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation, ProcessingActivity
 from requests_app.api.permissions import DeskMember, Owner, acting_membership
 from requests_app.api.serializers import ErrorSerializer as E
-from requests_app.subjects import PHONE_REGION
 
 READ_ERRORS = {401: E, 403: E, 404: E}
 WRITE_ERRORS = {400: E, 401: E, 403: E, 404: E}
@@ -260,26 +260,19 @@ class BiometricRecordSerializer(serializers.ModelSerializer):
         return template
 
     def validate(self, attrs):
-        region = PHONE_REGION.get(_organisation(self).jurisdiction)
-        hashes, masked, errors = {}, [], {}
-        for kind in IDENTIFIERS:
-            raw = (attrs.pop(kind.value, "") or "").strip()
-            if not raw:
-                continue
-            try:
-                value = normalise(kind, raw, region=region)
-            except Exception as exc:  # django ValidationError: a readable message
-                errors[kind.value] = list(getattr(exc, "messages", [str(exc)]))
-                continue
-            hashes[f"{kind.value}_hash"] = identifier_hash(kind, value)
-            masked.append(mask(kind, value))
-        if not hashes and not errors:
+        raw = {kind.value: attrs.pop(kind.value, "") for kind in IDENTIFIERS}
+        identifiers, errors = None, {}
+        try:
+            identifiers = read_identifiers(raw, jurisdiction=_organisation(self).jurisdiction)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if identifiers is not None and not identifiers.hashes:
             errors["email"] = [_("Give at least one identifier: email, phone or member number.")]
         if attrs.get("retain_until") and attrs.get("collected_at") and attrs["retain_until"] <= attrs["collected_at"]:
             errors["retain_until"] = [_("Must be after the time of collection.")]
         if errors:
             raise serializers.ValidationError(errors)
-        return {**attrs, **hashes, "masked_identifiers": ", ".join(masked)}
+        return {**attrs, **identifiers.model_fields()}
 
     def create(self, validated_data):
         template = validated_data.pop("template")

@@ -11,22 +11,21 @@ a task no longer waiting (done, failed) refuses it, which stops a replay.
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 import requests
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.crypto import TemplateUnreadable
-from requests_app import destinations, signing, workflow
+from requests_app import destinations, signing, task_steps, workflow
 from requests_app.actors import SYSTEM
 from requests_app.connectors import OPT_OUT_OUTCOME, RecordOutcome, Unavailable, outcomes_for
 from requests_app.errors import InvalidInput, TransitionNotAllowed
 from requests_app.models import FulfilmentTask, RightsRequest
+from requests_app.transitions import update_tasks
 
 logger = logging.getLogger(__name__)
 Status = FulfilmentTask.Status
@@ -85,15 +84,18 @@ def run(task: FulfilmentTask, *, lease: int) -> None:
     if status_code >= 500:
         _retry_later(task, lease, f"HTTP {status_code}")
     elif 200 <= status_code < 300:
-        FulfilmentTask.objects.filter(pk=task.pk, status=Status.RUNNING, attempts=lease).update(
-            status=Status.AWAITING_CALLBACK,
-            lease_expires_at=None,
-            deadline_at=timezone.now() + timedelta(hours=system.webhook_timeout_hours),
-            result={"connector": "webhook", "status_code": status_code, "sent_at": timezone.now().isoformat()},
-        )
+        _await_callback(task, lease, status_code)
     else:
         logger.warning("webhook of task %s refused with HTTP %s", task.pk, status_code)
         _fail(task, lease, {"connector": "webhook", "status_code": status_code, "error": "refused by the system"})
+
+
+def _await_callback(task: FulfilmentTask, lease: int, status_code: int) -> None:
+    try:
+        if not task_steps.await_callback(task, actor=SYSTEM, lease=lease, status_code=status_code):
+            logger.info("task %s: accepted by the system, but no longer held by attempt %s", task.pk, lease)
+    except TransitionNotAllowed:
+        logger.warning("task %s: accepted by the system, but its request is no longer fulfilling", task.pk)
 
 
 def _retry_later(task: FulfilmentTask, lease: int, why: str) -> None:
@@ -101,8 +103,9 @@ def _retry_later(task: FulfilmentTask, lease: int, why: str) -> None:
     if lease >= MAX_ATTEMPTS:
         _fail(task, lease, {"connector": "webhook", "error": f"unreachable after {lease} attempts ({why})"})
         return
-    released = FulfilmentTask.objects.filter(pk=task.pk, status=Status.RUNNING, attempts=lease).update(
-        status=Status.PENDING, lease_expires_at=None, result={"connector": "webhook", "last_error": why},
+    released = update_tasks(
+        FulfilmentTask.objects.filter(pk=task.pk, attempts=lease), "release",
+        lease_expires_at=None, result={"connector": "webhook", "last_error": why},
         last_error=(_("the system did not answer (%(why)s), attempt %(attempt)s of %(max)s")
                     % {"why": why, "attempt": lease, "max": MAX_ATTEMPTS})[:300],
     )

@@ -39,7 +39,7 @@ class Limited(Ratelimited):
 def person_keys(email: str = "", phone: str = "", region: str | None = None) -> list[str]:
     """One key per way the person can be reached, however it is written (case, spaces,
     punctuation, with or without the country code); hashed so no address or number lands
-    in the cache. `region`: the organisation's numbering (subjects.PHONE_REGION), as intake
+    in the cache. `region`: the organisation's numbering (orgs.identifiers.PHONE_REGION), as intake
     reads the phone; a number that does not read as one is keyed by its digits."""
     keys = []
     email = (email or "").strip().lower()

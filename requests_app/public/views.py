@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage, is_ratelimited
 
-from orgs.identifiers import IdentifierKind, identifier_hash, normalise
+from orgs.identifiers import PHONE_REGION, IdentifierKind, identifier_hash, normalise
 from orgs.models import Organisation
 from requests_app import documents, intake, sealed, selectors, status_links, tokens, workflow
 from requests_app.downloads import attachment_response
@@ -29,7 +29,7 @@ from requests_app.actors import SUBJECT
 from requests_app.errors import InvalidInput, WorkflowError
 from requests_app.models import Attachment, CompensationClaim, RightsRequest, VerificationChallenge
 from requests_app.public import forms, limits
-from requests_app.subjects import PHONE_REGION, Identity
+from requests_app.subjects import Identity
 
 RESEND_COOL_DOWN = timedelta(seconds=60)
 
@@ -369,8 +369,6 @@ def _request_by_email(reference: str, email: str) -> RightsRequest | None:
 
 def _request_by_phone(reference: str, phone: str) -> RightsRequest | None:
     """The phone is read as the request's organisation reads it (its country's numbering)."""
-    from requests_app.subjects import PHONE_REGION
-
     rr = RightsRequest.objects.filter(reference=reference).select_related("organisation", "subject").first()
     if rr is None or rr.verified_at is None or not rr.contact_phone or not rr.subject.phone_hash:
         return None  # unverified, or a deceased person's phone: no link goes there

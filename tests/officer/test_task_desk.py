@@ -134,3 +134,49 @@ def test_the_timeline_says_in_words_when_a_task_was_retried_or_re_pointed(office
     assert "A data system was tried again (it had failed: unreachable after 8 attempts)" in html
     assert "pointed at https://new.vendor.example/hooks (it was https://old.vendor.example/hooks)" in html
     assert ">repoint_task<" not in html and ">retry_task<" not in html
+
+
+# --- one rule for which tasks a member may confirm (selectors.manual_tasks_for) -----------------
+
+
+def test_the_task_page_and_the_api_list_the_same_tasks_for_each_member(
+        client, org_a, org_b, owner_a, officer_a, system_owner_a, auditor_a, officer_b):
+    factories.system(org_a, name="Pass ledger", connector=Connector.MANUAL, owner=system_owner_a)
+    factories.system(org_a, name="Locker list", connector=Connector.MANUAL)
+    factories.system(org_a, name="Biometric vault")  # a worker's task: nobody's to confirm
+    factories.system(org_b, name="Sales ledger", connector=Connector.MANUAL)
+    factories.fulfilling_request(org_a, officer_a)
+    factories.fulfilling_request(org_b, officer_b)
+    expected = {
+        owner_a: {"Pass ledger", "Locker list"},
+        officer_a: {"Pass ledger", "Locker list"},
+        system_owner_a: {"Pass ledger"},
+        auditor_a: set(),
+        officer_b: {"Sales ledger"},  # the outsider: only their own organisation's
+    }
+
+    for user, systems in expected.items():
+        factories.force_sign_in(client, user)
+        on_the_desk = client.get(reverse("requests_app:task_list")).context["tasks"]
+        organisation = org_b if user == officer_b else org_a
+        in_the_api = factories.member_api(user, organisation).get(reverse("api:fulfilment-task-list")).json()
+
+        assert [str(t.public_id) for t in on_the_desk] == [t["public_id"] for t in in_the_api], user
+        assert {t.system.name for t in on_the_desk} == systems, user
+
+
+def test_a_task_done_is_no_longer_offered_and_the_api_says_it_is_done(client, org_a, officer_a, system_owner_a):
+    """The rule both share: the list holds the open tasks; a task once done leaves it on
+    the desk and in the API alike, and the API's answer to a second outcome is "done"
+    (409), never "not found" (selectors.manual_tasks_for finds it in any state)."""
+    factories.system(org_a, name="Pass ledger", connector=Connector.MANUAL, owner=system_owner_a)
+    task = factories.fulfilling_request(org_a, officer_a).fulfilment_tasks.get()
+    api = factories.member_api(system_owner_a, org_a)
+    outcome = reverse("api:fulfilment-task-outcome", kwargs={"public_id": task.public_id})
+    assert api.post(outcome, {"outcome": "deleted"}).status_code == 200
+
+    factories.force_sign_in(client, system_owner_a)
+    assert list(client.get(reverse("requests_app:task_list")).context["tasks"]) == []
+    assert api.get(reverse("api:fulfilment-task-list")).json() == []
+    assert client.get(reverse("requests_app:task_confirm", args=[task.public_id])).status_code == 404
+    assert api.post(outcome, {"outcome": "deleted"}).status_code == 409

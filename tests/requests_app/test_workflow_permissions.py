@@ -112,6 +112,27 @@ def _failed_webhook_task(w):
     return rr, task
 
 
+def _claimed_webhook_task(w):
+    """A webhook task a worker claimed (attempt 1) and whose POST the system accepted."""
+    from requests_app.transitions import update_tasks
+
+    system = factories.system(w.org_a, name="Gate vendor cloud", connector=DataSystem.Connector.WEBHOOK,
+                              webhook_url="https://vendor.example.com/hooks")
+    rr = factories.fulfilling_request(w.org_a, w.officer_a)
+    task = rr.fulfilment_tasks.get(system=system)
+    update_tasks(type(task).objects.filter(pk=task.pk), "claim", attempts=1,
+                 lease_expires_at=timezone.now() + timedelta(minutes=10))
+    return rr, task
+
+
+def _silent_webhook_task(w):
+    """A webhook task waiting for a callback that did not come by its deadline."""
+    rr, task = _claimed_webhook_task(w)
+    task_steps.await_callback(task, actor=SYSTEM, lease=1, status_code=202)
+    type(task).objects.filter(pk=task.pk).update(deadline_at=timezone.now() - timedelta(minutes=1))
+    return rr, task
+
+
 def _expirable(w):
     with time_machine.travel(timezone.now() - timedelta(days=100), tick=False):
         rr = factories.submitted_request(w.org_a)
@@ -173,6 +194,10 @@ CASES: dict[str, Case] = {
                                 lambda task, a, w: workflow.record_task_outcome(task, actor=a, outcome={"deleted": 1})),
     "finish_fulfilment": Case(DECIDERS | {"system"}, _in(Status.FULFILLING),
                               lambda rr, a, w: workflow.finish_fulfilment(rr, actor=a)),
+    "await_callback": Case({"system"}, _claimed_webhook_task, lambda task, a, w: task_steps.await_callback(
+        task, actor=a, lease=1, status_code=202)),
+    "flag_silent_task": Case({"system"}, _silent_webhook_task, lambda task, a, w: task_steps.flag_silent_task(
+        task, actor=a, now=timezone.now())),
     "retry_task": Case(DECIDERS, _failed_webhook_task, lambda task, a, w: task_steps.retry_task(task, actor=a)),
     "repoint_task": Case(DECIDERS, _failed_webhook_task, lambda task, a, w: task_steps.repoint_task(
         task, actor=a, webhook_url="https://vendor-new.example.com/hooks")),
