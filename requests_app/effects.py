@@ -6,6 +6,7 @@ the re-queue sweep (requests_app/sweeps.py) finds the work again from the rows.
 """
 
 import logging
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 
@@ -15,6 +16,7 @@ from orgs.models import DataSystem
 from requests_app.models import Notification, RequestEvent, VerificationChallenge
 
 logger = logging.getLogger(__name__)
+Effect = Callable[[RequestEvent], None]
 Kind = Notification.Kind
 # Steps whose mail to the requester is its own letter rather than the generic update.
 OWN_LETTER = {
@@ -44,10 +46,9 @@ def send_verification_code(challenge: VerificationChallenge) -> None:
     enqueue(tasks.send_verification_code, challenge.pk)
 
 
-def after_event(event: RequestEvent) -> None:
-    """Who is told of the step, and what background work it starts."""
-    from requests_app import tasks
-
+def after_event(event: RequestEvent, declared: Iterable[Effect] = ()) -> None:
+    """What every step sets off (the subscribers' webhooks, the requester's mail), then the
+    step's own effects, declared beside its rule in transitions.RULES."""
     rr, action = event.request, event.action
     if action in event_webhooks.EVENT_FOR_ACTION:  # subscribers' signed POSTs (outbox, after commit)
         event_webhooks.record([rr], event_webhooks.EVENT_FOR_ACTION[action])
@@ -57,32 +58,80 @@ def after_event(event: RequestEvent) -> None:
         notifications.notify(rr, OWN_LETTER[action], to_requester=True, event=event)
     elif _requester_hears(event):
         notifications.notify(rr, Kind.SUBJECT_UPDATE, to_requester=True, event=event)
-    if action in ("verify", "verify_next_of_kin", "confirm_contact") and rr.assignee_id is None:
+    for effect in declared:
+        effect(event)
+
+
+# --- the effects a step declares with its rule (transitions.RULES) ------------------------
+
+
+def tell_deciders_of_a_new_request(event: RequestEvent) -> None:
+    """A request newly verified, nobody assigned yet: the owners and officers are told."""
+    rr = event.request
+    if rr.assignee_id is None:
         notifications.notify(rr, Kind.NEW_REQUEST, users=notifications.deciders(rr.organisation), event=event)
-    elif action == "assign" and rr.assignee_id != event.actor_id:
+
+
+def tell_the_assignee(event: RequestEvent) -> None:
+    """Assigned to someone else than the one who assigned: that person is told."""
+    rr = event.request
+    if rr.assignee_id != event.actor_id:
         notifications.notify(rr, Kind.ASSIGNED, users=[rr.assignee], event=event)
-    elif action in ("accept_offer", "decline_offer"):  # the officers hear the person's answer
-        officers = [rr.assignee] if rr.assignee_id else notifications.deciders(rr.organisation)
-        notifications.notify(rr, Kind.CLAIM_ANSWERED, users=officers, event=event)
-    elif action in ("answer", "appeal") and rr.assignee_id:
+
+
+def tell_the_officers_the_answer(event: RequestEvent) -> None:
+    """The person accepted or declined an offer: the assignee (or every decider) hears it."""
+    rr = event.request
+    officers = [rr.assignee] if rr.assignee_id else notifications.deciders(rr.organisation)
+    notifications.notify(rr, Kind.CLAIM_ANSWERED, users=officers, event=event)
+
+
+def tell_the_assignee_of_the_reply(event: RequestEvent) -> None:
+    """The person answered a question or appealed: the assignee, if any, hears it."""
+    rr = event.request
+    if rr.assignee_id:
         notifications.notify(rr, Kind.SUBJECT_REPLIED, users=[rr.assignee], event=event)
-    elif action == "approve":
-        enqueue(tasks.begin_fulfilment, rr.pk)
-    elif action == "start_fulfilment":
-        for task in rr.fulfilment_tasks.select_related("system__owner"):
-            _hand_out(rr, task, event)
-    elif action in ("retry_task", "repoint_task"):
-        _hand_out(rr, rr.fulfilment_tasks.select_related("system__owner").get(pk=event.data["task"]), event)
-    elif action == "record_task_outcome" and event.data.get("failed"):
+
+
+def begin_the_work(event: RequestEvent) -> None:
+    """Approved: a worker starts fulfilment (one task per data system)."""
+    from requests_app import tasks
+
+    enqueue(tasks.begin_fulfilment, event.request_id)
+
+
+def hand_out_every_task(event: RequestEvent) -> None:
+    rr = event.request
+    for task in rr.fulfilment_tasks.select_related("system__owner"):
+        _hand_out(rr, task, event)
+
+
+def hand_out_the_task(event: RequestEvent) -> None:
+    """A task tried again or re-pointed goes out again."""
+    rr = event.request
+    _hand_out(rr, rr.fulfilment_tasks.select_related("system__owner").get(pk=event.data["task"]), event)
+
+
+def flag_or_complete(event: RequestEvent) -> None:
+    """A task's outcome: a failure is flagged to the deciders; otherwise the request is
+    closed if every task is now done."""
+    from requests_app import tasks
+
+    rr = event.request
+    if event.data.get("failed"):
         task = rr.fulfilment_tasks.select_related("system").get(pk=event.data["task"])
         notifications.notify(rr, Kind.TASK_FLAGGED, users=notifications.deciders(rr.organisation), event=event,
                              task=task)
-    elif action == "record_task_outcome":
+    else:
         enqueue(tasks.complete_fulfilment, rr.pk)
-    elif action == "flag_silent_task":
-        # Keyed by the task alone, as before this was an event: one such mail per task.
-        task = rr.fulfilment_tasks.select_related("system").get(pk=event.data["task"])
-        notifications.notify(rr, Kind.TASK_FLAGGED, users=notifications.deciders(rr.organisation), task=task)
+
+
+def tell_the_deciders_of_silence(event: RequestEvent) -> None:
+    """A webhook system gave no answer by its deadline."""
+    rr = event.request
+    # Keyed by the task alone, as before this was an event: one such mail per task.
+    task = rr.fulfilment_tasks.select_related("system").get(pk=event.data["task"])
+    notifications.notify(rr, Kind.TASK_FLAGGED, users=notifications.deciders(rr.organisation), task=task)
 
 
 def _requester_hears(event: RequestEvent) -> bool:

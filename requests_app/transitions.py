@@ -17,6 +17,7 @@ from orgs import calendars
 from orgs.models import Membership
 from requests_app import audit, deadlines, effects, reminders, sealed
 from requests_app.actors import Actor, ActorKind
+from requests_app.effects import Effect
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from requests_app.models import CompensationClaim, FulfilmentTask, RightsRequest
 
@@ -31,10 +32,12 @@ class Rule:
     sources: frozenset[str]
     target: str | None  # None: the status does not change
     actors: frozenset[str]  # membership roles, or ActorKind.SUBJECT / ActorKind.SYSTEM
+    # What the step sets off once it commits, besides what every step does (effects.after_event).
+    effects: tuple[Effect, ...] = ()
 
 
-def _rule(sources, target, actors) -> Rule:
-    return Rule(frozenset(sources), target, frozenset(actors))
+def _rule(sources, target, actors, *, then=()) -> Rule:
+    return Rule(frozenset(sources), target, frozenset(actors), tuple(then))
 
 
 DECIDERS = {Role.OWNER, Role.OFFICER}
@@ -44,33 +47,38 @@ OPEN_BEFORE_FULFILMENT = {
 S, SYS = ActorKind.SUBJECT, ActorKind.SYSTEM
 
 RULES: dict[str, Rule] = {
-    "verify": _rule({Status.SUBMITTED}, Status.VERIFIED, DECIDERS | {S}),
+    "verify": _rule({Status.SUBMITTED}, Status.VERIFIED, DECIDERS | {S},
+                    then=[effects.tell_deciders_of_a_new_request]),
     # A relative's request for a deceased person (PIPL art. 49): the relative's code confirms
     # their mailbox; the officer's check of the death and relationship evidence verifies.
-    "confirm_contact": _rule({Status.SUBMITTED}, None, {S}),
-    "verify_next_of_kin": _rule({Status.SUBMITTED}, Status.VERIFIED, DECIDERS),
+    "confirm_contact": _rule({Status.SUBMITTED}, None, {S}, then=[effects.tell_deciders_of_a_new_request]),
+    "verify_next_of_kin": _rule({Status.SUBMITTED}, Status.VERIFIED, DECIDERS,
+                                then=[effects.tell_deciders_of_a_new_request]),
     # Receipt acknowledged to the requester by the code mail (CCPA regs §7021(a)).
     "acknowledge": _rule(set(Status.values), None, {SYS}),
     "assign": _rule({Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED,
-                     Status.FULFILLING}, None, DECIDERS),
+                     Status.FULFILLING}, None, DECIDERS, then=[effects.tell_the_assignee]),
     "ask_info": _rule({Status.VERIFIED, Status.IN_REVIEW}, Status.AWAITING_SUBJECT, DECIDERS),
-    "answer": _rule({Status.AWAITING_SUBJECT}, Status.IN_REVIEW, {S}),
+    "answer": _rule({Status.AWAITING_SUBJECT}, Status.IN_REVIEW, {S},
+                    then=[effects.tell_the_assignee_of_the_reply]),
     "extend": _rule({Status.VERIFIED, Status.IN_REVIEW, Status.AWAITING_SUBJECT, Status.APPROVED,
                      Status.FULFILLING}, None, DECIDERS),
-    "approve": _rule({Status.IN_REVIEW}, Status.APPROVED, DECIDERS),
+    "approve": _rule({Status.IN_REVIEW}, Status.APPROVED, DECIDERS, then=[effects.begin_the_work]),
     # From submitted only for a relative's request the officer's check cannot verify (workflow.refuse).
     "refuse": _rule({Status.SUBMITTED, Status.IN_REVIEW}, Status.REFUSED, DECIDERS),
-    "appeal": _rule({Status.REFUSED}, Status.IN_REVIEW, {S}),
-    "start_fulfilment": _rule({Status.APPROVED}, Status.FULFILLING, DECIDERS | {SYS}),
-    "record_task_outcome": _rule({Status.FULFILLING}, None, DECIDERS | {Role.SYSTEM_OWNER, SYS}),
+    "appeal": _rule({Status.REFUSED}, Status.IN_REVIEW, {S}, then=[effects.tell_the_assignee_of_the_reply]),
+    "start_fulfilment": _rule({Status.APPROVED}, Status.FULFILLING, DECIDERS | {SYS},
+                              then=[effects.hand_out_every_task]),
+    "record_task_outcome": _rule({Status.FULFILLING}, None, DECIDERS | {Role.SYSTEM_OWNER, SYS},
+                                 then=[effects.flag_or_complete]),
     "finish_fulfilment": _rule({Status.FULFILLING}, Status.FULFILLED, DECIDERS | {SYS}),
     # A webhook system accepted the request: its callback is awaited (connectors/webhook.py).
     "await_callback": _rule({Status.FULFILLING}, None, {SYS}),
     # No callback by the deadline: the officers are told (fulfilment.flag_silent_tasks).
-    "flag_silent_task": _rule({Status.FULFILLING}, None, {SYS}),
+    "flag_silent_task": _rule({Status.FULFILLING}, None, {SYS}, then=[effects.tell_the_deciders_of_silence]),
     # When a task failed or went silent (requests_app/task_steps.py).
-    "retry_task": _rule({Status.FULFILLING}, None, DECIDERS),
-    "repoint_task": _rule({Status.FULFILLING}, None, DECIDERS),
+    "retry_task": _rule({Status.FULFILLING}, None, DECIDERS, then=[effects.hand_out_the_task]),
+    "repoint_task": _rule({Status.FULFILLING}, None, DECIDERS, then=[effects.hand_out_the_task]),
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
     "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
     # A pause that runs too long (deadlines.Policy pause_chase_after, pause_close_after).
@@ -86,8 +94,8 @@ RULES: dict[str, Rule] = {
     "claim_compensation": _rule(set(Status.values) - {Status.WITHDRAWN, Status.EXPIRED}, None, {S}),
     "assess_claim": _rule(set(Status.values), None, DECIDERS),
     "offer_compensation": _rule(set(Status.values), None, DECIDERS),
-    "accept_offer": _rule(set(Status.values), None, {S}),
-    "decline_offer": _rule(set(Status.values), None, {S}),
+    "accept_offer": _rule(set(Status.values), None, {S}, then=[effects.tell_the_officers_the_answer]),
+    "decline_offer": _rule(set(Status.values), None, {S}, then=[effects.tell_the_officers_the_answer]),
     "record_payment": _rule(set(Status.values), None, DECIDERS),
     "close_claim": _rule(set(Status.values), None, DECIDERS),
     # The officer desk: seeing who the person is is itself on the record (an auditor too).
@@ -232,7 +240,7 @@ def transition(rights_request: RightsRequest, action: str, actor: Actor) -> Iter
             data=sealed.seal_event_data(locked, action, step.data),
             visible_to_subject=step.visible_to_subject,
         )
-        effects.after_event(event)
+        effects.after_event(event, rule.effects)
     rights_request.refresh_from_db()
 
 
