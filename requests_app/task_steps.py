@@ -62,7 +62,7 @@ def await_callback(task: FulfilmentTask, *, actor: Actor, lease: int, status_cod
 
 def flag_silent_task(task: FulfilmentTask, *, actor: Actor, now: datetime) -> bool:
     """Flag a webhook task whose callback is overdue (its deadline before `now`), once: the
-    event's effect tells the organisation's owners and officers (effects.after_event); the
+    effect its rule declares tells the owners and officers (effects.tell_the_deciders_of_silence); the
     task still waits, and a late callback still completes it. Returns False, recording
     nothing, if it was flagged already, answered, or is not overdue."""
     try:
