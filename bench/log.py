@@ -82,7 +82,7 @@ def fill(events: int) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from requests_app.audit import event_hash
+    from requests_app.transparency.audit import event_hash
     from requests_app.models import RequestEvent
 
     now, prev = timezone.now(), ""
@@ -130,7 +130,7 @@ def time_limit_insert(events: int) -> float:
 def proof_figures(events: int, samples: int) -> dict:
     from requests_app.models import RequestEvent
     from requests_app.transparency import proofs, sequencer
-    from requests_app.transparency.models import SignedTreeHead
+    from requests_app.models import SignedTreeHead
 
     head = sequencer.latest_head()
     ids = list(RequestEvent.objects.order_by("?").values_list("id", flat=True)[:samples])

@@ -145,7 +145,7 @@ def measure(org, officer, n: int, var_dir: Path, pace: float) -> dict:
     from requests_app import workflow
     from requests_app.actors import SUBJECT, member
     from requests_app.models import RequestEvent, RightsRequest
-    from requests_app.subjects import Identity
+    from requests_app.cases.subjects import Identity
 
     started = time.monotonic()
     filed = [workflow.submit(organisation=org, kind="deletion", identity=Identity(email=f"person{i}@bench.example"))

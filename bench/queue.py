@@ -131,7 +131,7 @@ def reset_sequence(model) -> None:
 
 
 def end_of_local_day(moment: datetime, days: int, tz: ZoneInfo) -> datetime:
-    """As requests_app/deadlines.py counts calendar days: the end of the local day `days` on."""
+    """As requests_app/cases/deadlines.py counts calendar days: the end of the local day `days` on."""
     day = moment.astimezone(tz).date() + timedelta(days=days)
     return datetime.combine(day, clock.max, tzinfo=tz).astimezone(UTC)
 
@@ -318,7 +318,7 @@ def deep_cursor(organisation, page: int) -> tuple[str | None, int]:
     """The cursor the next link of page `page - 1` carries, in the queue of every status
     (or of the last page there is, for a smaller organisation); and the page it reaches."""
     from requests_app.models import RightsRequest
-    from requests_app.officer import pagination
+    from requests_app.desk import pagination
 
     queue = RightsRequest.objects.filter(organisation=organisation).order_by(*pagination.FORWARD)
     total = queue.count()

@@ -14,7 +14,7 @@ not exist, migrates it, and fills it once with COPY (organisations, members, sub
 requests, and the reminders already recorded before the benchmark's "now"); later runs
 reuse the data. Each timed run first puts the 10,000 due requests back as they were
 (next_reminder_at, no reminders or notifications written by a sweep) and then times
-`requests_app.sweeps.sweep_deadlines(now=<the fill's now>)`. It prints the fill time,
+`requests_app.workflow.sweeps.sweep_deadlines(now=<the fill's now>)`. It prints the fill time,
 each run's time and the median (target: under 5 s), and EXPLAIN ANALYZE of the claim.
 """
 
@@ -116,7 +116,7 @@ def fill(n_requests: int, n_due: int) -> tuple[datetime, float]:
     from django.db import connection, transaction
 
     from orgs.models import Membership, Organisation
-    from requests_app import deadlines, reminders
+    from requests_app.cases import deadlines, reminders
     from requests_app.models import DataSubject, Reminder, RightsRequest
 
     started = time.perf_counter()
@@ -278,7 +278,7 @@ def explain_claim(now: datetime, batch: int) -> str:
     from django.db import connection, transaction
 
     from requests_app.models import RightsRequest
-    from requests_app.sweeps import CLAIM_FIELDS
+    from requests_app.workflow.sweeps import CLAIM_FIELDS
 
     qs = (
         RightsRequest.objects.select_for_update(skip_locked=True)
@@ -307,7 +307,7 @@ def main() -> None:
     from django.db import connection
 
     from requests_app.models import Notification, Reminder, RightsRequest
-    from requests_app.sweeps import sweep_deadlines
+    from requests_app.workflow.sweeps import sweep_deadlines
 
     url = point_celery_at_own_queue()
     print(f"database {connection.settings_dict['NAME']}, broker {url.split('@')[-1]} (queue {QUEUE})")

@@ -234,7 +234,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rightsdesk <no-reply@rightsdesk.localhost>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 SMS_BACKEND = env_str(
-    "SMS_BACKEND", "requests_app.sms.ConsoleBackend" if DEBUG else "requests_app.sms.UnconfiguredBackend"
+    "SMS_BACKEND", "requests_app.delivery.sms.ConsoleBackend" if DEBUG else "requests_app.delivery.sms.UnconfiguredBackend"
 )
 
 
@@ -284,7 +284,7 @@ def _fernet_keys(name: str, purpose: str) -> list[str]:
 
 
 BIOMETRIC_KEYS = _fernet_keys("BIOMETRIC_KEYS", "biometric-key")
-# Each person's data key (requests_app/sealed.py) is stored wrapped under these, the same
+# Each person's data key (requests_app/models/sealed.py) is stored wrapped under these, the same
 # way: the first wraps, every one unwraps; `rotate_subject_keys` re-wraps under the first.
 SUBJECT_WRAPPING_KEYS = _fernet_keys("SUBJECT_WRAPPING_KEYS", "subject-wrapping-key")
 
@@ -425,7 +425,7 @@ SPECTACULAR_SETTINGS = {
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90)
 STATUS_LINK_IDLE_DAYS = env_int("STATUS_LINK_IDLE_DAYS", 180)
 
-# Webhook and event-subscription endpoints (requests_app/destinations.py): https and
+# Webhook and event-subscription endpoints (requests_app/delivery/destinations.py): https and
 # public addresses only in production; development's demo endpoints live on this machine.
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", DEBUG)

@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/", include("orgs.urls")),  # before Django's: its sign-in (lock-out, second factor) wins
     path("accounts/", include("requests_app.api.token_urls")),  # the account page's API tokens
     path("accounts/", include("django.contrib.auth.urls")),
-    path("desk/", include("requests_app.officer.urls")),
+    path("desk/", include("requests_app.desk.urls")),
     path("api/v1/", include("requests_app.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI: its start-up script is a separate file (the split view), so only its

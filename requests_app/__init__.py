@@ -1,0 +1,16 @@
+"""Rights requests, from the form to the certificate. Its parts, each importing only the
+parts below it (tests/test_imports.py holds the order; README.md draws it):
+
+    management, urls, apps    commands and Django's entry points
+    demo                      the demonstration, played through the real steps
+    tasks, templatetags, admin  the worker's tasks; template tags; the admin site
+    api                       the REST API
+    desk, public              the officers' pages; the requester's pages
+    fulfilment                carrying out an approved request in each data system
+    workflow                  changing a case: the steps, their rules and effects, the sweeps
+    delivery                  mail, SMS and event webhooks, through their outboxes
+    cases                     reading a case: deadlines, selectors, documents, codes
+    transparency              each request's hash chain and the public log
+    models                    the tables
+    errors, actors, money, broker  the words every part shares
+"""

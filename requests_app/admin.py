@@ -1,6 +1,6 @@
 """Admin for rights requests and their history: a window onto the case, never a way round it.
 
-Every status change goes through requests_app/workflow.py, which writes the audit
+Every status change goes through requests_app/workflow/__init__.py, which writes the audit
 event; an admin form that saved a request would change it off the record. So requests
 and everything hanging off them are read-only here, and the audit events can be
 neither added, edited nor deleted.
@@ -22,8 +22,7 @@ from django.utils.translation import ngettext
 from orgs.admin import IdentifierSearchMixin, ViewOnlyMixin
 from orgs.admin_times import zoned_times
 from orgs.identifiers import IdentifierKind
-from requests_app import audit, casefile, selectors
-from requests_app.money import format_money
+from requests_app.cases import casefile, selectors
 from requests_app.models import (
     Attachment,
     CompensationClaim,
@@ -39,6 +38,8 @@ from requests_app.models import (
     SubjectKey,
     VerificationChallenge,
 )
+from requests_app.money import format_money
+from requests_app.transparency import audit
 
 
 def short_hash(value: str) -> str:
@@ -216,7 +217,7 @@ class RightsRequestAdmin(ViewOnlyMixin, admin.ModelAdmin):
             return _("Holds (%(count)d events checked)") % {"count": obj.event_count}
         return _("BROKEN: %(problem)s") % {"problem": broken}
 
-    # --- the case file (requests_app/casefile.py), any organisation's, for superusers ---
+    # --- the case file (requests_app/cases/casefile.py), any organisation's, for superusers ---
 
     CASE_FILE_LIMIT = 200  # per download of selected requests: a case file reads every event
 

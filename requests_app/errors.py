@@ -1,4 +1,6 @@
-"""The one family of errors the workflow raises; views map them to a form error, a 404 or a 409."""
+"""The errors of requests_app: the one family the workflow raises (views map them to a form
+error, a 404 or a 409), and the transient one of a system or endpoint that cannot be
+reached now."""
 
 
 class WorkflowError(Exception):
@@ -23,3 +25,7 @@ class InvalidInput(WorkflowError):
 
 class VerificationFailed(WorkflowError):
     """The one-time code was wrong, expired, or tried too often."""
+
+
+class Unavailable(Exception):
+    """The system cannot be reached now (down, slow, 5xx); the task is retried later."""

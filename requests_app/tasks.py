@@ -22,11 +22,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from orgs import law
-from requests_app import event_webhooks, fulfilment, notifications, sweeps, tokens, workflow
-from requests_app.connectors import Unavailable
+from requests_app import fulfilment, workflow
+from requests_app.cases import tokens
+from requests_app.delivery import event_webhooks, notifications
+from requests_app.delivery.sms import send_sms
+from requests_app.errors import Unavailable
 from requests_app.models import VerificationChallenge
-from requests_app.sms import send_sms
 from requests_app.transparency import sequencer
+from requests_app.workflow import sweeps
 
 logger = logging.getLogger(__name__)
 

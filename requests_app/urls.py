@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app import hooks, task_views
+from requests_app.fulfilment import hooks, task_views
 
 app_name = "requests_app"
 

@@ -71,9 +71,9 @@ def fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
     """Text messages go to requests_app.sms.outbox, emptied for every test like mail.outbox."""
-    from requests_app import sms
+    from requests_app.delivery import sms
 
-    settings.SMS_BACKEND = "requests_app.sms.LocmemBackend"
+    settings.SMS_BACKEND = "requests_app.delivery.sms.LocmemBackend"
     sms.outbox.clear()
     return sms.outbox
 

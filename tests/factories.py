@@ -6,8 +6,8 @@ from django.core import mail
 from orgs.models import DataSystem, Membership, Organisation
 from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, member as as_member
+from requests_app.cases.subjects import Identity
 from requests_app.models import RightsRequest
-from requests_app.subjects import Identity
 
 PASSWORD = "correct-horse-battery"
 
@@ -81,9 +81,9 @@ from datetime import timedelta  # noqa: E402  (appended section)
 import time_machine  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from requests_app import audit  # noqa: E402
 from requests_app.actors import SYSTEM  # noqa: E402
 from requests_app.models import CompensationClaim, RequestEvent  # noqa: E402
+from requests_app.transparency import audit
 
 REFUSAL_REASON = "The gate records must be kept while the fraud case is open."
 REFUSAL_GROUND = "PIPL art. 47(2): a statutory retention period has not expired"
@@ -309,7 +309,7 @@ import json  # noqa: E402
 
 import pytest  # noqa: E402
 
-from requests_app.subjects import Identity as _Identity  # noqa: E402
+from requests_app.cases.subjects import Identity as _Identity  # noqa: E402
 
 
 def jurisdiction_org(jurisdiction, *, slug=None, **extra):

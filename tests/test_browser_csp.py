@@ -14,7 +14,7 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
-from requests_app import tokens
+from requests_app.cases import tokens
 from tests import factories
 from tests.browser import chromium_page, requires_chromium
 from tests.requests_app.test_documents import certified

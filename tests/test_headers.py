@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from requests_app import tokens
+from requests_app.cases import tokens
 from tests import factories
 from tests.requests_app.test_documents import certified
 

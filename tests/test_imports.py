@@ -5,10 +5,11 @@ dependency, only a hidden one). Two rules:
 
 - `orgs` imports nothing of `requests_app`: organisations, members and their systems
   make sense without requests; requests build on them, never the other way round.
-- No circle between requests_app's parts. The flat modules directly under
-  requests_app/ are one part, "core"; each subfolder (api, connectors, officer, ...)
-  is a part of its own. A part may use core, and core what it needs, but never both
-  ways round, or no part can be read (or moved) without the other.
+- requests_app's parts (each subpackage, and each module directly under requests_app/)
+  import one another in one direction only, down the layers of LAYERS (the map in
+  README.md and requests_app/__init__.py): a part may import the parts of lower layers,
+  never a part of its own layer or above. So there is no circle, and each part can be
+  read, tested or moved with only what lies below it.
 """
 
 import ast
@@ -18,20 +19,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("orgs", "requests_app", "config")
-CORE = "core"
 
-# Circles there are today, each as its parts from the alphabetically first round.
-# Issue 12 removes them, and this set with them; until then the test fails only on a
-# circle not listed here.
-# - connectors <-> core: fulfilment.py dispatches to the connectors, documents.py,
-#   forms.py and event_webhooks.py read the outcomes in connectors/__init__.py, and
-#   the connectors run workflow steps (workflow.py, task_steps.py, exports.py).
-# - core <-> transparency: audit.py appends every event to the log (the sequencer) and
-#   models.py registers the log's models, while the log reads the request's events.
-ALLOWED_TODAY = {
-    ("connectors", CORE),
-    (CORE, "transparency"),
-}
+# requests_app's parts, bottom first; a part may import only those of lower layers.
+LAYERS = [
+    {"errors", "actors", "money", "broker"},  # words every part uses; the broker publishes by name
+    {"models"},  # the tables
+    {"transparency"},  # each request's hash chain and the public log over all of them
+    {"cases"},  # reading a case: deadlines, who sees what, its documents, codes and links
+    {"delivery"},  # what leaves the building: mail, SMS, event webhooks, their outboxes
+    {"workflow"},  # changing a case: the steps, their rules and effects, the sweeps
+    {"fulfilment"},  # carrying out an approved request in each data system
+    {"desk", "public"},  # the officers' pages; the requester's pages
+    {"api"},  # the same, as a REST API
+    {"tasks", "templatetags", "admin"},  # the worker's tasks; template tags; the admin site
+    {"demo"},  # the demonstration, played through the real steps and the worker's tasks
+    {"management", "urls", "apps", "migrations", "__init__"},  # commands and Django's entry points
+]
+RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
 
 
 def _module_name(path: Path) -> str:
@@ -86,30 +90,20 @@ def _imports() -> list[tuple[str, int, str]]:
 
 
 def _part(module: str) -> str | None:
-    """requests_app's part a module belongs to; None outside requests_app."""
+    """requests_app's part a module belongs to (its subpackage, or the module itself when
+    it lies directly under requests_app/); None outside requests_app."""
     parts = module.split(".")
     if parts[0] != "requests_app":
         return None
-    if len(parts) > 1 and (ROOT / "requests_app" / parts[1]).is_dir():
-        return parts[1]
-    return CORE
+    return parts[1] if len(parts) > 1 else "__init__"
 
 
-def _circles(edges: dict[str, set[str]]) -> set[tuple[str, ...]]:
-    """Every simple circle of the graph, each from its alphabetically first node (the
-    graph has a dozen nodes: a walk from each is quick)."""
-    circles = set()
-
-    def walk(start: str, node: str, path: list[str]) -> None:
-        for following in edges.get(node, ()):
-            if following == start:
-                circles.add(tuple(path))
-            elif following > start and following not in path:
-                walk(start, following, path + [following])
-
-    for start in sorted(edges):
-        walk(start, start, [start])
-    return circles
+def _part_imports() -> Iterator[tuple[str, str, str]]:
+    """(importing part, imported part, why) for each import from one part into another."""
+    for module, line, target in _imports():
+        source_part, target_part = _part(module), _part(target)
+        if source_part and target_part and source_part != target_part:
+            yield source_part, target_part, f"{module} line {line} imports {target}"
 
 
 def test_orgs_imports_nothing_of_requests_app():
@@ -121,37 +115,29 @@ def test_orgs_imports_nothing_of_requests_app():
     assert not wrong, "orgs must not import requests_app:\n" + "\n".join(wrong)
 
 
-def test_no_new_circle_between_the_parts_of_requests_app():
-    edges: dict[str, set[str]] = defaultdict(set)
-    why: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for module, line, target in _imports():
-        source_part, target_part = _part(module), _part(target)
-        if source_part and target_part and source_part != target_part:
-            edges[source_part].add(target_part)
-            why[source_part, target_part].append(f"{module} line {line} imports {target}")
-    new = sorted(_circles(edges) - ALLOWED_TODAY)
-    report = []
-    for circle in new:
-        report.append("circle " + " -> ".join(circle + circle[:1]) + ":")
-        for source, target in zip(circle, circle[1:] + circle[:1]):
-            report.extend(f"  {reason}" for reason in why[source, target])
-    assert not new, "\n".join(report)
+def test_every_part_of_requests_app_has_its_layer():
+    parts = {path.stem if path.is_file() else path.name for path in (ROOT / "requests_app").iterdir()
+             if (path.is_file() and path.suffix == ".py") or (path / "__init__.py").exists()}
+    assert parts - RANK.keys() == set(), "give each new part of requests_app its layer in LAYERS"
+    assert RANK.keys() - parts == set(), "LAYERS names a part that is gone"
 
 
-def test_the_known_circles_are_still_there():
-    """An allowed circle that is gone is struck off ALLOWED_TODAY, so it cannot come back."""
-    edges: dict[str, set[str]] = defaultdict(set)
-    for module, _line, target in _imports():
-        source_part, target_part = _part(module), _part(target)
-        if source_part and target_part and source_part != target_part:
-            edges[source_part].add(target_part)
-    gone = ALLOWED_TODAY - _circles(edges)
-    assert not gone, f"no longer circles, remove them from ALLOWED_TODAY: {sorted(gone)}"
+def test_imports_go_down_the_layers_only():
+    upward = sorted({
+        f"{source} (layer {RANK[source]}) -> {target} (layer {RANK[target]}): {why}"
+        for source, target, why in _part_imports()
+        if RANK[target] >= RANK[source]
+    })
+    assert not upward, "imports that go sideways or up the layers:\n" + "\n".join(upward)
 
 
-def test_the_circle_finder_names_a_new_circle():
-    edges = {"a": {"b"}, "b": {"c", CORE}, "c": {"a"}, CORE: set()}
-    assert _circles(edges) == {("a", "b", "c")}
-    assert _part("requests_app.workflow") == CORE
-    assert _part("requests_app.api.officer") == "api"
+def test_the_layer_rule_refuses_a_circle():
+    """The check itself: an import up the layers (as a circle needs) is caught."""
+    assert RANK["workflow"] > RANK["delivery"] > RANK["models"]
+    assert _part("requests_app.workflow.transitions") == "workflow"
+    assert _part("requests_app.broker") == "broker"
+    assert _part("requests_app") == "__init__"
     assert _part("orgs.models") is None
+    # Some import of each layer pair the suite relies on really is seen.
+    seen = {(source, target) for source, target, _why in _part_imports()}
+    assert ("workflow", "models") in seen and ("tasks", "workflow") in seen

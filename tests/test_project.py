@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from orgs.models import Jurisdiction
-from requests_app import deadlines
+from requests_app.cases import deadlines
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,5 +100,5 @@ def test_production_never_writes_codes_to_files_or_the_console_by_default():
                              "DJANGO_ALLOW_ASYNC_UNSAFE"}}, **PRODUCTION},
     )
     assert result.stdout.split()[-2:] == [
-        "django.core.mail.backends.smtp.EmailBackend", "requests_app.sms.UnconfiguredBackend"
+        "django.core.mail.backends.smtp.EmailBackend", "requests_app.delivery.sms.UnconfiguredBackend"
     ], result.stderr

@@ -58,7 +58,7 @@ class Worker:
             "CELERY_TASK_DEFAULT_QUEUE": queue,
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "VAR_DIR": str(var_dir),
-            "SMS_BACKEND": "requests_app.sms.ConsoleBackend",
+            "SMS_BACKEND": "requests_app.delivery.sms.ConsoleBackend",
             **(extra_env or {}),
         }
         self.log = open(var_dir / f"worker-{uuid.uuid4().hex[:6]}.log", "w")

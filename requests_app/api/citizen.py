@@ -18,13 +18,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orgs.models import Organisation
-from requests_app import intake, tokens, workflow
+from requests_app import workflow
 from requests_app.actors import SUBJECT
 from requests_app.api import citizen_serializers as s
 from requests_app.api.serializers import ErrorSerializer
+from requests_app.cases import tokens
 from requests_app.errors import InvalidInput, TransitionNotAllowed
 from requests_app.models import CompensationClaim, RightsRequest, VerificationChallenge
 from requests_app.public import forms, limits, views
+from requests_app.workflow import intake
 
 
 def _error(description: str) -> OpenApiResponse:

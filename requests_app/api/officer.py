@@ -19,15 +19,16 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from requests_app import selectors, workflow
+from requests_app import workflow
 from requests_app.actors import member
 from requests_app.api import serializers as s
 from requests_app.api.permissions import AnyMember, DeskMember, acting_membership
-from requests_app.connectors import manual
+from requests_app.cases import selectors
+from requests_app.desk.dashboard import dashboard_figures
+from requests_app.desk.filters import QueueFilter
+from requests_app.desk.pagination import DEFAULT_SORT, PER_PAGE, paginate
+from requests_app.fulfilment import manual
 from requests_app.models import FulfilmentTask, RightsRequest
-from requests_app.officer.dashboard import dashboard_figures
-from requests_app.officer.filters import QueueFilter
-from requests_app.officer.pagination import DEFAULT_SORT, PER_PAGE, paginate
 
 E = s.ErrorSerializer
 READ_ERRORS = {401: E, 404: E}

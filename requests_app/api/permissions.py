@@ -5,7 +5,7 @@ sets `request.auth` to the ApiToken) or, for the web UI's own calls with a sessi
 organisation chosen in the session (orgs.current). Roles then gate as on the web:
 
 - the desk (requests, dashboard): owners, officers, auditors; a system owner or a
-  non-member gets 404, as `requests_app.officer.access.desk_view` answers;
+  non-member gets 404, as `requests_app.desk.access.desk_view` answers;
 - auditors read only: every POST is refused with 403 in the API's error format;
 - the organisation's own settings (organisation, members, systems, activities,
   biometric records): owners only (403 for other members).
@@ -16,7 +16,7 @@ from rest_framework import exceptions, permissions
 
 from orgs import current
 from orgs.models import ApiToken, Membership
-from requests_app.selectors import DESK_ROLES
+from requests_app.cases.selectors import DESK_ROLES
 
 Role = Membership.Role
 

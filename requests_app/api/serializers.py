@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from requests_app import deadlines, sealed, selectors
-from requests_app.connectors import RecordOutcome
-from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest
+from requests_app.cases import deadlines, selectors
+from requests_app.cases.outcomes import RecordOutcome
+from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest, sealed
 
 TEXT = 4000
 
@@ -55,7 +55,7 @@ class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
     # "from" is a Python keyword: declared below.
     to = serializers.CharField(source="to_status")
-    # Sealed texts opened, or marked removed after the contact purge (requests_app/sealed.py).
+    # Sealed texts opened, or marked removed after the contact purge (requests_app/models/sealed.py).
     data = serializers.JSONField(source="opened", read_only=True)
 
     class Meta:
@@ -139,7 +139,7 @@ class GroundSerializer(serializers.Serializer):
 
 
 class DashboardSerializer(serializers.Serializer):
-    """requests_app.officer.dashboard.Figures (definitions on the dashboard page)."""
+    """requests_app.desk.dashboard.Figures (definitions on the dashboard page)."""
 
     now = serializers.DateTimeField()
     open = serializers.IntegerField()
@@ -293,7 +293,7 @@ class CloseClaimInput(StepInput):
 
 class OutcomeInput(serializers.Serializer):
     """What became of the person's data in one manual system. Which outcomes fit the
-    request's kind, and what each needs, the workflow checks (requests_app/task_steps.py);
+    request's kind, and what each needs, the workflow checks (requests_app/fulfilment/task_steps.py);
     an outcome that comes with a file (a copy) is recorded on the desk, which takes uploads."""
 
     outcome = serializers.ChoiceField(choices=RecordOutcome.choices)

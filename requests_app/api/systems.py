@@ -2,7 +2,7 @@
 
 The same function as /hooks/fulfilment/<public_id>/ (requests_app.hooks.record_callback),
 answering in the API's one error format. The body is read raw: the signature covers
-the exact bytes sent ("<timestamp>.<body>", requests_app/signing.py).
+the exact bytes sent ("<timestamp>.<body>", requests_app/delivery/signing.py).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -13,9 +13,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from requests_app import hooks, signing
 from requests_app.api.serializers import ErrorSerializer
-from requests_app.connectors.webhook import CALLBACK_OUTCOMES, MAX_CALLBACK_RECORDS
+from requests_app.delivery import signing
+from requests_app.fulfilment import hooks
+from requests_app.fulfilment.webhook import CALLBACK_OUTCOMES, MAX_CALLBACK_RECORDS
 
 
 class BadSignatureError(exceptions.APIException):

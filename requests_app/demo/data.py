@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from orgs.erasure import IDENTIFIER_FIELDS
 from orgs.models import DataSystem, Membership, Modality, Organisation, ProcessingActivity
-from requests_app.subjects import Identity, build_subject
+from requests_app.cases.subjects import Identity, build_subject
 
 DEMO_PASSWORD = "rightsdesk-demo"
 DEMO_AUTHENTICATOR = "Demo authenticator"

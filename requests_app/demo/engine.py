@@ -19,12 +19,13 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from orgs.models import DataSystem, Organisation
-from requests_app import deadlines, fulfilment, tasks, workflow
+from requests_app import fulfilment, tasks, workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.cases import deadlines
+from requests_app.cases.subjects import Identity
 from requests_app.demo.data import AMSTERDAM, GOLDEN_GATE, GREENFIELD, NANJING, PARK, Person
 from requests_app.demo.documents import one_page_pdf
 from requests_app.models import FulfilmentTask, RightsRequest
-from requests_app.subjects import Identity
 
 if TYPE_CHECKING:
     from requests_app.demo.seed import Demo
@@ -110,7 +111,7 @@ class Scene:
 
     def worker(self, rr: RightsRequest, days_ago: int, hhmm: str) -> None:
         """What the Celery worker does in the seconds after an approval, replayed at that
-        moment through the same services its tasks call (requests_app/effects.py): start the
+        moment through the same services its tasks call (requests_app/workflow/effects.py): start the
         fulfilment (begin_fulfilment), run the built-in vault's task, which erases the
         person's records (an `erase_record` event each) or exports them (run_fulfilment_task),
         and finish the request with its certificate once every task is done (complete_fulfilment).

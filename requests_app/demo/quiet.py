@@ -24,8 +24,8 @@ def quiet_side_effects() -> Iterator[None]:
     # The gate vendor is not up yet while seeding: its task waits for the re-queue sweep,
     # which `make run`'s worker runs within a minute; that is expected, not a warning.
     loggers = {logging.getLogger("celery.app.trace"): logging.WARNING, logging.getLogger("kombu.connection"): logging.ERROR,
-               logging.getLogger("requests_app.effects"): logging.ERROR,
-               logging.getLogger("requests_app.connectors.webhook"): logging.ERROR}
+               logging.getLogger("requests_app.broker"): logging.ERROR,
+               logging.getLogger("requests_app.fulfilment.webhook"): logging.ERROR}
     levels = {logger: logger.level for logger in loggers}
     conf.update(task_always_eager=True, task_eager_propagates=True)
     mail.outbox = []

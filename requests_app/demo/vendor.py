@@ -2,7 +2,7 @@
 webhook data system, as `make run` starts it beside the worker (Procfile `vendor`).
 
 It behaves like a real vendor's endpoint: it checks the signature of each request
-(requests_app/signing.py), answers 202 at once, does its work later (a few seconds,
+(requests_app/delivery/signing.py), answers 202 at once, does its work later (a few seconds,
 and now and then much later), and then calls the request's callback URL, signed with
 the same shared secret, saying what became of the person's data. It never reads the
 Rightsdesk database: all it knows is what the signed request told it.
@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 from django.conf import settings
 
-from requests_app import signing
+from requests_app.delivery import signing
 
 logger = logging.getLogger(__name__)
 PATH = "/hooks/rightsdesk"

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.decorators import ratelimit
 
-from requests_app import documents
-from requests_app.transparency import proofs
+from requests_app.cases import documents
 from requests_app.public.views import _case, _request_language
+from requests_app.transparency import proofs
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 

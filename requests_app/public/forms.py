@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs import law
 from orgs.models import Organisation
-from requests_app import deadlines
+from requests_app.cases import deadlines
 from requests_app.models import CompensationClaim, RightsRequest
 from requests_app.public.uploads import validate_upload
 

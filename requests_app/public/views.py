@@ -23,13 +23,16 @@ from django_ratelimit.core import get_usage, is_ratelimited
 
 from orgs.identifiers import PHONE_REGION, IdentifierKind, identifier_hash, normalise
 from orgs.models import Organisation
-from requests_app import documents, intake, sealed, selectors, status_links, tokens, workflow
-from requests_app.downloads import attachment_response
+from requests_app import workflow
 from requests_app.actors import SUBJECT
+from requests_app.cases import documents, selectors, tokens
+from requests_app.cases.downloads import attachment_response
+from requests_app.cases.subjects import Identity
+from requests_app.delivery import status_links
 from requests_app.errors import InvalidInput, WorkflowError
-from requests_app.models import Attachment, CompensationClaim, RightsRequest, VerificationChallenge
+from requests_app.models import Attachment, CompensationClaim, RightsRequest, VerificationChallenge, sealed
 from requests_app.public import forms, limits
-from requests_app.subjects import Identity
+from requests_app.workflow import intake
 
 RESEND_COOL_DOWN = timedelta(seconds=60)
 

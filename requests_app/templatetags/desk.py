@@ -1,7 +1,7 @@
 """Template filters of the officer desk.
 
 `zoned`: a moment in the current time zone (the desk renders in the organisation's,
-requests_app/officer/views.py), labelled with that zone, e.g. "Dec. 1, 2026, 6 p.m. CST":
+requests_app/desk/views.py), labelled with that zone, e.g. "Dec. 1, 2026, 6 p.m. CST":
 an officer in Amsterdam reading a Hangzhou case must not guess whose evening it is.
 """
 

@@ -6,7 +6,7 @@ filter reads the case file's event list and touches no database.
 
 from django import template
 
-from requests_app import documents
+from requests_app.cases import documents
 
 register = template.Library()
 

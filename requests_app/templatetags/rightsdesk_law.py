@@ -36,7 +36,7 @@ def money(amount_minor, currency):
     return format_money(int(amount_minor), currency or "")
 
 
-# The steps of a compensation claim (requests_app/transitions.py CLAIM_RULES and the claim itself).
+# The steps of a compensation claim (requests_app/workflow/transitions.py CLAIM_RULES and the claim itself).
 CLAIM_ACTIONS = frozenset({"claim_compensation", "assess_claim", "offer_compensation", "accept_offer",
                            "decline_offer", "record_payment", "close_claim"})
 
@@ -56,8 +56,8 @@ def all_laws():
 
 @register.filter
 def pause_reason(code):
-    """The label of a reason to pause the clock (requests_app/deadlines.py pause_reasons)."""
-    from requests_app import deadlines
+    """The label of a reason to pause the clock (requests_app/cases/deadlines.py pause_reasons)."""
+    from requests_app.cases import deadlines
 
     for policy in deadlines.POLICIES.values():
         for known, label in policy.pause_reasons:

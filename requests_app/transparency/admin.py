@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from orgs.admin import ViewOnlyMixin
-from requests_app.transparency.models import LogLeaf, LogNode, PendingEntry, SignedTreeHead, TreeState
+from requests_app.models import LogLeaf, LogNode, PendingEntry, SignedTreeHead, TreeState
 
 
 def _hex(field: str, label):

@@ -9,10 +9,9 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from requests_app.audit import event_content
-from requests_app.models import RequestEvent
+from requests_app.models import LogLeaf, PendingEntry, RequestEvent, SignedTreeHead
 from requests_app.transparency import sequencer
-from requests_app.transparency.models import LogLeaf, PendingEntry, SignedTreeHead
+from requests_app.transparency.audit import event_content
 from requests_app.transparency.tree import StoredTree
 
 

@@ -12,9 +12,8 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 
-from requests_app.models import RequestEvent
+from requests_app.models import LogLeaf, LogNode, PendingEntry, RequestEvent, SignedTreeHead, TreeState
 from requests_app.transparency import heads
-from requests_app.transparency.models import LogLeaf, LogNode, PendingEntry, SignedTreeHead, TreeState
 from requests_app.transparency.tree import Frontier, leaf_hash
 
 logger = logging.getLogger(__name__)

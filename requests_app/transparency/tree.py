@@ -14,7 +14,7 @@ from pymerkle.core import BaseMerkleTree, _inclusion_path_layout
 from pymerkle.hasher import MerkleHasher
 from pymerkle.utils import binary_exponents
 
-from requests_app.transparency.models import LogLeaf, LogNode
+from requests_app.models import LogLeaf, LogNode
 
 HASHER = MerkleHasher("sha256", security=True)  # RFC 9162: 0x00 before a leaf, 0x01 before a node
 EMPTY_ROOT = HASHER.hash_empty()

@@ -20,10 +20,9 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from requests_app.audit import check_chain
-from requests_app.models import RequestEvent, RightsRequest
+from requests_app.models import LogLeaf, PendingEntry, RequestEvent, RightsRequest, SignedTreeHead
 from requests_app.transparency import heads
-from requests_app.transparency.models import LogLeaf, PendingEntry, SignedTreeHead
+from requests_app.transparency.audit import check_chain
 from requests_app.transparency.tree import Frontier, leaf_hash
 
 CHUNK = 2000

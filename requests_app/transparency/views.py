@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 from django_ratelimit import ALL
 from django_ratelimit.decorators import ratelimit
 
+from requests_app.models import LogLeaf, PendingEntry, SignedTreeHead
 from requests_app.transparency import heads, proofs, sequencer
-from requests_app.transparency.models import LogLeaf, PendingEntry, SignedTreeHead
 from requests_app.transparency.tree import leaf_hash
 
 HEX_HASH = re.compile(r"^[0-9a-f]{64}$")

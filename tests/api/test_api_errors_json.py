@@ -13,7 +13,7 @@ from django.test import Client
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from requests_app import tokens
+from requests_app.cases import tokens
 from requests_app.models import RightsRequest
 from tests import factories
 from tests.api.test_schemathesis import keep_connection  # noqa: F401 (fixture)

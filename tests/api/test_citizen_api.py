@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from requests_app import tasks, tokens
+from requests_app import tasks
 from requests_app.actors import member as as_member
+from requests_app.cases import tokens
 from requests_app.models import Attachment, CompensationClaim, Message, RightsRequest, VerificationChallenge
 from tests import factories
 from tests.public import citizen

@@ -22,9 +22,11 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from orgs import crypto
 
 from orgs.models import EventSubscription
-from requests_app import event_webhooks, signing, sweeps, tasks
-from requests_app.connectors import Unavailable
+from requests_app import tasks
+from requests_app.delivery import event_webhooks, signing
+from requests_app.errors import Unavailable
 from requests_app.models import EventDelivery, RightsRequest
+from requests_app.workflow import sweeps
 from tests import factories
 from tests.factories import own_queue, queued_tasks  # noqa: F401 (fixture)
 from tests.requests_app.test_fulfilment_webhook import ExternalSystem

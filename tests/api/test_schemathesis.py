@@ -20,8 +20,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from orgs.models import ApiToken
-from requests_app import tokens
 from requests_app.api.authentication import token_digest
+from requests_app.cases import tokens
 from tests import factories
 
 MAX_EXAMPLES = 10

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from requests_app import fulfilment, signing
+from requests_app import fulfilment
+from requests_app.delivery import signing
 from requests_app.models import FulfilmentTask, RightsRequest
 from tests import factories
 from tests.requests_app.test_fulfilment_webhook import ExternalSystem

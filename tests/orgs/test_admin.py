@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orgs.models import BiometricRecord, CalendarDay, CalendarYear, MailWording, RetentionDuty
-from requests_app import tokens, workflow
+from requests_app import workflow
 from requests_app.actors import SUBJECT, member
-from requests_app.models import Attachment, RequestEvent, Reminder, RightsRequest, SubjectKey
+from requests_app.cases import tokens
+from requests_app.models import Attachment, Reminder, RequestEvent, RightsRequest, SubjectKey
 from requests_app.transparency import sequencer
 from tests import factories, tampering
 from tests.orgs.test_crypto import TEMPLATE, biometric_record

@@ -12,7 +12,8 @@ from django.apps import apps
 from django.urls import reverse
 
 from orgs.models import BiometricRecord, DataSystem, RetentionDuty
-from requests_app import documents, fulfilment
+from requests_app import fulfilment
+from requests_app.cases import documents
 from requests_app.models import RightsRequest
 from tests import factories
 

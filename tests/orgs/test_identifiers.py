@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from orgs.identifiers import IdentifierKind, identifier_hash, read_identifiers
-from requests_app.subjects import Identity, build_subject
+from requests_app.cases.subjects import Identity, build_subject
 
 
 def test_identifiers_are_normalised_hashed_and_masked_in_one_pass(settings):

@@ -195,7 +195,7 @@ def test_a_bad_upload_on_the_status_page_is_a_message_not_a_file(client, park):
 
 
 def test_an_empty_appeal_is_a_message_and_the_refusal_stands(client, park, park_officer):
-    from requests_app import tokens
+    from requests_app.cases import tokens
     from tests import factories
 
     rr = factories.refused_request(park, park_officer)

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from requests_app import notifications, status_links
+from requests_app.delivery import notifications, status_links
 from requests_app.models import Notification
 from tests import factories
 from tests.public import citizen

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from requests_app import documents
+from requests_app.cases import documents
 from tests import factories
 from tests.public.pages import field_errors, page
 from tests.requests_app.test_documents import certified

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from requests_app import notifications
+from requests_app.delivery import notifications
 from requests_app.models import Notification, StatusLink
 from tests.public import citizen
 from tests.public.pages import page

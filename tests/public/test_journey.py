@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from requests_app import tokens, workflow
+from requests_app import workflow
 from requests_app.actors import member
+from requests_app.cases import tokens
 from requests_app.models import (
     Attachment,
     CompensationClaim,

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from orgs import erasure, law
 from orgs.models import BiometricRecord, DataSystem, ErasureOrder
-from requests_app import fulfilment, notifications, workflow
+from requests_app import fulfilment, workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.delivery import notifications
 from requests_app.errors import InvalidInput
 from requests_app.models import Notification, RightsRequest
 from tests import factories

@@ -8,11 +8,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from requests_app import tokens
+from requests_app.cases import tokens
 from requests_app.models import CompensationClaim, DataSubject, RightsRequest
 from tests import factories
 from tests.public import citizen
-from tests.public.pages import html_lang, has_viewport_meta, inputs_without_labels, page
+from tests.public.pages import has_viewport_meta, html_lang, inputs_without_labels, page
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def _busy_status_token(park, officer) -> str:
     (appeal), one with a compensation offer, messages and files."""
     from requests_app import workflow
     from requests_app.actors import SUBJECT, member
-    from requests_app.subjects import Identity
+    from requests_app.cases.subjects import Identity
 
     refused, offered = workflow.submit_many(organisation=park, kinds=["deletion", "access"],
                                             identity=Identity(email="busy@example.com", full_name="Guo"))

@@ -14,8 +14,8 @@ from django.db.utils import DatabaseError
 
 from requests_app import workflow
 from requests_app.actors import member
-from requests_app.audit import event_hash, verify_chain
 from requests_app.models import RequestEvent, RightsRequest
+from requests_app.transparency.audit import event_hash, verify_chain
 from tests import factories, tampering
 
 

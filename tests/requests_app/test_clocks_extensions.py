@@ -14,9 +14,9 @@ import time_machine
 
 from requests_app import workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.cases.selectors import case_file
+from requests_app.desk import actions
 from requests_app.errors import TransitionNotAllowed
-from requests_app.officer import actions
-from requests_app.selectors import case_file
 from tests import factories
 
 ZONES = {"EU": "Europe/Amsterdam", "US-CA": "America/Los_Angeles", "US-VA": "America/New_York",

@@ -18,11 +18,14 @@ from django.utils import translation
 from rest_framework.reverse import reverse as api_reverse
 
 from orgs import law
-from requests_app import deadlines, notifications, sweeps, workflow
+from requests_app import workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.cases import deadlines
+from requests_app.delivery import notifications
+from requests_app.desk.forms import QuestionForm
 from requests_app.errors import InvalidInput
 from requests_app.models import Notification, RightsRequest
-from requests_app.officer.forms import QuestionForm
+from requests_app.workflow import sweeps
 from tests import factories
 
 Status, Kind = RightsRequest.Status, Notification.Kind

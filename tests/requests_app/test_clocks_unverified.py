@@ -17,9 +17,12 @@ from django.utils import timezone, translation
 
 from config.celery import app
 from orgs import law
-from requests_app import deadlines, notifications, sweeps, workflow
+from requests_app import workflow
 from requests_app.actors import SYSTEM
+from requests_app.cases import deadlines
+from requests_app.delivery import notifications
 from requests_app.models import Notification, Reminder, RightsRequest
+from requests_app.workflow import sweeps
 from tests import factories
 
 Status, Kind = RightsRequest.Status, Notification.Kind

@@ -12,8 +12,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from requests_app import notifications, workflow
+from requests_app import workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.delivery import notifications
 from requests_app.models import CompensationClaim, Notification
 from tests import factories
 from tests.public.pages import page

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from requests_app.deadlines import (
+from requests_app.cases.deadlines import (
     JURISDICTION_CHOICES,
     POLICIES,
     ClockStart,

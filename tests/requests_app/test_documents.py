@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 
 from orgs.models import DataSystem
-from requests_app import fulfilment, tokens, workflow
+from requests_app import fulfilment, workflow
 from requests_app.actors import member
+from requests_app.cases import tokens
 from requests_app.models import Attachment, RightsRequest
 from tests import factories
 

@@ -1,5 +1,5 @@
 """A request's files are on disk, under their SHA-256, before any row is locked
-(requests_app/files.py): the requester's evidence (status page and form), the vault's
+(requests_app/cases/files.py): the requester's evidence (status page and form), the vault's
 export, the file an owner records by hand. A refused step leaves its stored file usable
 and no row naming a missing file.
 
@@ -19,12 +19,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from orgs.models import BiometricRecord, DataSystem
-from requests_app import exports, files, fulfilment, intake, task_steps, workflow
+from requests_app import fulfilment, workflow
 from requests_app.actors import SUBJECT, member
-from requests_app.connectors import Unavailable, vault
-from requests_app.errors import InvalidInput, TransitionNotAllowed
+from requests_app.cases import exports, files
+from requests_app.cases.subjects import Identity
+from requests_app.errors import InvalidInput, TransitionNotAllowed, Unavailable
+from requests_app.fulfilment import task_steps, vault
 from requests_app.models import Attachment, FulfilmentTask
-from requests_app.subjects import Identity
+from requests_app.workflow import intake
 from tests import factories
 from tests.public import citizen
 

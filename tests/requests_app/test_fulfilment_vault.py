@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 
 from orgs.models import BiometricRecord, DataSystem, ErasureCertificate
-from requests_app import audit, fulfilment, workflow
+from requests_app import fulfilment, workflow
 from requests_app.actors import SYSTEM, member
 from requests_app.models import Attachment, FulfilmentTask, RightsRequest
+from requests_app.transparency import audit
 from tests import factories
 
 Status = RightsRequest.Status

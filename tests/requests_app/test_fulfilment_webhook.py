@@ -14,8 +14,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from requests_app import fulfilment, signing, tasks
-from requests_app.connectors import Unavailable, webhook
+from requests_app import fulfilment, tasks
+from requests_app.delivery import signing
+from requests_app.errors import Unavailable
+from requests_app.fulfilment import webhook
 from requests_app.models import FulfilmentTask, Notification, RightsRequest
 from tests import factories
 from tests.workers import free_port
@@ -341,7 +343,7 @@ def production_destinations(settings):
     "ftp://crm.example.com/hook",
 ])
 def test_an_owner_cannot_point_the_worker_inside_the_network(production_destinations, url):
-    from requests_app import destinations
+    from requests_app.delivery import destinations
 
     with pytest.raises(destinations.UnsafeDestination):
         destinations.check(url)

@@ -16,11 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from requests_app import intake, notifications, sweeps, tasks, workflow
+from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.cases.subjects import Identity
+from requests_app.delivery import notifications
 from requests_app.errors import TransitionNotAllowed, VerificationFailed
 from requests_app.models import Attachment, Notification, Reminder, RightsRequest, VerificationChallenge
-from requests_app.subjects import Identity
+from requests_app.workflow import intake, sweeps
 from tests import factories
 from tests.public import citizen
 

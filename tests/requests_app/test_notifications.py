@@ -14,9 +14,11 @@ from django.db import connection
 from django.utils import timezone
 
 from orgs.models import DataSystem, Membership
-from requests_app import notifications, sweeps, workflow
+from requests_app import workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.delivery import notifications
 from requests_app.models import Notification, Reminder, RightsRequest
+from requests_app.workflow import sweeps
 from tests import factories
 from tests.factories import own_queue  # noqa: F401
 from tests.workers import celery_queue  # noqa: F401

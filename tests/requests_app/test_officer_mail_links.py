@@ -7,9 +7,11 @@ from django.core import mail
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from requests_app import notifications, sweeps, workflow
+from requests_app import workflow
 from requests_app.actors import member
+from requests_app.delivery import notifications
 from requests_app.models import Notification
+from requests_app.workflow import sweeps
 from tests import factories
 
 Kind = Notification.Kind
@@ -57,7 +59,8 @@ def test_a_late_organisations_update_says_it_is_late(org_a, officer_a):
     from django.core import mail
     from django.utils import timezone
 
-    from requests_app import notifications, workflow
+    from requests_app import workflow
+    from requests_app.delivery import notifications
     from requests_app.actors import member
     from requests_app.models import Notification
 

@@ -18,14 +18,16 @@ from django.core import mail
 from django.urls import reverse
 
 from orgs.models import DataSystem
-from requests_app import documents, fulfilment, task_steps, tasks, workflow
+from requests_app import fulfilment, tasks, workflow
 from requests_app.actors import SUBJECT, member
-from requests_app.connectors import RecordOutcome, outcomes_for
+from requests_app.cases import documents
+from requests_app.cases.outcomes import RecordOutcome, outcomes_for
+from requests_app.cases.subjects import Identity
+from requests_app.desk.filters import QueueFilter
 from requests_app.errors import InvalidInput, TransitionNotAllowed
+from requests_app.fulfilment import task_steps
 from requests_app.models import RightsRequest, VerificationChallenge
-from requests_app.officer.filters import QueueFilter
 from requests_app.public.forms import RequestForm
-from requests_app.subjects import Identity
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +128,7 @@ def test_a_ccpa_opt_out_needs_no_code_and_is_due_in_15_business_days(kind, time_
 
 
 def deadlines_allow_extension(rr):
-    from requests_app import deadlines
+    from requests_app.cases import deadlines
 
     return deadlines.can_extend(deadlines.get_policy(rr.jurisdiction), extensions_so_far=0, kind=rr.kind)
 
@@ -259,7 +261,7 @@ def test_a_hand_outcome_that_does_not_fit_an_opt_out_is_refused(time_machine):
 
 def test_an_opt_out_acknowledges_no_period_beyond_its_own(time_machine):
     """The per-kind period is the policy's: 45 days for a CCPA deletion, 15 business days for its opt-out."""
-    from requests_app import deadlines
+    from requests_app.cases import deadlines
 
     policy = deadlines.get_policy("US-CA")
     assert deadlines.response_period(policy, Kind.DELETION) == policy.response

@@ -1,4 +1,4 @@
-"""The outbox both senders share (requests_app/outbox.py): a row is claimed by one worker
+"""The outbox both senders share (requests_app/delivery/outbox.py): a row is claimed by one worker
 at a time, handed back at once after a failed try, never claimed once sent, and left to
 a person after too many tries."""
 
@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from requests_app import event_webhooks, notifications, workflow
+from requests_app import workflow
 from requests_app.actors import member
+from requests_app.delivery import event_webhooks, notifications
 from requests_app.models import Notification
 from tests import factories
 

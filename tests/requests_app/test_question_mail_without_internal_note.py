@@ -5,8 +5,9 @@ internal note added in the seconds before the worker sends it is never mailed.""
 import pytest
 from django.core import mail
 
-from requests_app import notifications, workflow
+from requests_app import workflow
 from requests_app.actors import member
+from requests_app.delivery import notifications
 from requests_app.models import Notification
 from tests import factories
 

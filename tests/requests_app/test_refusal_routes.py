@@ -15,11 +15,13 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from requests_app import documents, notifications, tokens, workflow
+from requests_app import workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.cases import documents, tokens
+from requests_app.delivery import notifications
+from requests_app.desk import dashboard
 from requests_app.errors import TransitionNotAllowed
 from requests_app.models import Notification, RightsRequest
-from requests_app.officer import dashboard
 from tests import factories
 
 pytestmark = pytest.mark.django_db

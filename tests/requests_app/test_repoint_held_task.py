@@ -6,9 +6,10 @@ land on the second's attempt."""
 import pytest
 
 from orgs.models import DataSystem
-from requests_app import fulfilment, task_steps
+from requests_app import fulfilment
 from requests_app.actors import member
 from requests_app.errors import TransitionNotAllowed
+from requests_app.fulfilment import task_steps
 from requests_app.models import FulfilmentTask
 from tests import factories
 

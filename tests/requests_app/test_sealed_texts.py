@@ -1,4 +1,4 @@
-"""Purgeable texts in the history are sealed under the person's own key (requests_app/sealed.py).
+"""Purgeable texts in the history are sealed under the person's own key (requests_app/models/sealed.py).
 
 For each kind of text sealed: the desk timeline, the case file (and the mail or letter
 that carries it) show it while the key exists; the event row in the database never
@@ -27,10 +27,13 @@ from django.utils import timezone
 from django.utils import translation
 
 from orgs.models import DataSystem
-from requests_app import fulfilment, notifications, sealed, sweeps, task_steps, workflow
+from requests_app import fulfilment, workflow
 from requests_app.actors import SUBJECT, SYSTEM, member
-from requests_app.models import CompensationClaim, Notification, RightsRequest, SubjectKey
-from requests_app.subjects import Identity
+from requests_app.cases.subjects import Identity
+from requests_app.delivery import notifications
+from requests_app.fulfilment import task_steps
+from requests_app.models import CompensationClaim, Notification, RightsRequest, SubjectKey, sealed
+from requests_app.workflow import sweeps
 from tests import factories
 from tests.requests_app.test_fulfilment_webhook import SECRET, ExternalSystem, _callback
 

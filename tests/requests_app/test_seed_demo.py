@@ -12,10 +12,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from orgs.models import BiometricRecord, Organisation
-from requests_app.audit import verify_chain
 from requests_app.demo import data as demo
 from requests_app.models import CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest
 from requests_app.transparency import sequencer
+from requests_app.transparency.audit import verify_chain
 from requests_app.workflow import ERASURE_KINDS
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orgs.models import Membership
-from requests_app import reminders, sweeps, tasks, workflow
+from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.cases import reminders
 from requests_app.models import Notification, Reminder, RightsRequest
+from requests_app.workflow import sweeps
 from tests import factories
 from tests.factories import own_queue  # noqa: F401
 from tests.workers import celery_queue  # noqa: F401

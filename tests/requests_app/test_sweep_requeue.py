@@ -13,9 +13,10 @@ from django.core import mail
 from django.utils import timezone
 
 from orgs.models import DataSystem, ErasureOrder
-from requests_app import sweeps, tasks, workflow
+from requests_app import tasks, workflow
 from requests_app.actors import SYSTEM, member
 from requests_app.models import FulfilmentTask, Notification, RightsRequest, VerificationChallenge
+from requests_app.workflow import sweeps
 from tests import factories
 from tests.factories import own_queue, queued_tasks  # noqa: F401
 from tests.workers import (  # noqa: F401 - fixtures
@@ -45,7 +46,7 @@ def test_redis_stopped_during_a_submission_then_started_and_the_code_arrives(
     worker = start_worker(broker_url=private_redis.url)
     private_redis.stop()
 
-    with caplog.at_level(logging.WARNING, logger="requests_app.effects"):
+    with caplog.at_level(logging.WARNING, logger="requests_app.workflow.effects"):
         rr = factories.submitted_request(org_a, email="guo.bing@example.com")  # returns: the citizen sees success
 
     rr.refresh_from_db()

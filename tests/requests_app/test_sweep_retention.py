@@ -8,10 +8,14 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from requests_app import audit, deadlines, notifications, sweeps, workflow
+from requests_app import workflow
 from requests_app.actors import SYSTEM, member
+from requests_app.cases import deadlines
+from requests_app.delivery import notifications
 from requests_app.errors import TransitionNotAllowed
 from requests_app.models import DataSubject, Notification, RightsRequest
+from requests_app.transparency import audit
+from requests_app.workflow import sweeps
 from tests import factories
 
 Status = RightsRequest.Status

@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 
 from orgs.models import BiometricRecord, DataSystem
-from requests_app import fulfilment, task_steps, workflow
+from requests_app import fulfilment, workflow
 from requests_app.actors import SYSTEM, member
 from requests_app.errors import InvalidInput, TransitionNotAllowed
+from requests_app.fulfilment import task_steps
 from requests_app.models import FulfilmentTask, Notification, RightsRequest
 from tests import factories
 from tests.requests_app.test_fulfilment_webhook import SECRET, ExternalSystem
@@ -226,7 +227,7 @@ def test_a_failed_webhook_recorded_by_hand_lets_the_request_finish(org_a, office
 def test_a_late_callback_after_an_outcome_by_hand_is_refused(client, org_a, officer_a):
     import json
 
-    from requests_app import signing
+    from requests_app.delivery import signing
 
     rr, tasks = _fulfilling(org_a, officer_a, CRM={"connector": Connector.WEBHOOK, "url": "http://127.0.0.1:9/x"})
     task = tasks["CRM"]
@@ -260,7 +261,7 @@ EXPECTED = {
 def test_each_kind_of_request_offers_its_own_outcomes(org_a, officer_a, kind):
     factories.system(org_a, name="Ledger", connector=Connector.MANUAL)
     rr = factories.fulfilling_request(org_a, officer_a, kind=kind)
-    from requests_app.forms import HandOutcomeForm
+    from requests_app.fulfilment.forms import HandOutcomeForm
 
     form = HandOutcomeForm(rights_request=rr)
 

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from requests_app import notifications, sweeps, workflow
+from requests_app import workflow
+from requests_app.cases.subjects import Identity
+from requests_app.delivery import notifications
 from requests_app.models import Notification, RightsRequest
-from requests_app.subjects import Identity
+from requests_app.workflow import sweeps
 from tests import factories
 
 pytestmark = pytest.mark.django_db

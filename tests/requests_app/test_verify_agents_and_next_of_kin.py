@@ -13,11 +13,12 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from orgs.law import texts as law_texts
-from requests_app import notifications, tasks, workflow
+from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, member
+from requests_app.cases.subjects import Identity
+from requests_app.delivery import notifications
 from requests_app.errors import InvalidInput, TransitionNotAllowed
 from requests_app.models import Attachment, Notification, RightsRequest
-from requests_app.subjects import Identity
 from tests import factories
 from tests.public import citizen
 

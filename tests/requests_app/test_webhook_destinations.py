@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from requests_app import destinations, fulfilment, tasks
+from requests_app import fulfilment, tasks
+from requests_app.delivery import destinations
 from requests_app.models import EventDelivery, FulfilmentTask
 from tests import factories
 

@@ -15,8 +15,8 @@ import kombu
 import pytest
 from django.utils import timezone
 
-from requests_app import sweeps
 from requests_app.models import VerificationChallenge
+from requests_app.workflow import sweeps
 from tests import factories
 from tests.workers import AS_DEPLOYED, celery_queue, mails_in, point_app_at, private_redis, start_worker, wait_for  # noqa: F401
 

@@ -16,10 +16,12 @@ from django.core import mail
 from django.utils import timezone
 
 from orgs.models import DataSystem
-from requests_app import notifications, sweeps, tasks, workflow
+from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, SYSTEM, member
+from requests_app.delivery import notifications
 from requests_app.errors import WorkflowError
 from requests_app.models import CompensationClaim, Notification, RightsRequest
+from requests_app.workflow import sweeps
 from tests import factories
 from tests.factories import own_queue, queued_tasks  # noqa: F401
 from tests.workers import celery_queue, free_port, point_app_at  # noqa: F401

@@ -12,11 +12,12 @@ from django.core import mail
 from django.db.models import Model
 
 from orgs.identifiers import IdentifierKind, identifier_hash
-from requests_app import sms, tasks, workflow
+from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, SYSTEM, member
+from requests_app.cases.subjects import Identity
+from requests_app.delivery import sms
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed
 from requests_app.models import DataSubject, RequestEvent, RightsRequest, VerificationChallenge
-from requests_app.subjects import Identity
 from tests import factories
 
 Status = RightsRequest.Status

@@ -17,9 +17,10 @@ import time_machine
 from django.utils import timezone
 
 from orgs.models import DataSystem, Membership, Organisation
-from requests_app import task_steps, tasks, workflow
+from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind, member
 from requests_app.errors import NotPermitted
+from requests_app.fulfilment import task_steps
 from requests_app.models import CompensationClaim, RightsRequest
 from tests import factories
 
@@ -114,7 +115,7 @@ def _failed_webhook_task(w):
 
 def _claimed_webhook_task(w):
     """A webhook task a worker claimed (attempt 1) and whose POST the system accepted."""
-    from requests_app.transitions import update_tasks
+    from requests_app.workflow.transitions import update_tasks
 
     system = factories.system(w.org_a, name="Gate vendor cloud", connector=DataSystem.Connector.WEBHOOK,
                               webhook_url="https://vendor.example.com/hooks")

@@ -19,8 +19,8 @@ from django.core.cache import cache
 
 from orgs import calendars
 from orgs.models import CalendarDay, CalendarYear
-from requests_app import deadlines
-from requests_app.deadlines import Period, Unit, WeekendCalendar, add_business_days, uncovered_years
+from requests_app.cases import deadlines
+from requests_app.cases.deadlines import Period, Unit, WeekendCalendar, add_business_days, uncovered_years
 from tests import factories
 
 SHANGHAI, LOS_ANGELES = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/Los_Angeles")
@@ -274,7 +274,7 @@ def test_saving_a_row_tells_every_process_once_committed(db, django_capture_on_c
 
 
 def test_the_sweep_recounts_a_flagged_request_once_its_year_is_added(org_a):
-    from requests_app import sweeps
+    from requests_app.workflow import sweeps
     from requests_app.models import RequestEvent
 
     flagged = verified_at(org_a, local(2027, 2, 4, 10, 0, SHANGHAI))
@@ -292,7 +292,7 @@ def test_the_sweep_recounts_a_flagged_request_once_its_year_is_added(org_a):
 
 
 def test_an_incomplete_year_is_not_recounted(org_a):
-    from requests_app import sweeps
+    from requests_app.workflow import sweeps
 
     verified_at(org_a, local(2027, 2, 4, 10, 0, SHANGHAI))
     add_cn_2027(covered=False)

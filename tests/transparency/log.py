@@ -38,7 +38,7 @@ def mth(leaves: list[bytes]) -> bytes:
 
 def leaves_in_log_order() -> list[bytes]:
     """Each leaf recomputed from the hash of the event it names, in the log's order."""
-    from requests_app.transparency.models import LogLeaf
+    from requests_app.models import LogLeaf
 
     return [hashlib.sha256(b"\x00" + bytes.fromhex(h)).digest()
             for h in LogLeaf.objects.order_by("index").values_list("event__hash", flat=True)]
@@ -47,7 +47,7 @@ def leaves_in_log_order() -> list[bytes]:
 def rebuild_log_without_signing() -> None:
     """Recompute every leaf and node from the events as they now are, and the tree state,
     as an owner who rewrote events would; the signed heads they cannot redo."""
-    from requests_app.transparency.models import LogLeaf
+    from requests_app.models import LogLeaf
     from requests_app.transparency.tree import Frontier, leaf_hash
 
     rows = list(LogLeaf.objects.order_by("index").values_list("index", "event__hash"))

@@ -5,8 +5,7 @@ import json
 
 from django.urls import reverse
 
-from requests_app import tokens
-from requests_app import casefile
+from requests_app.cases import casefile, tokens
 from requests_app.transparency import heads
 from tests.requests_app.test_documents import certified, pdf_text, squashed
 from tests.transparency import log

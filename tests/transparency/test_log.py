@@ -14,10 +14,9 @@ from django.db import DatabaseError, transaction
 
 from requests_app import workflow
 from requests_app.actors import member
-from requests_app.audit import event_hash
-from requests_app.models import RequestEvent, RightsRequest
+from requests_app.models import LogLeaf, PendingEntry, RequestEvent, RightsRequest, SignedTreeHead
 from requests_app.transparency import heads, proofs, sequencer
-from requests_app.transparency.models import LogLeaf, PendingEntry, SignedTreeHead
+from requests_app.transparency.audit import event_hash
 from tests import factories, tampering
 from tests.transparency import log
 
@@ -254,7 +253,7 @@ def test_a_rewritten_history_with_recomputed_hashes_is_found_against_the_signed_
     rewrite_request_history(rr, "Approved without review.")
 
     # The request's own chain holds again: only the log knows.
-    from requests_app.audit import verify_chain
+    from requests_app.transparency.audit import verify_chain
     assert verify_chain(RightsRequest.objects.get(pk=rr.pk)) is None
     assert "was rewritten after it was logged" in verify_expecting_break()
 

@@ -10,9 +10,8 @@ from django.db import connection
 
 from requests_app import workflow
 from requests_app.actors import member
-from requests_app.models import RequestEvent
+from requests_app.models import RequestEvent, SignedTreeHead
 from requests_app.transparency import sequencer
-from requests_app.transparency.models import SignedTreeHead
 from tests import factories
 from tests.transparency import log
 

@@ -2,7 +2,7 @@
 
 Rotation: put the new wrapping key first in SUBJECT_WRAPPING_KEYS (keeping the old ones),
 run this, then remove the old keys. Only the small wrapped keys change; the sealed texts
-in the events (requests_app/sealed.py) stay as written, so no hash moves. A key no
+in the events (requests_app/models/sealed.py) stay as written, so no hash moves. A key no
 configured wrapping key opens is reported by subject id and left as it is; the command
 then exits non-zero. Destroyed keys hold nothing and are skipped.
 
@@ -13,8 +13,7 @@ from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from requests_app import sealed
-from requests_app.models import SubjectKey
+from requests_app.models import SubjectKey, sealed
 
 BATCH_SIZE = 500
 

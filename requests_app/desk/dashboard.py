@@ -1,0 +1,305 @@
+"""The figures of an organisation's dashboard, computed in the database.
+
+Pure reads: `dashboard_figures(organisation, now)` runs three queries over the
+organisation's requests, whatever their number (one row per figure family, never
+one row per request); all three read the covering index `request_dashboard_idx`
+alone (an index-only scan), not the table:
+
+1. one pass with conditional aggregation: open, overdue, due this week, by kind, by
+   outcome, and the median and 90th percentile of days to answer (PostgreSQL's
+   `percentile_cont` with a FILTER; on the embedded SQLite set-up, which has no
+   percentile_cont, one more query reads the window's times and interpolates the same way);
+2. closed requests of the last twelve ISO weeks grouped by week (on-time rate);
+3. refused requests grouped by legal ground.
+
+Definitions (the dashboard's template repeats them to the reader):
+
+- *open*: any status but fulfilled, refused, withdrawn, expired.
+- *overdue*: open, the clock running (not paused while waiting for the requester),
+  and the due instant passed.
+- *due this week*: open, the clock running, due from now until the end of the
+  current ISO week (Sunday 24:00 in the organisation's time zone); overdue ones are
+  not counted again.
+- *by kind*: the kinds the organisation's law has (no US opt-outs elsewhere).
+- *answered*: fulfilled or refused; the organisation gave its answer. Withdrawn and
+  expired requests were never answered and are left out of the times and the rate.
+- *days to answer*: closed_at - received_at in days, over the requests answered in the
+  last 365 days; median and 90th percentile by linear interpolation
+  (`percentile_cont`), rounded half up to one decimal.
+- *late refusals*: refusals that stand whose closed_at is after due_at: recorded
+  later than the law allowed (the refusal event says `late`).
+- *on-time rate of a week*: of the requests answered in that ISO week (Monday to
+  Sunday, organisation time zone), the share with closed_at <= due_at; a week with
+  nothing answered has no rate (not 0 %, not 100 %).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models.functions import TruncWeek
+
+from django.utils.translation import gettext as _
+
+from orgs.models import Organisation
+from requests_app.cases import deadlines
+from requests_app.models import RightsRequest
+
+Status = RightsRequest.Status
+Kind = RightsRequest.Kind
+
+ANSWERED = (Status.FULFILLED, Status.REFUSED)
+WEEKS = 12
+CLOSING_WINDOW = timedelta(days=365)
+OPEN = ~Q(status__in=RightsRequest.CLOSED_STATUSES)
+# What is counted: a column of the covering index that is never null. Not the id, which
+# the index does not hold (COUNT(id) would send every row to the table), and not "*",
+# which Django does not combine with FILTER.
+ROW = "organisation"
+CLOCK_RUNNING = Q(paused_at__isnull=True)
+# The outcome buckets, in the order the dashboard shows them; "open" is every open status.
+OUTCOMES = (Status.FULFILLED, Status.REFUSED, Status.WITHDRAWN, Status.EXPIRED)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate: the `fraction` percentile, interpolated."""
+
+    function = "percentile_cont"
+    name = "PercentileCont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, *, fraction: float, **extra):
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must be between 0 and 1")
+        # A constant of the code, never user input: safe to put in the SQL text.
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+class EpochDays(Func):
+    """An interval as a number of days (fractional)."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)"
+    output_field = FloatField()
+
+
+@dataclass(frozen=True)
+class Tally:
+    code: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class WeekRate:
+    start: date  # the Monday, in the organisation's time zone
+    answered: int
+    on_time: int
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+    @property
+    def iso_week(self) -> str:
+        year, week, _day = self.start.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.answered if self.answered else None
+
+    @property
+    def percent(self) -> int | None:
+        """The rate in whole per cent, rounded half up; None for a week with nothing answered."""
+        if not self.answered:
+            return None
+        return int((Decimal(100 * self.on_time) / self.answered).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Figures:
+    organisation: Organisation
+    now: datetime
+    open: int
+    overdue: int
+    due_this_week: int
+    answered_in_window: int
+    median_days: Decimal | None
+    p90_days: Decimal | None
+    weeks: list[WeekRate]
+    by_kind: list[Tally]
+    by_outcome: list[Tally]
+    refusal_grounds: list[tuple[str, int]]
+    # Open requests whose business-day deadline runs through a year no calendar covers.
+    calendar_warnings: int = 0
+    late_refusals: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.by_outcome)
+
+
+def one_decimal(value: float | None) -> Decimal | None:
+    if value is None:
+        return None
+    # repr() is the shortest string that reads back as the same float, so 2.25 stays 2.25.
+    return Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def local_monday(now: datetime, tz) -> date:
+    today = now.astimezone(tz).date()
+    return today - timedelta(days=today.weekday())
+
+
+def local_midnight(day: date, tz) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def requests_of(organisation: Organisation) -> QuerySet:
+    # No ordering: the model's default (due date) would only cost a sort in aggregates.
+    return RightsRequest.objects.filter(organisation=organisation).order_by()
+
+
+def dashboard_figures(organisation: Organisation, now: datetime) -> Figures:
+    """Every figure of the dashboard of `organisation` as at `now` (aware)."""
+    tz = organisation.time_zone
+    this_monday = local_monday(now, tz)
+    end_of_week = local_midnight(this_monday + timedelta(days=7), tz)
+    first_monday = this_monday - timedelta(weeks=WEEKS - 1)
+    requests = requests_of(organisation)
+
+    counts = _counts(requests, now=now, end_of_week=end_of_week)
+    weeks = _weekly_on_time(requests, tz=tz, first_monday=first_monday, now=now)
+    grounds = list(
+        requests.filter(status=Status.REFUSED)
+        .values_list("refusal_legal_ground")
+        .annotate(n=Count(ROW))
+        .order_by("-n", "refusal_legal_ground")
+    )
+    return Figures(
+        organisation=organisation,
+        now=now,
+        open=counts["open"],
+        overdue=counts["overdue"],
+        due_this_week=counts["due_this_week"],
+        answered_in_window=counts["answered_in_window"],
+        median_days=one_decimal(counts["median_days"]),
+        p90_days=one_decimal(counts["p90_days"]),
+        weeks=weeks,
+        by_kind=[Tally(code, label, counts[f"kind_{code}"]) for code, label in Kind.choices
+                 if deadlines.offers_kind(deadlines.get_policy(organisation.jurisdiction), code)],
+        by_outcome=[Tally(code, Status(code).label, counts[f"outcome_{code}"]) for code in OUTCOMES]
+        + [Tally("open", _("Open"), counts["open"])],
+        refusal_grounds=grounds,
+        calendar_warnings=counts["calendar_warnings"],
+        late_refusals=counts["late_refusals"],
+    )
+
+
+
+
+def _counts(requests: QuerySet, *, now: datetime, end_of_week: datetime) -> dict:
+    running = OPEN & CLOCK_RUNNING
+    answered_recently = Q(status__in=ANSWERED, closed_at__gt=now - CLOSING_WINDOW, closed_at__lte=now)
+    days = EpochDays(F("closed_at") - F("received_at"))
+    aggregates = {
+        "open": Count(ROW, filter=OPEN),
+        "overdue": Count(ROW, filter=running & Q(due_at__lt=now)),
+        "due_this_week": Count(ROW, filter=running & Q(due_at__gte=now, due_at__lt=end_of_week)),
+        "answered_in_window": Count(ROW, filter=answered_recently),
+        "calendar_warnings": Count(ROW, filter=OPEN & Q(calendar_uncovered_year__isnull=False)),
+        # Refusals that stand, recorded after the due instant (workflow.decision_lateness).
+        "late_refusals": Count(ROW, filter=Q(status=Status.REFUSED, closed_at__gt=F("due_at"))),
+    }
+    in_database = connection.vendor == "postgresql"
+    if in_database:
+        days = EpochDays(F("closed_at") - F("received_at"))
+        aggregates["median_days"] = PercentileCont(days, fraction=0.5, filter=answered_recently)
+        aggregates["p90_days"] = PercentileCont(days, fraction=0.9, filter=answered_recently)
+    for code in Kind.values:
+        aggregates[f"kind_{code}"] = Count(ROW, filter=Q(kind=code))
+    for code in OUTCOMES:
+        aggregates[f"outcome_{code}"] = Count(ROW, filter=Q(status=code))
+    counts = requests.aggregate(**aggregates)
+    if not in_database:
+        # The embedded SQLite set-up has no percentile_cont: the same interpolation over
+        # the window's rows (a demo's few hundred), the one extra query only there.
+        days = sorted(
+            (closed - received).total_seconds() / 86400
+            for closed, received in requests.filter(answered_recently).values_list("closed_at", "received_at")
+        )
+        counts["median_days"], counts["p90_days"] = percentile(days, 0.5), percentile(days, 0.9)
+    return counts
+
+
+def percentile(ordered: list[float], fraction: float) -> float | None:
+    """PostgreSQL's percentile_cont over sorted values: linear interpolation between the
+    two values around position fraction * (n - 1)."""
+    if not ordered:
+        return None
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _weekly_on_time(requests: QuerySet, *, tz, first_monday: date, now: datetime) -> list[WeekRate]:
+    rows = (
+        requests.filter(status__in=ANSWERED, closed_at__gte=local_midnight(first_monday, tz), closed_at__lte=now)
+        .annotate(week=TruncWeek("closed_at", tzinfo=tz))
+        .values("week")
+        .annotate(answered=Count(ROW), on_time=Count(ROW, filter=Q(closed_at__lte=F("due_at"))))
+        .order_by("week")
+    )
+    found = {row["week"].date(): row for row in rows}
+    weeks = []
+    for n in range(WEEKS):
+        monday = first_monday + timedelta(weeks=n)
+        row = found.get(monday, {"answered": 0, "on_time": 0})
+        weeks.append(WeekRate(start=monday, answered=row["answered"], on_time=row["on_time"]))
+    return weeks
+
+
+# --- the chart: geometry only, the template draws it --------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    week: WeekRate
+    x: float
+    y: float
+    width: float
+    height: float
+    label_x: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    plot_top: int
+    plot_bottom: int
+    plot_left: int
+    bars: list[Bar]
+    gridlines: list[tuple[int, float]]  # (per cent, y)
+
+
+def on_time_chart(weeks: list[WeekRate], *, width: int = 640, height: int = 240) -> Chart:
+    """Bar positions of the weekly on-time rate: 0-100 % on the y axis, one bar per week."""
+    left, right, top, bottom = 44, 8, 18, height - 36
+    plot_height = bottom - top
+    slot = (width - left - right) / max(len(weeks), 1)
+    bars = []
+    for i, week in enumerate(weeks):
+        rate = week.rate or 0.0
+        # A week at 0 % still gets a sliver, so it does not look like a week with nothing answered.
+        bar_height = max(round(plot_height * rate, 1), 2.0) if week.answered else 0.0
+        x = round(left + i * slot + slot * 0.15, 1)
+        bars.append(Bar(week=week, x=x, y=round(bottom - bar_height, 1), width=round(slot * 0.7, 1),
+                        height=bar_height, label_x=round(left + i * slot + slot / 2, 1)))
+    gridlines = [(p, round(bottom - plot_height * p / 100, 1)) for p in (0, 25, 50, 75, 100)]
+    return Chart(width=width, height=height, plot_top=top, plot_bottom=bottom, plot_left=left, bars=bars,
+                 gridlines=gridlines)

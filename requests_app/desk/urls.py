@@ -1,0 +1,31 @@
+"""The privacy officers' desk: queue, case pages, dashboard, exports (namespace "desk")."""
+
+from django.urls import path
+
+from requests_app.desk import bulk_views, document_views, mail_views, report_views, views
+
+app_name = "desk"
+
+urlpatterns: list = [
+    # Queue and case pages (requests_app/desk/views.py).
+    path("", views.queue, name="queue"),
+    path("assign/", bulk_views.bulk_assign, name="bulk_assign"),
+    path("refuse/", bulk_views.bulk_refuse, name="bulk_refuse"),
+    path("requests/<str:reference>/", views.case, name="case"),
+    path("requests/<str:reference>/approve/confirm/", views.approve_confirm, name="approve_confirm"),
+    path("requests/<str:reference>/files/<int:attachment_id>/", views.attachment, name="attachment"),
+    # The requester's documents, printable (requests_app/cases/documents.py).
+    path("requests/<str:reference>/documents/<slug:name>.html", document_views.document, {"fmt": "html"},
+         name="document_html"),
+    path("requests/<str:reference>/documents/<slug:name>.pdf", document_views.document, {"fmt": "pdf"},
+         name="document_pdf"),
+    path("requests/<str:reference>/<slug:action>/", views.case_action, name="case_action"),
+    # Dashboard and exports (requests_app/desk/report_views.py).
+    path("dashboard/", report_views.dashboard, name="dashboard"),
+    # The organisation's own words in requesters' mails (owners; requests_app/desk/mail_views.py).
+    path("mails/", mail_views.mail_wordings, name="mail_wordings"),
+    path("mails/<slug:kind>/<str:language>/", mail_views.mail_wording, name="mail_wording"),
+    path("export.csv", report_views.queue_csv, name="queue_csv"),
+    path("requests/<str:reference>/casefile.html", report_views.casefile_html, name="casefile_html"),
+    path("requests/<str:reference>/casefile.json", report_views.casefile_json, name="casefile_json"),
+]

@@ -1,0 +1,226 @@
+"""The officer desk: the queue, the case page and its steps, and the page that confirms
+an approval (what it sets off, in which systems) before anything is approved.
+
+Views stay thin: find the requests through requests_app.selectors for the current
+membership (another organisation's reference is a 404), parse a form, call one
+workflow function, render. A refused step is a message on the case page with 409 (wrong
+state) or 403 (role), bad input 400 with the form's errors; never a 500. Every page is
+shown in the organisation's time zone.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from orgs import law
+from orgs.models import Membership
+from requests_app import workflow
+from requests_app.actors import member
+from requests_app.cases import deadlines, selectors
+from requests_app.cases.downloads import attachment_response
+from requests_app.desk import actions, clock
+from requests_app.desk.access import desk_view
+from requests_app.desk.filters import UNASSIGNED, QueueFilter
+from requests_app.desk.forms import BulkAssignForm, BulkRefuseForm
+from requests_app.desk.pagination import SORTS, paginate
+from requests_app.errors import InvalidInput, NotPermitted, WorkflowError
+from requests_app.models import RightsRequest
+
+
+def _render(request, membership, template, context, status=200):
+    with timezone.override(membership.organisation.time_zone):  # dates as the organisation counts them
+        return render(request, template, {**context, "membership": membership}, status=status)
+
+
+def _refused_role(request):
+    messages.error(request, _("Your role lets you read requests here, not act on them."))
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    request: RightsRequest
+    clock: clock.Clock
+    stage: str  # the badge colour of its status (clock.STAGES)
+
+    @property
+    def urgency(self) -> str:  # "overdue", "due_soon" or "": what the row's colour says
+        return urgency_of(self.clock)
+
+
+def urgency_of(c: clock.Clock) -> str:
+    return c.urgency if c.urgency in ("overdue", "due_soon") else ""
+
+
+QUICK_VIEWS = [  # (label, the query it is): one click to the lists an officer works through
+    (gettext_lazy("Mine"), {"mine": "on"}),
+    (gettext_lazy("Unassigned"), {"assignee": UNASSIGNED}),
+    (gettext_lazy("Overdue"), {"overdue": "on"}),
+    (gettext_lazy("Due in 7 days"), {"due_within": "7"}),
+]
+
+
+@desk_view(roles=selectors.DESK_ROLES | {Membership.Role.SYSTEM_OWNER})
+@require_GET
+def queue(request, membership):
+    if membership.role == Membership.Role.SYSTEM_OWNER:
+        return redirect("requests_app:task_list")  # where sign-in lands them: their tasks, not a 404
+    return queue_page(request, membership)
+
+
+def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=200):
+    filterset = QueueFilter(request.GET, queryset=selectors.requests_visible_to(membership), request=request,
+                            membership=membership)
+    sort = filterset.chosen_sort()
+    page = paginate(selectors.queue_rows(filterset.qs), request.GET.get("cursor"), sort=sort)
+    counts = selectors.status_counts(filterset.qs_for_counts())
+    now = timezone.now()
+    chosen = set(request.GET.getlist("status"))
+    context = {
+        "filter": filterset,
+        "rows": [QueueRow(rr, clock.clock(rr, now), clock.stage(rr.status)) for rr in page.rows],
+        "total": filterset.qs.count(),
+        "counts": [
+            {"status": value, "label": label, "count": counts[value], "current": value in chosen,
+             "url": _query(request, status=value)}
+            for value, label in RightsRequest.Status.choices
+        ],
+        "quick_views": [{"label": label, "url": "?" + urlencode(query),
+                         "current": all(request.GET.get(k) == v for k, v in query.items())}
+                        for label, query in QUICK_VIEWS],
+        "sort": sort,
+        "sorts": [{"name": name, "label": order.label, "current": name == sort, "url": _query(request, sort=name)}
+                  for name, order in SORTS.items()],
+        "next_url": _query(request, cursor=page.next_cursor) if page.next_cursor else "",
+        "previous_url": _query(request, cursor=page.previous_cursor) if page.previous_cursor else "",
+        "can_assign": actions.may(membership.role, "assign"),
+        "can_refuse": actions.may(membership.role, "refuse"),
+        "bulk_form": bulk_form or BulkAssignForm(membership=membership),
+        "refuse_form": refuse_form or BulkRefuseForm(membership=membership),
+        "return_to": request.get_full_path(),
+    }
+    return _render(request, membership, "officer/queue.html", context, status=status)
+
+
+def _query(request, **changes) -> str:
+    """This page's query string with `changes` (a status or sort link starts again from page one)."""
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    for name, value in changes.items():
+        query[name] = value
+    return "?" + query.urlencode()
+
+
+# --- the case page --------------------------------------------------------------------------
+
+
+def _not_allowed(request, method):
+    """The method check comes after the request is found, so another organisation's
+    reference is a 404 whatever the method (nothing tells it exists)."""
+    return None if request.method == method else HttpResponseNotAllowed([method])
+
+
+@desk_view()
+def case(request, membership, reference):
+    rr = selectors.request_for(membership, reference)
+    return _not_allowed(request, "GET") or _case_page(request, membership, rr)
+
+
+def _case_page(request, membership, rr, *, bound=None, contact=None, status=200):
+    case = selectors.case_file(rr)
+    offered = actions.offered(case, membership.role)
+    forms = actions.blank_forms(case, membership, [name for name in offered if name != "reveal"])
+    if bound is not None:
+        forms[bound[0]] = bound[1]
+    policy = deadlines.get_policy(rr.jurisdiction)
+    steps = [{"name": name, "summary": actions.LABELS[name][0], "button": actions.LABELS[name][1], "form": form,
+              "inline": name in actions.BUTTONS} for name, form in forms.items()]
+    now_clock = clock.clock(rr, timezone.now())
+    context = {
+        "case": case,
+        "rr": rr,
+        "steps": steps,
+        "offered": offered,
+        "open_form": bound[0] if bound else "",
+        "contact": contact,
+        "clock": now_clock,
+        "urgency": urgency_of(now_clock),
+        "stage": clock.stage(rr.status),
+        "policy": policy,
+        "law": law.texts(rr.jurisdiction),
+        "time_zone": membership.organisation.time_zone,
+        # A decision now would be late (workflow.decision_lateness): the refuse form says so first.
+        "late_decision": workflow.decision_lateness(rr, timezone.now()) if "refuse" in offered else {},
+        "appeal_decision": "refuse" in offered and workflow.appeals_of(rr) > 0,
+    }
+    return _render(request, membership, "officer/case.html", context, status=status)
+
+
+@desk_view()
+def case_action(request, membership, reference, action):
+    """One POST per step (`actions.ACTIONS`); the step's outcome as a message, then back to the case."""
+    rr = selectors.request_for(membership, reference)
+    step = actions.ACTIONS.get(action)
+    if step is None:
+        raise Http404
+    if refused := _not_allowed(request, "POST"):
+        return refused
+    if not actions.may(membership.role, action):
+        _refused_role(request)
+        return _case_page(request, membership, rr, status=403)
+    form = step.form(request.POST, request.FILES, rr=rr, membership=membership)
+    if not form.is_valid():
+        return _case_page(request, membership, rr, bound=(action, form), status=400)
+    try:
+        outcome = step.run(rr, member(request.user), request.user, form.cleaned_data)
+    except InvalidInput as exc:
+        for field, errors in exc.errors.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return _case_page(request, membership, rr, bound=(action, form), status=400)
+    except NotPermitted as exc:
+        messages.error(request, str(exc))
+        return _case_page(request, membership, rr, status=403)
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+        return _case_page(request, membership, rr, status=409)
+    if isinstance(outcome, workflow.Contact):
+        # Shown in this response only: the page after a reload is masked again.
+        return _case_page(request, membership, rr, contact=outcome)
+    messages.success(request, outcome)
+    return redirect("desk:case", reference=rr.reference)
+
+
+@desk_view()
+def approve_confirm(request, membership, reference):
+    """What approving sets off, and the one form that approves (no approval without it)."""
+    rr = selectors.request_for(membership, reference)
+    if refused := _not_allowed(request, "GET"):
+        return refused
+    if not actions.may(membership.role, "approve"):
+        _refused_role(request)
+        return _case_page(request, membership, rr, status=403)
+    if "approve" not in actions.offered(selectors.case_file(rr), membership.role):
+        messages.error(request, _("This request cannot be approved in its present state."))
+        return _case_page(request, membership, rr, status=409)
+    form = actions.ACTIONS["approve"].form(rr=rr, membership=membership, initial={"confirmed": True})
+    context = {"rr": rr, "preview": selectors.approval_preview(rr), "form": form, "stage": clock.stage(rr.status),
+               "clock": clock.clock(rr, timezone.now()), "law": law.texts(rr.jurisdiction)}
+    return _render(request, membership, "officer/approve_confirm.html", context)
+
+
+@desk_view()
+def attachment(request, membership, reference, attachment_id):
+    rr = selectors.request_for(membership, reference)
+    file = get_object_or_404(rr.attachments, pk=attachment_id)
+    if refused := _not_allowed(request, "GET"):
+        return refused
+    return attachment_response(file)
