@@ -151,7 +151,7 @@ AXES_COOLOFF_TIME = timedelta(hours=1)
 # whether or not the username exists (axes counts attempts on unknown names too).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_USERNAME_FAILURE_LIMIT = 20
-AXES_HANDLER = "orgs.lockout.TwoLimitHandler"
+AXES_HANDLER = "orgs.accounts.lockout.TwoLimitHandler"
 AXES_RESET_ON_SUCCESS = True
 # The hour runs from the lock-out; attempts during it are refused but do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -238,7 +238,7 @@ SMS_BACKEND = env_str(
 )
 
 
-# Passkeys (django-otp-webauthn), a second factor beside TOTP (orgs/passkeys.py). The
+# Passkeys (django-otp-webauthn), a second factor beside TOTP (orgs/accounts/passkeys.py). The
 # relying party is this site's host, from SITE_URL: a browser refuses an IP address as
 # relying party id, so the loopback address of `make run` becomes localhost (browse at
 # http://localhost:8000 to use passkeys there). Passkeys registered for one host do not
@@ -256,8 +256,8 @@ OTP_WEBAUTHN_RP_ID = env_str("PASSKEY_RP_ID", _passkey_site()[0])
 OTP_WEBAUTHN_RP_NAME = "Rightsdesk"
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("PASSKEY_ORIGINS", [_passkey_site()[1]])
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
-OTP_WEBAUTHN_HELPER_CLASS = "orgs.passkeys.PasskeyHelper"
-OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""  # orgs/passkey_views.py logs each refusal itself
+OTP_WEBAUTHN_HELPER_CLASS = "orgs.accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""  # orgs/accounts/passkey_views.py logs each refusal itself
 
 
 # Biometric templates are encrypted with MultiFernet: the first key encrypts, every key

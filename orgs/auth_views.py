@@ -1,5 +1,5 @@
 """Staff sign-in: password (through django-axes), second factor (django-otp: an
-authenticator app's TOTP code or a passkey, orgs/passkeys.py), the account page, the
+authenticator app's TOTP code or a passkey, orgs/accounts/passkeys.py), the account page, the
 organisation switch, and the `member_required` gate.
 
 Who must use a second factor: superusers, staff and anyone with an owner membership
@@ -45,9 +45,8 @@ from django_ratelimit.decorators import ratelimit
 
 import django_otp
 from orgs import current
-from orgs import backup_codes
-from orgs import passkeys
-from orgs.auth_forms import BackupCodeForm, DeviceSetupForm, OrganisationSwitchForm, SecondFactorForm, SignInForm
+from orgs.accounts import backup_codes, passkeys
+from orgs.accounts.forms import BackupCodeForm, DeviceSetupForm, OrganisationSwitchForm, SecondFactorForm, SignInForm
 from orgs.models import Membership, Organisation
 
 log = logging.getLogger("rightsdesk.signin")
@@ -243,7 +242,7 @@ def complete_second_factor(request, device) -> None:
 @require_http_methods(["GET", "POST"])
 def otp_verify(request):
     """Step two: the 6-digit code of the user's app (django-otp's token form), or a
-    passkey (offered here, used through orgs/passkey_views.py) for those who have one."""
+    passkey (offered here, used through orgs/accounts/passkey_views.py) for those who have one."""
     user, next_url = request.user, _safe_next(request)
     if is_verified(user):
         return redirect(next_url)
@@ -349,7 +348,7 @@ def account(request, **extra_context):
     """The account page: second factors, memberships, backup codes. Other apps add their
     own sections through the template (the API tokens: requests_app/api/token_views.py)
     and may pass `extra_context` when they render the page after a POST."""
-    from orgs.passkey_views import PasskeyNameForm
+    from orgs.accounts.passkey_views import PasskeyNameForm
 
     user = request.user
     context = {

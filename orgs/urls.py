@@ -7,7 +7,8 @@ The account page's API-token actions are requests_app's (requests_app/api/token_
 
 from django.urls import path
 
-from orgs import auth_views, passkey_views
+from orgs import auth_views
+from orgs.accounts import passkey_views
 
 urlpatterns = [
     path("login/", auth_views.SignInView.as_view(), name="login"),

@@ -31,7 +31,7 @@ from django_otp_webauthn.views import (
     CompleteCredentialRegistrationView,
 )
 
-from orgs import passkeys
+from orgs.accounts import passkeys
 from orgs.auth_views import _safe_next, complete_second_factor, is_verified
 
 log = logging.getLogger("rightsdesk.signin")

@@ -2,7 +2,7 @@
 
 A signed-in person registers passkeys on their account page, each under a name of their
 choosing; at the second step of sign-in a passkey does what the app's code does
-(orgs/passkey_views.py). A passkey is a django-otp device like the app, so
+(orgs/accounts/passkey_views.py). A passkey is a django-otp device like the app, so
 `auth_views.second_factor_state` counts it; backup codes only back a device up and
 never count as one on their own.
 
