@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.paths.NulInPathMiddleware",
     # A signed-in user whose second factor is pending reaches only its pages and sign-out.
-    "orgs.auth_views.SecondFactorMiddleware",
+    "orgs.accounts.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last: turns a lock-out flagged during the sign-in into the lock-out page.
@@ -94,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "orgs.auth_views.staff_header",
+                "orgs.accounts.account.staff_header",
             ],
         },
     },
@@ -164,7 +164,7 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 AXES_CLIENT_IP_CALLABLE = "orgs.client_address.client_address"
 RATELIMIT_IP_META_KEY = "orgs.client_address.client_address"
-# Second factor (TOTP): required for owners, staff and superusers (orgs/auth_views.py).
+# Second factor (TOTP): required for owners, staff and superusers (orgs/accounts/second_factor.py).
 OTP_TOTP_ISSUER = "Rightsdesk"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin may remove a lost device, never read its secret
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day

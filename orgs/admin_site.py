@@ -27,7 +27,7 @@ class RightsdeskAdminSite(AdminSite):
         from django.contrib.auth.views import redirect_to_login
         from django.shortcuts import redirect, resolve_url
 
-        from orgs.auth_views import second_factor_pending, second_factor_url
+        from orgs.accounts.second_factor import second_factor_pending, second_factor_url
 
         next_url = request.GET.get("next") or resolve_url("admin:index")
         if not request.user.is_authenticated:

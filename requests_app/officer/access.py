@@ -14,7 +14,7 @@ from orgs import current
 from requests_app.selectors import DESK_ROLES
 
 try:  # the sign-in gate (password, second factor, membership), where it exists
-    from orgs.auth_views import member_required as _signed_in
+    from orgs.accounts.second_factor import member_required as _signed_in
 except ImportError:  # pragma: no cover - before the sign-in work lands
     from django.contrib.auth.decorators import login_required as _signed_in
 
