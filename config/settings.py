@@ -34,8 +34,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # The admin site requires a second factor for its users (see orgs/admin_site.py).
-    "orgs.admin_site.RightsdeskAdminConfig",
+    # The admin site requires a second factor for its users (see orgs/apps.py).
+    "orgs.apps.RightsdeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -11,7 +11,7 @@ The flow: the password step signs the person in (orgs/accounts/sign_in.py; axes
 records it); if they must verify, the session is then confined to the code page (or,
 with no device yet, the set-up page) and sign-out by `SecondFactorMiddleware`, on every
 URL, so a view that forgets its check is still covered. `member_required` and the
-admin site (orgs/admin_site.py) check the same rule again rather than trust the middleware's
+admin site (orgs/apps.py) check the same rule again rather than trust the middleware's
 allow-list alone. Anyone who knows only a password can never add a device to an
 account that already has one: set-up then demands the existing device's code first.
 """

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config import urls as project_urls
-from orgs.admin_site import RightsdeskAdminSite
 from orgs.accounts import sign_in
 from orgs.accounts.second_factor import member_required
+from orgs.apps import RightsdeskAdminSite
 from tests import factories
 
 WRONG = "not-the-password-1"
