@@ -19,8 +19,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from orgs.admin import IdentifierSearchMixin, ViewOnlyMixin
-from orgs.admin_times import zoned_times
+from orgs.admin.shared import IdentifierSearchMixin, ViewOnlyMixin
+from orgs.admin.times import zoned_times
 from orgs.identifiers import IdentifierKind
 from requests_app.cases import casefile, selectors
 from requests_app.models import (
