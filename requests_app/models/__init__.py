@@ -17,6 +17,7 @@ from requests_app.models.events import AppendOnlyQuerySet, RequestEvent  # noqa:
 from requests_app.models.requests import (  # noqa: F401
     DataSubject, SubjectKey, RequestStatus, RequestKind, FiledBy, RightsRequest,
 )
+from requests_app.models.tokens import VerificationChallenge, StatusLink  # noqa: F401
 from requests_app.money import format_money
 
 
@@ -97,35 +98,6 @@ class CompensationClaim(models.Model):
     @property
     def paid_differs(self) -> bool:
         return self.paid_minor is not None and self.offered_minor is not None and self.paid_minor != self.offered_minor
-
-
-class VerificationChallenge(models.Model):
-    class Channel(models.TextChoices):
-        EMAIL = "email", _("Email")
-        SMS = "sms", _("Text message")
-
-    MAX_ATTEMPTS = 5
-
-    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="challenges")
-    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.EMAIL)
-    code_hash = models.CharField(max_length=64, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("verification challenge")
-        verbose_name_plural = _("verification challenges")
-        constraints = [
-            models.CheckConstraint(condition=Q(attempts__lte=5), name="challenge_attempts_capped"),
-        ]
-
-    def __str__(self):
-        return f"{self.request} · {self.get_channel_display()}"
 
 
 class Threshold(models.TextChoices):
@@ -253,27 +225,6 @@ class FulfilmentTask(models.Model):
 
     def __str__(self):
         return f"{self.request} · {self.system.name}"
-
-
-class StatusLink(models.Model):
-    """A secret link to a submission's status page; only the token's hash is stored.
-
-    Every email to the requester carries a fresh link, so no token ever passes through
-    the queue or the outbox; each stays valid while it is used (settings.STATUS_LINK_IDLE_DAYS)
-    and until the contact details are purged.
-    """
-
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    submission = models.UUIDField(db_index=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("status link")
-        verbose_name_plural = _("status links")
-
-    def __str__(self):
-        return f"{self.submission} · {self.created_at:%Y-%m-%d}"
 
 
 class NotificationKind(models.TextChoices):
