@@ -82,5 +82,6 @@ def test_every_file_the_readme_names_is_there():
     from the repository's root is one of requests_app's parts (`workflow/review.py`)."""
     named = set(re.findall(r"`((?:[\w.-]+/)+[\w.-]+\.(?:py|html|js|css))`", README))
     assert len(named) > 20
-    missing = sorted(path for path in named if not (ROOT / path).exists() and not (ROOT / "requests_app" / path).exists())
+    missing = sorted(path for path in named
+                     if not (ROOT / path).exists() and not (ROOT / "requests_app" / path).exists())
     assert not missing, f"README.md names files that are not there: {missing}"
