@@ -7,8 +7,9 @@ of Facial Recognition Technology, 2025), and its steps.
   known ones; everything belongs to one organisation.
 - `save_point` / `save_device`: validate and save; a change of what an assessment
   assessed (activity, site, area, purpose, modality, where templates go) at a live point
-  or device makes the activity's assessment due for review now (art. 9). The admin and
-  the API save through these, never with `.save()` alone.
+  or device (or of an activity's purpose, basis, modality or retention, `save_activity`)
+  makes the activity's assessment due for review now (art. 9). The admin and the API
+  save through these, never with `.save()` alone.
 - `set_live` / `retire`: the device's only status changes; going live needs a current
   impact assessment of its activity (orgs.assessments.current_assessment).
 - `flags_for`: what the owner's desk shows as missing.
@@ -27,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from orgs import assessments
-from orgs.models import Alternative, CollectionPoint, Device, ImpactAssessment, Organisation
+from orgs.models import Alternative, CollectionPoint, Device, ImpactAssessment, Organisation, ProcessingActivity
 from orgs.models.register import FORBIDDEN_PLACES, DeviceStatus, PlaceKind
 
 Status = DeviceStatus
@@ -124,6 +125,16 @@ def check_device(device: Device) -> None:
     if device.serial and taken.exclude(pk=device.pk).exists():
         raise ValidationError({"serial": ValidationError(
             _("This organisation already has a device with this serial number."), code="duplicate")})
+    _refuse_changing_retired(device)
+
+
+def _refuse_changing_retired(device: Device) -> None:
+    if device.pk is None:
+        return
+    editable = [f.attname for f in Device._meta.concrete_fields if f.editable and not f.primary_key]
+    stored = Device.objects.filter(pk=device.pk, status=Status.RETIRED).values(*editable).first()
+    if stored and any(stored[f] != getattr(device, f) for f in editable):
+        raise ValidationError(_("A retired device is kept as it was when retired."), code="retired")
 
 
 # --- saving, and what a change means for the assessment --------------------------------------
@@ -162,18 +173,14 @@ def save_point(point: CollectionPoint, *, now: datetime | None = None) -> int:
 
 
 def save_device(device: Device, *, now: datetime | None = None) -> int:
-    """Validate and save the device (a retired one is left as it was retired). If it is live
+    """Validate and save the device (a retired one is refused any change). If it is live
     and what was assessed changed, the assessments of the activities of its point (old and
     new) are due for review now. Returns how many assessments that marked."""
     _adopt_organisation(device)
     device.full_clean()
     with transaction.atomic():
-        before = None
-        if device.pk:
-            before = (Device.objects.select_for_update().filter(pk=device.pk)
-                      .values(*DEVICE_WATCHED, "status", "collection_point__activity_id").get())
-            if before["status"] == Status.RETIRED:
-                raise ValidationError(_("A retired device is kept as it was when retired."), code="retired")
+        before = (Device.objects.select_for_update().filter(pk=device.pk)
+                  .values(*DEVICE_WATCHED, "collection_point__activity_id").first() if device.pk else None)
         device.save()
         changed = _changed(Device, before, device, DEVICE_WATCHED)
         if not changed or device.status != Status.LIVE:
@@ -181,6 +188,24 @@ def save_device(device: Device, *, now: datetime | None = None) -> int:
         reason = _("Changed on device %(serial)s: %(what)s.") % {"serial": device.serial, "what": ", ".join(changed)}
         activities = {device.collection_point.activity_id, before["collection_point__activity_id"]}
         return assessments.mark_review_due(activities, reason=reason, now=now)
+
+
+ACTIVITY_WATCHED = ("purpose", "legal_basis", "modality", "consent_type", "retention_days")
+
+
+def save_activity(activity: ProcessingActivity, *, now: datetime | None = None) -> int:
+    """Save a processing activity; if it has live devices and its purpose, legal basis,
+    modality, consent or retention changed, its assessment is due for review now. Returns how
+    many assessments that marked. (The admin saves activities through this.)"""
+    with transaction.atomic():
+        before = (ProcessingActivity.objects.select_for_update().filter(pk=activity.pk)
+                  .values(*ACTIVITY_WATCHED).first() if activity.pk else None)
+        activity.save()
+        changed = _changed(ProcessingActivity, before, activity, ACTIVITY_WATCHED)
+        if not changed or not Device.objects.filter(collection_point__activity=activity, status=Status.LIVE).exists():
+            return 0
+        reason = _("Changed in the activity: %(what)s.") % {"what": ", ".join(changed)}
+        return assessments.mark_review_due({activity.pk}, reason=reason, now=now)
 
 
 # --- the device's status ------------------------------------------------------------------------

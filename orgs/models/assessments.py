@@ -173,4 +173,9 @@ class ReviewReminder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.assessment_id} · {self.due_at:%Y-%m-%d}"
+        return f"{self.assessment} · {self.due_at:%Y-%m-%d}"
+
+    @property
+    def organisation(self):
+        """Whose it is (the admin shows its times in the organisation's zone)."""
+        return self.assessment.organisation
