@@ -29,24 +29,24 @@ MAX_ANSWER_CHARS = 20_000
 class Question:
     code: str
     text: Promise
-    law: str
+    law: Promise  # where the law asks it
     face_only: bool = False
 
 
 QUESTIONS = (
     Question("purpose_and_method", _("Are the purpose and the method of processing lawful, legitimate and "
-                                     "necessary?"), "PIPL art. 56(1); Measures art. 9"),
+                                     "necessary?"), _("PIPL art. 56(1); Measures art. 9")),
     Question("impact_and_risks", _("What is the impact on the individuals' rights and interests, and what are the "
                                    "security risks (leaks, tampering, loss, unlawful use)?"),
-             "PIPL art. 56(2); Measures art. 9"),
+             _("PIPL art. 56(2); Measures art. 9")),
     Question("protection_measures", _("Are the protection measures taken lawful, effective and proportionate to "
-                                      "the risk?"), "PIPL art. 56(3); Measures arts. 9, 14"),
+                                      "the risk?"), _("PIPL art. 56(3); Measures arts. 9, 14")),
     Question("face_necessity", _("Why is face recognition necessary, rather than another way of verifying a "
-                                 "person?"), "Measures arts. 4, 10", face_only=True),
+                                 "person?"), _("Measures arts. 4, 10"), face_only=True),
     Question("face_storage", _("Are the face data stored on the device only, or sent to a central system, "
-                               "and why?"), "Measures art. 8", face_only=True),
+                               "and why?"), _("Measures art. 8"), face_only=True),
     Question("face_retention", _("How long are the face data kept, and why is that the shortest period "
-                                 "needed?"), "Measures art. 8", face_only=True),
+                                 "needed?"), _("Measures art. 8"), face_only=True),
 )
 QUESTION_CODES = frozenset(q.code for q in QUESTIONS)
 
@@ -118,6 +118,16 @@ def keep_until(approved_at: datetime) -> datetime:
 
 
 # --- steps ----------------------------------------------------------------------------------
+
+
+def save_draft(assessment: ImpactAssessment, *, user=None) -> ImpactAssessment:
+    """Validate and save a draft (a new one is written by `user`); an approved assessment is
+    refused any change (ValidationError code "approved")."""
+    if assessment.pk is None and user is not None:
+        assessment.created_by = user
+    assessment.full_clean()
+    assessment.save()
+    return assessment
 
 
 def approve(assessment: ImpactAssessment, *, user, now: datetime | None = None) -> ImpactAssessment:

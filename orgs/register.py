@@ -226,12 +226,15 @@ class Step:
     sources: frozenset
     target: str
     stamp: str  # the time field the step records
+    wrong_status: str  # the refusal from any other status
     check: object = None
 
 
 STEPS = {
-    "go_live": Step(_("Set live"), frozenset({Status.PLANNED}), Status.LIVE, "live_since", check_can_go_live),
-    "retire": Step(_("Retire"), frozenset({Status.PLANNED, Status.LIVE}), Status.RETIRED, "retired_at"),
+    "go_live": Step(_("Set live"), frozenset({Status.PLANNED}), Status.LIVE, "live_since",
+                    _("Device %(serial)s is %(status)s: only a planned device can be set live."), check_can_go_live),
+    "retire": Step(_("Retire"), frozenset({Status.PLANNED, Status.LIVE}), Status.RETIRED, "retired_at",
+                   _("Device %(serial)s is retired already.")),
 }
 
 
@@ -240,9 +243,8 @@ def _take(step_name: str, device: Device, now: datetime | None) -> Device:
     with transaction.atomic():
         fresh = Device.objects.select_for_update().select_related("collection_point__activity").get(pk=device.pk)
         if fresh.status not in step.sources:
-            raise ValidationError(_("Device %(serial)s is %(status)s: it cannot be %(step)s."), code="wrong_status",
-                                  params={"serial": fresh.serial, "status": fresh.get_status_display().lower(),
-                                          "step": _("set live") if step.target == Status.LIVE else _("retired")})
+            raise ValidationError(step.wrong_status, code="wrong_status",
+                                  params={"serial": fresh.serial, "status": fresh.get_status_display().lower()})
         if step.check is not None:
             step.check(fresh, now=now)
         fresh.status = step.target

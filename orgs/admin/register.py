@@ -9,7 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -173,12 +174,16 @@ class DeviceAdmin(admin.ModelAdmin):
 # --- impact assessments -----------------------------------------------------------------------
 
 
+FACE_ONLY = _("face recognition only")
+
+
 def _answer_field(code: str) -> str:
     return f"answer_{code}"
 
 
-class ImpactAssessmentForm(forms.ModelForm):
-    """One text box per question of the law; the face questions are asked of face recognition."""
+class AnswersForm(forms.ModelForm):
+    """One text box per question of the law (declared below, from assessments.QUESTIONS);
+    the face questions are for face recognition. An approved assessment's are not shown."""
 
     class Meta:
         model = ImpactAssessment
@@ -188,11 +193,11 @@ class ImpactAssessmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fixed = self.instance.approved_at is not None  # shown read-only, never written back
         answers = self.instance.answers if isinstance(self.instance.answers, dict) else {}
-        for question in ([] if self.fixed else assessments.QUESTIONS):
-            help_text = f"{question.law}" + (f" · {_('face recognition only')}" if question.face_only else "")
-            self.fields[_answer_field(question.code)] = forms.CharField(
-                label=question.text, help_text=help_text, required=False, initial=answers.get(question.code, ""),
-                max_length=assessments.MAX_ANSWER_CHARS, widget=forms.Textarea(attrs={"rows": 3}))
+        for question in assessments.QUESTIONS:
+            if self.fixed:
+                self.fields.pop(_answer_field(question.code), None)
+            elif _answer_field(question.code) in self.fields:
+                self.fields[_answer_field(question.code)].initial = answers.get(question.code, "")
 
     def clean(self):
         cleaned = super().clean()
@@ -203,6 +208,14 @@ class ImpactAssessmentForm(forms.ModelForm):
         if cleaned.get("activity") is not None:
             self.instance.organisation_id = cleaned["activity"].organisation_id
         return cleaned
+
+
+ImpactAssessmentForm = type("ImpactAssessmentForm", (AnswersForm,), {
+    _answer_field(q.code): forms.CharField(
+        label=q.text, help_text=format_lazy("{} · {}", q.law, FACE_ONLY) if q.face_only else q.law, required=False,
+        max_length=assessments.MAX_ANSWER_CHARS, widget=forms.Textarea(attrs={"rows": 3}))
+    for q in assessments.QUESTIONS
+})
 
 
 @admin.register(ImpactAssessment)
@@ -244,9 +257,7 @@ class ImpactAssessmentAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        assessments.save_draft(obj, user=request.user)
 
     @admin.display(description=_("state"))
     def state_shown(self, obj):
