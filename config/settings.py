@@ -420,6 +420,15 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "requests_app.models.ClaimStatus",
         "RequestKindEnum": "requests_app.models.RequestKind",
         "OrganisationKindEnum": "orgs.models.Organisation.Kind",
+        "PlaceKindEnum": "orgs.models.PlaceKind",
+        "AlternativeEnum": "orgs.models.Alternative",
+        "DeviceKindEnum": "orgs.models.DeviceKind",
+        "DeviceStatusEnum": "orgs.models.DeviceStatus",
+        "TemplateStorageEnum": "orgs.models.TemplateStorage",
+        "AssessmentStateEnum": "orgs.models.AssessmentState",
+        # The biometric record's state keeps the name it had before assessments had states too.
+        "StateEnum": "orgs.models.RecordState",
+        "FlagCodeEnum": "orgs.register.FlagCode",
     },
 }
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90)

@@ -501,7 +501,7 @@ def collection_point(activity, *, name="North gate", place_kind="entrance_gate",
     fields = {
         "site": "Hangzhou Wildlife World, Fuyang District", "necessity": "Annual pass holders enter without queuing.",
         "notice": "Hangzhou Wildlife World scans the faces of annual pass holders at this gate to let them in; "
-                  "templates are kept on the gate for the pass's year; ask at the desk or online to use a card "
+                  "face data stay on the gate for the pass's year; ask at the desk or online to use a card "
                   "instead or to have your data deleted.",
         **extra,
     }
