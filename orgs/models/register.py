@@ -112,7 +112,8 @@ class CollectionPoint(models.Model):
     """A place where one processing activity collects biometric data, as the public register shows it."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="collection_points")
-    activity = models.ForeignKey(ProcessingActivity, on_delete=models.PROTECT, related_name="collection_points",
+    # RESTRICT: an activity with points is not deleted on its own, but goes with its organisation.
+    activity = models.ForeignKey(ProcessingActivity, on_delete=models.RESTRICT, related_name="collection_points",
                                  verbose_name=_("processing activity"))
     name = models.CharField(_("name"), max_length=200, help_text=_("In English: the primary name."))
     name_zh = models.CharField(_("name in Chinese"), max_length=200, blank=True)
@@ -219,7 +220,8 @@ class Device(models.Model):
     Storage = TemplateStorage
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="devices")
-    collection_point = models.ForeignKey(CollectionPoint, on_delete=models.PROTECT, related_name="devices",
+    # RESTRICT: a point with devices is not deleted (they are retired), unless its organisation is.
+    collection_point = models.ForeignKey(CollectionPoint, on_delete=models.RESTRICT, related_name="devices",
                                          verbose_name=_("collection point"))
     serial = models.CharField(_("serial number"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=DeviceKind.choices)

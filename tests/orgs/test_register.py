@@ -147,6 +147,19 @@ def test_a_device_takes_its_points_organisation_and_no_other(point, org_b):
     assert list(refusal(refused)) == ["collection_point"]
 
 
+def test_a_point_with_devices_or_an_activity_with_points_is_not_deleted_alone(point, org_b):
+    from django.db.models import RestrictedError
+
+    factories.device(point)
+    with pytest.raises(RestrictedError):
+        point.delete()
+    with pytest.raises(RestrictedError):
+        point.activity.delete()
+    # With its organisation, all of it goes (no assessment is kept there yet).
+    point.organisation.delete()
+    assert not CollectionPoint.objects.exists() and not Device.objects.exists()
+
+
 # --- the photo of the sign -----------------------------------------------------------------
 
 

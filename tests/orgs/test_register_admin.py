@@ -123,3 +123,19 @@ def test_an_assessment_cannot_be_deleted_in_the_admin_before_three_years(admin_c
     assert admin_client.post(reverse("admin:orgs_impactassessment_delete", args=[old.pk]),
                              {"post": "yes"}).status_code == 302
     assert not ImpactAssessment.objects.filter(pk=old.pk).exists()
+
+
+def test_changing_a_live_point_in_the_admin_makes_the_assessment_due(admin_client, org_a, gate, owner_a):
+    point = factories.collection_point(gate, name="Staff door")
+    factories.live_device(point, owner_a, serial="DOOR-1")
+    device = Device.objects.get()
+    data = point_form(org_a, gate, name="Staff door", site="Moved to the east wing", **{
+        "devices-INITIAL_FORMS": "1", "devices-0-id": device.pk, "devices-0-collection_point": point.pk,
+        "devices-0-serial": "DOOR-1", "devices-0-kind": "gate", "devices-0-location": "",
+        "devices-0-template_storage": "on_device"})
+
+    response = admin_client.post(reverse("admin:orgs_collectionpoint_change", args=[point.pk]), data, follow=True)
+
+    assert "it is now due for review (Measures art. 9)" in response.content.decode()
+    assessment = ImpactAssessment.objects.standing().get(activity=gate)
+    assert assessment.state() == "review_overdue" and "site" in assessment.review_reason
