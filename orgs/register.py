@@ -180,10 +180,14 @@ def save_device(device: Device, *, now: datetime | None = None) -> int:
     device.full_clean()
     with transaction.atomic():
         before = (Device.objects.select_for_update().filter(pk=device.pk)
-                  .values(*DEVICE_WATCHED, "collection_point__activity_id").first() if device.pk else None)
-        device.save()
+                  .values(*DEVICE_WATCHED, "status", "collection_point__activity_id").first() if device.pk else None)
+        if before is None:
+            device.save()
+        else:  # the status and its times are the steps' alone: a stale copy never writes them back
+            device.save(update_fields=[f.attname for f in Device._meta.concrete_fields
+                                       if f.editable and not f.primary_key])
         changed = _changed(Device, before, device, DEVICE_WATCHED)
-        if not changed or device.status != Status.LIVE:
+        if not changed or before["status"] != Status.LIVE:
             return 0
         reason = _("Changed on device %(serial)s: %(what)s.") % {"serial": device.serial, "what": ", ".join(changed)}
         activities = {device.collection_point.activity_id, before["collection_point__activity_id"]}

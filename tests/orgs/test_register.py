@@ -262,6 +262,18 @@ def test_a_retired_device_is_kept_as_it_was(point, owner_a):
     assert refused.value.messages == ["A retired device is kept as it was when retired."]
 
 
+def test_saving_a_stale_copy_never_undoes_a_status_step(point, owner_a):
+    stale = factories.device(point)
+    factories.assessment(point.activity, approved_by=owner_a)
+    register.set_live(Device.objects.get(pk=stale.pk))
+
+    stale.location = "Lane 3"  # still "planned" in this copy
+    register.save_device(stale)
+
+    fresh = Device.objects.get(pk=stale.pk)
+    assert (fresh.status, fresh.location) == (Status.LIVE, "Lane 3") and fresh.live_since is not None
+
+
 def test_the_database_refuses_a_status_without_its_time(point):
     planned = factories.device(point)
     for fields in ({"status": Status.LIVE}, {"status": Status.RETIRED}, {"live_since": timezone.now()}):
