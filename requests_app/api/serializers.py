@@ -293,7 +293,7 @@ class CloseClaimInput(StepInput):
 
 class OutcomeInput(serializers.Serializer):
     """What became of the person's data in one manual system. Which outcomes fit the
-    request's kind, and what each needs, the workflow checks (requests_app/fulfilment/task_steps.py);
+    request's kind, and what each needs, the workflow checks (requests_app/workflow/task_steps.py);
     an outcome that comes with a file (a copy) is recorded on the desk, which takes uploads."""
 
     outcome = serializers.ChoiceField(choices=RecordOutcome.choices)

@@ -21,9 +21,9 @@ from requests_app import workflow
 from requests_app.cases import deadlines
 from requests_app.cases.selectors import CaseFile
 from requests_app.desk import forms
-from requests_app.fulfilment import task_steps
 from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RightsRequest
 from requests_app.money import to_major
+from requests_app.workflow import task_steps
 
 ClaimStatus = CompensationClaim.Status
 

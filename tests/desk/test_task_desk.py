@@ -119,7 +119,7 @@ def test_what_a_system_owner_wrote_reaches_the_certificate(signed_in, org_a, off
 
 
 def test_the_timeline_says_in_words_when_a_task_was_retried_or_re_pointed(officer_client, org_a, officer_a):
-    from requests_app.fulfilment import task_steps
+    from requests_app.workflow import task_steps
 
     factories.webhook_system(org_a, name="Camera vendor cloud", url="https://old.vendor.example/hooks")
     rr = factories.fulfilling_request(org_a, officer_a)

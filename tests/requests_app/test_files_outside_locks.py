@@ -24,9 +24,9 @@ from requests_app.actors import SUBJECT, member
 from requests_app.cases import exports, files
 from requests_app.cases.subjects import Identity
 from requests_app.errors import InvalidInput, TransitionNotAllowed, Unavailable
-from requests_app.fulfilment import task_steps, vault
+from requests_app.fulfilment import vault
 from requests_app.models import Attachment, FulfilmentTask
-from requests_app.workflow import intake
+from requests_app.workflow import intake, task_steps
 from tests import factories
 from tests.public import citizen
 
