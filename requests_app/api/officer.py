@@ -43,7 +43,7 @@ class QueueFilterBackend(DjangoFilterBackend):
 
 
 class QueueCursorPagination(BasePagination):
-    """The desk's keyset pagination (officer/pagination.py), in the queue's chosen order."""
+    """The desk's keyset pagination (desk/pagination.py), in the queue's chosen order."""
 
     cursor_query_param = "cursor"
 

@@ -108,7 +108,7 @@ def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=
         "refuse_form": refuse_form or BulkRefuseForm(membership=membership),
         "return_to": request.get_full_path(),
     }
-    return _render(request, membership, "officer/queue.html", context, status=status)
+    return _render(request, membership, "desk/queue.html", context, status=status)
 
 
 def _query(request, **changes) -> str:
@@ -162,7 +162,7 @@ def _case_page(request, membership, rr, *, bound=None, contact=None, status=200)
         "late_decision": workflow.decision_lateness(rr, timezone.now()) if "refuse" in offered else {},
         "appeal_decision": "refuse" in offered and workflow.appeals_of(rr) > 0,
     }
-    return _render(request, membership, "officer/case.html", context, status=status)
+    return _render(request, membership, "desk/case.html", context, status=status)
 
 
 @desk_view()
@@ -214,7 +214,7 @@ def approve_confirm(request, membership, reference):
     form = actions.ACTIONS["approve"].form(rr=rr, membership=membership, initial={"confirmed": True})
     context = {"rr": rr, "preview": selectors.approval_preview(rr), "form": form, "stage": clock.stage(rr.status),
                "clock": clock.clock(rr, timezone.now()), "law": law.texts(rr.jurisdiction)}
-    return _render(request, membership, "officer/approve_confirm.html", context)
+    return _render(request, membership, "desk/approve_confirm.html", context)
 
 
 @desk_view()
