@@ -121,8 +121,8 @@ STEP_CASES = [
      S.REFUSED),
     ("start-fulfilment", S.APPROVED, lambda o: {}, S.FULFILLING),
     ("finish-fulfilment", S.FULFILLING, lambda o: {}, S.FULFILLED),
-    ("message", S.IN_REVIEW, lambda o: {"body": "We are on it."}, S.IN_REVIEW),
-    ("note", S.IN_REVIEW, lambda o: {"body": "Checked the CRM."}, S.IN_REVIEW),
+    ("message-subject", S.IN_REVIEW, lambda o: {"body": "We are on it."}, S.IN_REVIEW),
+    ("add-note", S.IN_REVIEW, lambda o: {"body": "Checked the CRM."}, S.IN_REVIEW),
 ]
 
 
@@ -160,7 +160,7 @@ def test_extend_where_the_law_allows_it(org_a, officer_a):
     ("refuse", {"reason": "No"}, ["legal_ground"]),
     ("ask-info", {"question": "   "}, ["question"]),
     ("assign", {"assignee": "x"}, ["assignee"]),
-    ("message", {}, ["body"]),
+    ("message-subject", {}, ["body"]),
 ])
 def test_bad_input_is_400_with_field_errors_and_changes_nothing(api, org_a, officer_a, step, body, fields):
     rr = factories.in_review_request(org_a, officer_a)
@@ -194,7 +194,7 @@ def test_auditors_read_but_every_post_is_403(org_a, officer_a, auditor_a):
 
     assert api.get(url("request-detail", reference=rr.reference)).status_code == 200
     assert api.get(url("dashboard")).status_code == 200
-    for step in ("approve", "note", "assign", "refuse"):
+    for step in ("approve", "add-note", "assign", "refuse"):
         assert_error(api.post(step_url(rr, step), {"body": "x"}), 403, "not_permitted")
     assert factories.snapshot(rr) == before
 

@@ -1,5 +1,5 @@
 """Django's makemessages, also finding strings marked `_l(...)` (gettext_lazy imported as `_l`,
-as requests_app/desk/actions.py and orgs/auth_views.py do), which xgettext misses otherwise:
+as orgs/auth_views.py does), which xgettext misses otherwise:
 the desk's step labels were never offered for translation."""
 
 from django.core.management.commands import makemessages
