@@ -1,8 +1,8 @@
 """The officers' API: the queue, one request with its history, every registered step
-(requests_app/workflow/steps.py) as a POST, the manual fulfilment tasks, the dashboard. Views parse, make ONE workflow (or
-selector) call and render; the workflow decides what is allowed (a refusal is 409 or
-403 through requests_app/api/errors.py), the selectors decide what is visible (another
-organisation's reference is 404)."""
+(requests_app/workflow/steps.py) as a POST, the manual fulfilment tasks, the dashboard.
+Views parse, make ONE step (or selector) call and render; the rules decide what is
+allowed (a refusal is 409 or 403 through requests_app/api/errors.py), the selectors
+decide what is visible (another organisation's reference is 404)."""
 
 import uuid
 

@@ -136,8 +136,8 @@ def case(request, membership, reference):
     return _not_allowed(request, "GET") or _case_page(request, membership, rr)
 
 
-def _case_page(request, membership, rr, *, bound=None, contact=None, status=200):
-    case = selectors.case_file(rr)
+def _case_page(request, membership, rr, *, bound=None, contact=None, status=200, case=None):
+    case = case or selectors.case_file(rr)
     offered = actions.offered(case, membership.role)
     forms = actions.blank_forms(case, membership, [name for name in offered if name != actions.REVEAL])
     if bound is not None:
@@ -180,9 +180,10 @@ def case_action(request, membership, reference, action):
     if not step.may(membership.role):
         _refused_role(request)
         return _case_page(request, membership, rr, status=403)
-    if not step.offered(selectors.case_file(rr), membership.role):
+    case = selectors.case_file(rr)
+    if not step.offered(case, membership.role):
         messages.error(request, _cannot_now(step, rr, membership.role))
-        return _case_page(request, membership, rr, status=409)
+        return _case_page(request, membership, rr, status=409, case=case)
     form = FORM_FOR[action](request.POST, request.FILES, rr=rr, membership=membership)
     if not form.is_valid():
         return _case_page(request, membership, rr, bound=(action, form), status=400)
