@@ -1,17 +1,20 @@
 """The registry of steps: every step a person takes on a request, declared once.
 
-One declared object per step: its name (the desk's URL /desk/requests/<ref>/<name>/,
-the API's POST /api/v1/requests/<ref>/<name with dashes>/), the transitions.RULES entry
-that says who may take it from which states (and so what it sets off), what it does
-(`run`: one workflow or task step), when it can work now besides the rule (`when`), its
-label and button, its help text (the API's summary) and the message once it is done.
+One declared object per step: its name, the transitions.RULES entry that says who may
+take it from which states (and so what it sets off), what it does (`run`: one workflow or
+task step), when it can work now besides the rule (`when`), its help text (the API's
+summary) and the message once it is done; an officer's step also its label and button.
 
-The surfaces dispatch from here and list no step of their own: the officer desk
-(requests_app/desk/actions.py), the officers' API (requests_app/api/officer.py). Each
-surface keeps only its input schema, registered by the step's name (desk.forms.FORM_FOR,
-api.serializers.INPUT_FOR); both give `run` the same cleaned keys. What a member MAY do
-is decided again by the workflow under the row lock; `check` here only answers early,
-before any input is read, the way the workflow would (NotPermitted, TransitionNotAllowed).
+The officers' steps (OFFICER_STEPS) are the desk's POST /desk/requests/<ref>/<name>/
+(requests_app/desk/actions.py) and the API's POST /api/v1/requests/<ref>/<name with
+dashes>/ (requests_app/api/officer.py); the requester's (SUBJECT_STEPS) are the status
+page's POST /status/<token>/<ref>/<name>/ (requests_app/public/views.py) and the citizens'
+API's POST /api/v1/public/status/<token>/<ref>/<name with dashes>/ (api/citizen.py).
+None of them lists a step of its own: each keeps only its input schema, registered by the
+step's name (desk.forms.FORM_FOR, api.serializers.INPUT_FOR, public.forms.FORM_FOR,
+api.citizen_serializers.INPUT_FOR), the two of a step giving `run` the same cleaned keys.
+What anyone MAY do is decided again by the workflow under the row lock; `check` only
+answers early, before any input is read, the way the workflow would.
 """
 
 from collections.abc import Callable
@@ -26,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.models import DataSystem
 from requests_app import workflow
-from requests_app.actors import Actor
+from requests_app.actors import SUBJECT, Actor
 from requests_app.cases import deadlines, selectors
 from requests_app.cases.selectors import CaseFile
 from requests_app.errors import NotPermitted, TransitionNotAllowed
@@ -35,6 +38,7 @@ from requests_app.workflow import task_steps
 from requests_app.workflow.transitions import CLAIM_RULES, RULES, Rule
 
 Status = RightsRequest.Status
+ClaimStatus = CompensationClaim.Status
 Run = Callable[[RightsRequest, Actor, dict], Any]
 Done = Callable[[RightsRequest, dict, Any], str]
 
@@ -305,3 +309,85 @@ _OFFICER_STEPS = [
 ]
 # In the order the case page lists them.
 OFFICER_STEPS: dict[str, OfficerStep] = {step.name: step for step in _OFFICER_STEPS}
+
+
+# --- the requester's steps (the public status page and the citizens' API) ----------------------
+
+
+@dataclass(frozen=True)
+class SubjectStep:
+    """A step the requester takes through their secret link (always as the SUBJECT actor)."""
+
+    name: str  # snake_case; the citizens' API's path is the same with dashes
+    rules: tuple[str, ...]  # the transitions.RULES entries it may take (a reply: an answer, or a message)
+    run: Callable[[RightsRequest, dict], Any]  # (request, cleaned data) -> result
+    help: Promise  # what it does (the citizens' API's summary)
+    done: Promise | Done  # the message once done
+    when: Callable[[RightsRequest], bool] = lambda rr: True  # besides the rules: can it work now?
+
+    @property
+    def api_path(self) -> str:
+        return self.name.replace("_", "-")
+
+    def offered(self, rr: RightsRequest) -> bool:
+        """Whether the status page offers it now (and the API says so)."""
+        return any(rr.status in RULES[rule].sources for rule in self.rules) and self.when(rr)
+
+    def message(self, rr: RightsRequest, data: dict, result: Any) -> str:
+        return str(self.done if isinstance(self.done, Promise) else self.done(rr, data, result))
+
+
+def _reply(rr, data):
+    if rr.status == Status.AWAITING_SUBJECT:
+        return workflow.answer(rr, actor=SUBJECT, body=data["body"])
+    return workflow.subject_message(rr, actor=SUBJECT, body=data["body"])
+
+
+def _add_evidence(rr, data):
+    return [workflow.add_evidence(rr, actor=SUBJECT, upload=upload, purpose=Attachment.Purpose.EVIDENCE)
+            for upload in data["evidence"]]
+
+
+def _offered_claim(rr: RightsRequest, data: dict) -> CompensationClaim:
+    """The claim answered: the one named, else the open offer."""
+    claim = data.get("claim") or rr.claims.filter(status=ClaimStatus.OFFERED).order_by("-pk").first()
+    if claim is None:
+        raise TransitionNotAllowed(_("There is no offer to answer."))
+    return claim
+
+
+def _appeal_open(rr: RightsRequest) -> bool:
+    return bool(rr.appeal_closes_at and timezone.now() <= rr.appeal_closes_at)
+
+
+def _no_open_claim(rr: RightsRequest) -> bool:
+    return not rr.claims.filter(status__in=CompensationClaim.OPEN_STATUSES).exists()
+
+
+def _an_offer(rr: RightsRequest) -> bool:
+    return rr.claims.filter(status=ClaimStatus.OFFERED).exists()
+
+
+_SUBJECT_STEPS = [
+    SubjectStep("reply", ("answer", "subject_message"), _reply,
+                _("Write to the organisation (answers its question if it asked one)."), _("Your message was sent.")),
+    SubjectStep("add_evidence", ("add_evidence",), _add_evidence,
+                _("Add files to the request (PDF or images, at most 10 MB each), base64-encoded."),
+                _("Your files were added.")),
+    SubjectStep("withdraw", ("withdraw",), lambda rr, d: workflow.withdraw(rr, actor=SUBJECT),
+                _("Withdraw the request (before fulfilment)."), _("Your request was withdrawn.")),
+    SubjectStep("appeal", ("appeal",), lambda rr, d: workflow.appeal(rr, actor=SUBJECT, grounds=d["grounds"]),
+                _("Appeal a refusal within the appeal window."),
+                _("Your appeal was sent. The request is being reviewed again."), when=_appeal_open),
+    SubjectStep("claim_compensation", ("claim_compensation",), lambda rr, d: workflow.claim_compensation(
+        rr, actor=SUBJECT, amount_minor=d["amount_minor"], currency=d["currency"], covers=d.get("covers", "")),
+        _("Claim compensation for the harm the processing caused (one open claim per request)."),
+        _("Your claim was sent to the organisation. It will tell you what it offers."), when=_no_open_claim),
+    SubjectStep("accept_offer", ("accept_offer",),
+                lambda rr, d: workflow.accept_offer(_offered_claim(rr, d), actor=SUBJECT),
+                _("Accept the compensation offered."), _("You accepted the offer."), when=_an_offer),
+    SubjectStep("decline_offer", ("decline_offer",),
+                lambda rr, d: workflow.decline_offer(_offered_claim(rr, d), actor=SUBJECT),
+                _("Decline the compensation offered."), _("You declined the offer."), when=_an_offer),
+]
+SUBJECT_STEPS: dict[str, SubjectStep] = {step.name: step for step in _SUBJECT_STEPS}

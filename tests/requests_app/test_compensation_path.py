@@ -72,8 +72,8 @@ def test_the_path_to_paid_tells_each_side_with_amounts(client, offered, officer_
     token = LINK.search(offer_mail.body).group(1)
 
     # The person accepts on the status page the mail links to.
-    response = client.post(reverse("public:status_action", args=[token, rr.reference, "offer"]),
-                           {"claim": claim.pk, "answer": "accept"})
+    response = client.post(reverse("public:status_action", args=[token, rr.reference, "accept_offer"]),
+                           {"claim": claim.pk})
     assert response.status_code == 302
     mails = sent_now()
     (told_officer,) = to(officer_a.email, mails)

@@ -112,7 +112,7 @@ def test_evidence_from_the_status_page_is_on_disk_before_the_request_is_locked(c
     token, (rr,) = citizen.file_and_verify(client, org_a)
 
     with journal() as events:
-        client.post(citizen.action_url(token, rr, "upload"), {"evidence": [_pdf()]})
+        client.post(citizen.action_url(token, rr, "add_evidence"), {"evidence": [_pdf()]})
 
     attachment = rr.attachments.get()
     assert attachment.file.name == _name_of(PDF) and attachment.sha256 == hashlib.sha256(PDF).hexdigest()
