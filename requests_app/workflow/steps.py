@@ -18,7 +18,7 @@ answers early, before any input is read, the way the workflow would.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -58,7 +58,7 @@ class OfficerStep:
     help: Promise  # what it does, in a line (the API's summary)
     done: Promise | Done  # the message once done, or (request, data, result) -> that message
     when: Callable[[CaseFile], bool] = _always  # besides the rule: can it work now?
-    rule_name: str = field(default="")  # its transitions.RULES entry, when not `name`
+    rule_name: str = ""  # its transitions.RULES entry, when not `name`
 
     def __post_init__(self):
         if not self.rule_name:
