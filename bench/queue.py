@@ -298,7 +298,7 @@ def signed_in_client(user):
     """A test Client signed in as `user`, its second factor passed where one is required."""
     from django.test import Client
 
-    from orgs.auth_views import must_verify
+    from orgs.accounts.second_factor import must_verify
 
     client = Client()
     client.force_login(user)

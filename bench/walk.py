@@ -14,7 +14,8 @@ deletes the face record; the requester opens the certificate. A profiler hook re
 every call whose caller and callee are both in `orgs` or `requests_app` (tests, Django
 and libraries are left out). A "move" is a call from one project module into another;
 the figures are the distinct modules, the distinct moves (caller -> callee pairs) and
-all moves counted as made.
+all moves counted as made; then the same walk by requests_app's parts (its subpackages,
+tests/test_imports.py LAYERS), with any move that goes up the layers named.
 """
 
 import argparse
@@ -164,9 +165,33 @@ def main() -> None:
     print(f"  {len(walk.modules)} project modules visited, {len(walk.moves)} distinct moves between them, "
           f"{sum(walk.moves.values())} moves made")
     print("  modules: " + ", ".join(sorted(walk.modules)))
+    print_parts(walk)
     if args.edges:
         for (caller, callee), count in sorted(walk.moves.items()):
             print(f"  {caller} -> {callee}  x{count}")
+
+
+def print_parts(walk: Walk) -> None:
+    """The walk by requests_app's parts: which it visits, the moves between them, and any
+    call from a lower layer into a higher one. The imports forbid it, so such a call can
+    only be a callback: a task the broker runs by its name (eagerly here), a template tag
+    a rendered mail uses."""
+    from tests.test_imports import RANK, _part
+
+    def part(module: str) -> str:
+        return _part(module) or module.split(".")[0]
+
+    parts = sorted({part(module) for module in walk.modules}, key=lambda name: (RANK.get(name, -1), name))
+    moves: Counter = Counter()
+    for (caller, callee), count in walk.moves.items():
+        if part(caller) != part(callee):
+            moves[(part(caller), part(callee))] += count
+    upward = [(a, b) for a, b in moves if a in RANK and b in RANK and RANK[b] > RANK[a]]
+    print(f"  by part: {len(parts)} parts visited, {len(moves)} distinct moves between them, "
+          f"{sum(moves.values())} moves made, {len(upward)} up the layers")
+    print("  parts, bottom first: " + ", ".join(parts))
+    for a, b in sorted(upward):
+        print(f"  up the layers: {a} -> {b}")
 
 
 if __name__ == "__main__":

@@ -34,8 +34,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # The admin site requires a second factor for its users (see orgs/admin_site.py).
-    "orgs.admin_site.RightsdeskAdminConfig",
+    # The admin site requires a second factor for its users (see orgs/apps.py).
+    "orgs.apps.RightsdeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.paths.NulInPathMiddleware",
     # A signed-in user whose second factor is pending reaches only its pages and sign-out.
-    "orgs.auth_views.SecondFactorMiddleware",
+    "orgs.accounts.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last: turns a lock-out flagged during the sign-in into the lock-out page.
@@ -94,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "orgs.auth_views.staff_header",
+                "orgs.accounts.account.staff_header",
             ],
         },
     },
@@ -151,7 +151,7 @@ AXES_COOLOFF_TIME = timedelta(hours=1)
 # whether or not the username exists (axes counts attempts on unknown names too).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_USERNAME_FAILURE_LIMIT = 20
-AXES_HANDLER = "orgs.lockout.TwoLimitHandler"
+AXES_HANDLER = "orgs.accounts.lockout.TwoLimitHandler"
 AXES_RESET_ON_SUCCESS = True
 # The hour runs from the lock-out; attempts during it are refused but do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -164,7 +164,7 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 AXES_CLIENT_IP_CALLABLE = "orgs.client_address.client_address"
 RATELIMIT_IP_META_KEY = "orgs.client_address.client_address"
-# Second factor (TOTP): required for owners, staff and superusers (orgs/auth_views.py).
+# Second factor (TOTP): required for owners, staff and superusers (orgs/accounts/second_factor.py).
 OTP_TOTP_ISSUER = "Rightsdesk"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin may remove a lost device, never read its secret
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day
@@ -238,7 +238,7 @@ SMS_BACKEND = env_str(
 )
 
 
-# Passkeys (django-otp-webauthn), a second factor beside TOTP (orgs/passkeys.py). The
+# Passkeys (django-otp-webauthn), a second factor beside TOTP (orgs/accounts/passkeys.py). The
 # relying party is this site's host, from SITE_URL: a browser refuses an IP address as
 # relying party id, so the loopback address of `make run` becomes localhost (browse at
 # http://localhost:8000 to use passkeys there). Passkeys registered for one host do not
@@ -256,8 +256,8 @@ OTP_WEBAUTHN_RP_ID = env_str("PASSKEY_RP_ID", _passkey_site()[0])
 OTP_WEBAUTHN_RP_NAME = "Rightsdesk"
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("PASSKEY_ORIGINS", [_passkey_site()[1]])
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
-OTP_WEBAUTHN_HELPER_CLASS = "orgs.passkeys.PasskeyHelper"
-OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""  # orgs/passkey_views.py logs each refusal itself
+OTP_WEBAUTHN_HELPER_CLASS = "orgs.accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""  # orgs/accounts/passkey_views.py logs each refusal itself
 
 
 # Biometric templates are encrypted with MultiFernet: the first key encrypts, every key

@@ -1,7 +1,7 @@
 """Working-day calendars per jurisdiction: a maintained library, corrected and extended
 by the administrator's rows (CalendarYear and CalendarDay in the admin).
 
-requests_app/deadlines.py counts business days on whatever calendar it is given and
+requests_app/cases/deadlines.py counts business days on whatever calendar it is given and
 never reads the database; this module is the one place a calendar is built. Each
 process keeps the calendars it built and rebuilds them when the shared generation key
 (in Django's cache) changes: saving or deleting a row bumps it once committed, so every

@@ -70,7 +70,7 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
-    """Text messages go to requests_app.sms.outbox, emptied for every test like mail.outbox."""
+    """Text messages go to requests_app.delivery.sms.outbox, emptied for every test like mail.outbox."""
     from requests_app.delivery import sms
 
     settings.SMS_BACKEND = "requests_app.delivery.sms.LocmemBackend"

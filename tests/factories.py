@@ -358,7 +358,7 @@ def own_queue(celery_queue):
 
 
 # --- Signing in (tests/orgs/test_signin.py; any test of a staff page) -------------------
-# Owners, staff and superusers must pass a TOTP second factor (orgs/auth_views.py), so
+# Owners, staff and superusers must pass a TOTP second factor (orgs/accounts/second_factor.py), so
 # `client.force_login(owner)` alone leaves them at the code page. Use `force_sign_in`
 # for a session that has passed both factors, or `sign_in` to walk the real pages.
 
@@ -392,7 +392,7 @@ def fresh_totp_code(device) -> str:
 def force_sign_in(client, user) -> None:
     """force_login, plus a session verified by the user's TOTP device (made if need be)
     when the user must verify: what the real sign-in leaves behind, without the pages."""
-    from orgs.auth_views import must_verify
+    from orgs.accounts.second_factor import must_verify
 
     client.force_login(user)
     if must_verify(user):

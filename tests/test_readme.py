@@ -75,3 +75,13 @@ def test_the_readmes_api_example_works_curl_for_curl(live_server, own_queue):  #
     rr.refresh_from_db()
     assert rr.status == "approved"
     assert '"status":"approved"' in outputs[-1].replace(" ", "")
+
+
+def test_every_file_the_readme_names_is_there():
+    """The map and the walk name files; a file moved or renamed is named anew. A path not
+    from the repository's root is one of requests_app's parts (`workflow/review.py`)."""
+    named = set(re.findall(r"`((?:[\w.-]+/)+[\w.-]+\.(?:py|html|js|css))`", README))
+    assert len(named) > 20
+    missing = sorted(path for path in named
+                     if not (ROOT / path).exists() and not (ROOT / "requests_app" / path).exists())
+    assert not missing, f"README.md names files that are not there: {missing}"

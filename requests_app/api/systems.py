@@ -1,6 +1,6 @@
 """The systems' API under /api/v1/systems/: the webhook connector's signed callback.
 
-The same function as /hooks/fulfilment/<public_id>/ (requests_app.hooks.record_callback),
+The same function as /hooks/fulfilment/<public_id>/ (requests_app.fulfilment.hooks.record_callback),
 answering in the API's one error format. The body is read raw: the signature covers
 the exact bytes sent ("<timestamp>.<body>", requests_app/delivery/signing.py).
 """

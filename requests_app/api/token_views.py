@@ -1,7 +1,7 @@
 """The account page's API tokens: issue one (shown once) and revoke one's own.
 
-The page itself is orgs' (orgs/auth_views.account); its token section is rendered by
-the `api_tokens_section` tag (requests_app/templatetags/api_tokens.py), so orgs never
+The page itself is orgs' (`account` in orgs/accounts/account.py); its token section is
+rendered by the `api_tokens_section` tag (requests_app/templatetags/api_tokens.py), so orgs never
 imports this app. The URLs keep their place under /accounts/ (token_urls.py).
 """
 
@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from orgs.auth_views import account, member_required
+from orgs.accounts.account import account
+from orgs.accounts.second_factor import member_required
 from requests_app.api.tokens import issue_token, revoke_token
 
 

@@ -50,6 +50,10 @@ class Demo:
             email_hash = person.identifier_fields(org.jurisdiction)["email_hash"]
             found = RightsRequest.objects.filter(organisation=org, subject__email_hash=email_hash).first()
             if found is None:
+                # All of a story or none of it, so a failed run leaves nothing half-told
+                # that the next run would skip. Its files (evidence, exports) are stored
+                # under their hashes before each step's own transaction (cases/files.py);
+                # a rolled-back story leaves them unnamed, and the re-run finds them there.
                 with transaction.atomic():
                     found = scenario.play(Scene(self, org, person))
                 self.result.created["requests"] += 1

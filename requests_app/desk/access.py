@@ -10,13 +10,8 @@ import functools
 from django.http import Http404
 from django.views.decorators.cache import never_cache
 
-from orgs import current
+from orgs.accounts.second_factor import member_required as _signed_in
 from requests_app.cases.selectors import DESK_ROLES
-
-try:  # the sign-in gate (password, second factor, membership), where it exists
-    from orgs.auth_views import member_required as _signed_in
-except ImportError:  # pragma: no cover - before the sign-in work lands
-    from django.contrib.auth.decorators import login_required as _signed_in
 
 
 def desk_view(roles=None):
@@ -27,8 +22,7 @@ def desk_view(roles=None):
     def decorate(view):
         @functools.wraps(view)
         def with_membership(request, *args, **kwargs):
-            # member_required sets request.membership; with plain login_required we look it up.
-            membership = getattr(request, "membership", None) or current.require_membership(request)
+            membership = request.membership  # set by member_required
             if membership.role not in allowed:
                 raise Http404
             request.membership = membership

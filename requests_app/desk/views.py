@@ -1,7 +1,7 @@
 """The officer desk: the queue, the case page and its steps, and the page that confirms
 an approval (what it sets off, in which systems) before anything is approved.
 
-Views stay thin: find the requests through requests_app.selectors for the current
+Views stay thin: find the requests through requests_app.cases.selectors for the current
 membership (another organisation's reference is a 404), parse a form, call one
 workflow function, render. A refused step is a message on the case page with 409 (wrong
 state) or 403 (role), bad input 400 with the form's errors; never a 500. Every page is

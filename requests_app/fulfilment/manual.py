@@ -2,7 +2,7 @@
 
 Nothing runs in a worker. The owner (or, for a system without one, the organisation's
 owners and officers) is told by a TASK_ASSIGNED notification, opens /tasks/ (the tasks of
-requests_app.selectors.tasks_to_confirm, which the API lists too) and records
+requests_app.cases.selectors.tasks_to_confirm, which the API lists too) and records
 what became of the person's data in that system (requests_app/workflow/task_steps.record_by_hand,
 with the outcomes that fit the request's kind).
 """

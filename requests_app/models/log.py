@@ -5,7 +5,7 @@ are working rows the sequencer changes."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import AppendOnlyQuerySet, RequestEvent
+from requests_app.models.events import AppendOnlyQuerySet, RequestEvent
 
 
 class AppendOnly(models.Model):

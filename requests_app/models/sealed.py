@@ -57,7 +57,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import RequestEvent, RightsRequest, SubjectKey
+from requests_app.models.events import RequestEvent
+from requests_app.models.requests import RightsRequest, SubjectKey
 
 ENVELOPE = "sealed"
 VERSION = "v1."

@@ -1,6 +1,6 @@
 """The account page's API-token section (templates/registration/account.html).
 
-A tag rather than the account view's context, so the page's view (orgs/auth_views.py)
+A tag rather than the account view's context, so the page's view (orgs/accounts/account.py)
 knows nothing of API tokens, which are this app's (requests_app/api/token_views.py).
 """
 

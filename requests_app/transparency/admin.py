@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from orgs.admin import ViewOnlyMixin
+from orgs.admin.shared import ViewOnlyMixin
 from requests_app.models import LogLeaf, LogNode, PendingEntry, SignedTreeHead, TreeState
 
 

@@ -8,7 +8,6 @@ steps check against the real clock.
 """
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction

@@ -1,7 +1,8 @@
 """The machinery every workflow step runs on: the tables of allowed transitions (of a
 request, RULES; of a compensation claim, CLAIM_RULES; of a fulfilment task, TASK_RULES)
 and the one context manager that locks the row, checks state and role, saves what
-changed, writes the event and queues its effects (requests_app/workflow/__init__.py holds the steps).
+changed, writes the event and queues its effects (the steps are in the modules beside this
+one, filing.py to claims.py, gathered by requests_app/workflow/__init__.py).
 """
 
 from collections.abc import Iterator

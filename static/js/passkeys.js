@@ -4,7 +4,7 @@
 // data-passkey="register" or data-passkey="authenticate" carries everything, its action
 // (the begin step), data-complete (the complete step), its CSRF token and next fields,
 // and its texts in data-msg-* attributes, translated by the page. The server's JSON
-// steps are orgs/passkey_views.py (django-otp-webauthn's views); their refusals come with
+// steps are orgs/accounts/passkey_views.py (django-otp-webauthn's views); their refusals come with
 // a message in the person's language, shown as it is. The form stays hidden where the
 // browser has no WebAuthn; its <noscript> sibling speaks when there is no JavaScript.
 (function () {

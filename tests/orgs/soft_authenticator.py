@@ -1,5 +1,5 @@
 """A passkey in software, for the server-side tests: it answers the JSON options of
-orgs/passkey_views.py as a browser and its authenticator would (ES256 key, "none"
+orgs/accounts/passkey_views.py as a browser and its authenticator would (ES256 key, "none"
 attestation), so registration and sign-in run through the real checks of py_webauthn
 without a browser. The browser tests use Chromium's own virtual authenticator."""
 

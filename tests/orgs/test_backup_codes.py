@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from orgs.backup_codes import issue_backup_codes
+from orgs.accounts.backup_codes import issue_backup_codes
 from tests import factories
 
 

@@ -78,7 +78,7 @@ def broker_down(monkeypatch):
 def test_order_is_saved_even_when_the_broker_is_down(
     admin_client, org_a, office, caplog, django_capture_on_commit_callbacks, broker_down
 ):
-    with caplog.at_level(logging.WARNING, logger="orgs.admin"):
+    with caplog.at_level(logging.WARNING, logger="orgs.admin.erasure_orders"):
         with django_capture_on_commit_callbacks(execute=True):
             response = admin_client.post(ADD, {"organisation": org_a.pk, "activity": office.pk, "reason": REASON})
 

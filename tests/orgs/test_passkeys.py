@@ -15,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from orgs.backup_codes import issue_backup_codes
+from orgs.accounts.backup_codes import issue_backup_codes
 from tests import factories
 from tests.orgs.soft_authenticator import SoftAuthenticator
 

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config import urls as project_urls
-from orgs.admin_site import RightsdeskAdminSite
-from orgs import auth_views
-from orgs.auth_views import member_required
+from orgs.accounts import sign_in
+from orgs.accounts.second_factor import member_required
+from orgs.apps import RightsdeskAdminSite
 from tests import factories
 
 WRONG = "not-the-password-1"
@@ -412,7 +412,7 @@ def test_force_sign_in_passes_the_second_factor_where_required(client, owner_a):
 
 
 def test_one_address_trying_many_usernames_is_rate_limited(client, officer_a):
-    limit = int(auth_views.SIGN_IN_RATE.split("/")[0])
+    limit = int(sign_in.SIGN_IN_RATE.split("/")[0])
     for n in range(limit):
         assert post_login(client, f"guess{n}", WRONG).status_code == 200  # never 5 on one username
 
@@ -421,7 +421,7 @@ def test_one_address_trying_many_usernames_is_rate_limited(client, officer_a):
 
 
 def test_password_reset_requests_are_rate_limited_per_address(client, officer_a):
-    limit = int(auth_views.RESET_RATE.split("/")[0])
+    limit = int(sign_in.RESET_RATE.split("/")[0])
     for _ in range(limit):
         assert client.post(reverse("password_reset"), {"email": "officer_a@example.com"}).status_code == 302
 

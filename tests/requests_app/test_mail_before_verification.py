@@ -22,7 +22,7 @@ from requests_app.cases.subjects import Identity
 from requests_app.delivery import notifications
 from requests_app.errors import TransitionNotAllowed, VerificationFailed
 from requests_app.models import Attachment, Notification, Reminder, RightsRequest, VerificationChallenge
-from requests_app.workflow import intake, sweeps
+from requests_app.workflow import intake, sweeps, verification
 from tests import factories
 from tests.public import citizen
 
@@ -220,7 +220,7 @@ def test_verifying_a_submission_is_all_or_nothing_and_a_failure_leaves_the_code_
     filed = workflow.submit_many(organisation=org_a, kinds=["access", "copy", "deletion"],
                                  identity=Identity(email="guo@example.com", full_name="Guo"))
     code = _send_code(filed[0])
-    real, calls = workflow._mark_verified, []
+    real, calls = verification._mark_verified, []
 
     def fails_on_the_second(rr, actor, **kwargs):
         calls.append(rr.pk)
@@ -228,7 +228,7 @@ def test_verifying_a_submission_is_all_or_nothing_and_a_failure_leaves_the_code_
             raise RuntimeError("the database went away mid-submission")
         return real(rr, actor, **kwargs)
 
-    monkeypatch.setattr(workflow, "_mark_verified", fails_on_the_second)
+    monkeypatch.setattr(verification, "_mark_verified", fails_on_the_second)
     with pytest.raises(RuntimeError):
         workflow.verify_identity(filed[0], actor=SUBJECT, code=code)
 
@@ -237,7 +237,7 @@ def test_verifying_a_submission_is_all_or_nothing_and_a_failure_leaves_the_code_
     assert VerificationChallenge.objects.get().used_at is None
     assert not Notification.objects.exists()
 
-    monkeypatch.setattr(workflow, "_mark_verified", real)
+    monkeypatch.setattr(verification, "_mark_verified", real)
     workflow.verify_identity(filed[0], actor=SUBJECT, code=code)  # the same code still works
 
     assert set(RightsRequest.objects.values_list("status", flat=True)) == {Status.VERIFIED}

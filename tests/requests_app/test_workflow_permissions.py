@@ -21,7 +21,7 @@ from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind, member
 from requests_app.errors import NotPermitted
 from requests_app.models import CompensationClaim, RightsRequest
-from requests_app.workflow import task_steps
+from requests_app.workflow import task_steps, verification
 from tests import factories
 
 Status = RightsRequest.Status
@@ -86,7 +86,7 @@ def _confirm_contact(rr, actor, w):
     if actor.kind == ActorKind.SUBJECT:
         workflow.verify_identity(rr, actor=actor, code=w.code)
     else:  # the step itself: only the relative, with the code, confirms their mailbox
-        workflow._confirm_contact(rr, actor)
+        verification._confirm_contact(rr, actor)
 
 
 def _eu_in_review(w):

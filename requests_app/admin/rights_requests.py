@@ -1,85 +1,39 @@
-"""Admin for rights requests and their history: a window onto the case, never a way round it.
+"""Rights requests in the admin: one page per request with its whole case, read-only.
 
-Every status change goes through requests_app/workflow/__init__.py, which writes the audit
-event; an admin form that saved a request would change it off the record. So requests
-and everything hanging off them are read-only here, and the audit events can be
-neither added, edited nor deleted.
+The page lists the request's fields, its audit chain's state and, as read-only inlines,
+its timeline, messages, claims, fulfilment tasks, reminders and attachments. A
+superuser may also download the case file (requests_app/cases/casefile.py) of one
+request or of a selection, and anyone who sees the list may check the audit chains of
+the selected requests.
 """
-
-import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
-from django.template.loader import render_to_string
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from orgs.admin import IdentifierSearchMixin, ViewOnlyMixin
-from orgs.admin_times import zoned_times
-from orgs.identifiers import IdentifierKind
+from orgs.admin.shared import ViewOnlyMixin
+from orgs.admin.times import zoned_times
+from requests_app.admin.case_records import MoneyColumns
+from requests_app.admin.events import actor_in_words, event_in_words
 from requests_app.cases import casefile, selectors
 from requests_app.models import (
     Attachment,
     CompensationClaim,
-    DataSubject,
-    EventDelivery,
     FulfilmentTask,
-    Notification,
     Message,
     Reminder,
     RequestEvent,
     RightsRequest,
-    StatusLink,
-    SubjectKey,
-    VerificationChallenge,
 )
-from requests_app.money import format_money
 from requests_app.transparency import audit
 
 
 def short_hash(value: str) -> str:
     return f"{value[:12]}…" if value else "—"
-
-
-def compact_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "), cls=DjangoJSONEncoder)
-
-
-def event_in_words(event) -> str:
-    """What happened, in the desk's own words (templates/officer/_event.html), not its code."""
-    selectors._label_events([event])  # the assignee's name rather than their id
-    return mark_safe(render_to_string("officer/_event.html", {"event": event}).strip())  # noqa: S308 - escaped
-
-
-def actor_in_words(event) -> str:
-    if event.actor is not None:
-        return event.actor.get_full_name() or event.actor.get_username()
-    return {"subject": _("the requester"), "system": _("the system")}.get(event.actor_kind, event.actor_kind)
-
-
-class MoneyColumns:
-    """A claim's amounts as money ("1,038.00 CNY"), never as minor units."""
-
-    @admin.display(description=_("claimed"), ordering="claimed_minor")
-    def claimed(self, claim):
-        return format_money(claim.claimed_minor, claim.currency) or "—"
-
-    @admin.display(description=_("assessed"), ordering="assessed_minor")
-    def assessed(self, claim):
-        return format_money(claim.assessed_minor, claim.currency) or "—"
-
-    @admin.display(description=_("offered"), ordering="offered_minor")
-    def offered(self, claim):
-        return format_money(claim.offered_minor, claim.currency) or "—"
-
-    @admin.display(description=_("paid"), ordering="paid_minor")
-    def paid(self, claim):
-        return format_money(claim.paid_minor, claim.currency) or "—"
 
 
 # --- inlines of a request: its case file, read-only --------------------------------
@@ -300,167 +254,3 @@ class RightsRequestAdmin(ViewOnlyMixin, admin.ModelAdmin):
                          "The audit chains of %(count)d requests hold.", count) % {"count": count},
                 messages.SUCCESS,
             )
-
-
-@admin.register(RequestEvent)
-@zoned_times("created_at", model=RequestEvent)
-class RequestEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    # The audit record itself: its words first, then the raw fields the hash covers.
-    list_display = ("request", "seq", "what", "by", "from_status", "to_status", "created_at")
-    list_filter = ("action", "actor_kind", "to_status", "visible_to_subject")
-    search_fields = ("request__reference",)
-    list_select_related = ("request__organisation", "actor")
-    date_hierarchy = "created_at"
-    actions = None
-    fields = readonly_fields = (
-        "request", "seq", "what", "by", "action", "actor", "actor_kind", "from_status", "to_status", "opened",
-        "data", "visible_to_subject", "created_at", "prev_hash", "hash",
-    )
-
-    @admin.display(description=_("details, sealed texts opened"))
-    def opened(self, event):
-        # `data` below is the record as stored and hashed: sealed texts are envelopes there.
-        return compact_json(event.opened)
-
-    @admin.display(description=_("what happened"))
-    def what(self, event):
-        return event_in_words(event)
-
-    @admin.display(description=_("by"))
-    def by(self, event):
-        return actor_in_words(event)
-
-
-@admin.register(SubjectKey)
-@zoned_times("created_at", "destroyed_at", model=SubjectKey)
-class SubjectKeyAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    # Whether a person's data key exists or was destroyed by the purge; never the key itself.
-    list_display = ("subject", "created_at", "destroyed_at")
-    list_filter = (("destroyed_at", admin.EmptyFieldListFilter),)
-    list_select_related = ("subject",)
-    fields = readonly_fields = ("subject", "created_at", "destroyed_at")
-
-
-@admin.register(DataSubject)
-class DataSubjectAdmin(IdentifierSearchMixin, admin.ModelAdmin):
-    list_display = ("__str__", "preferred_language", "created_at", "contact_purged_at")
-    list_filter = ("preferred_language", ("contact_purged_at", admin.EmptyFieldListFilter))
-    search_fields = ("requests__reference",)
-    # Only email and phone hashes are indexed on subjects.
-    identifier_kinds = (IdentifierKind.EMAIL, IdentifierKind.PHONE)
-    date_hierarchy = "created_at"
-    fields = (
-        "masked_identifiers", "full_name", "email", "phone", "preferred_language", "created_at", "contact_purged_at"
-    )
-    # Email and phone are what the matching hashes were computed from: editing them here
-    # would leave the hashes pointing at the old values.
-    readonly_fields = ("masked_identifiers", "email", "phone", "created_at", "contact_purged_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-# --- the rest of a case: read-only lists --------------------------------------------
-
-
-@admin.register(CompensationClaim)
-@zoned_times("created_at", "paid_at", model=CompensationClaim)
-class CompensationClaimAdmin(MoneyColumns, ViewOnlyMixin, admin.ModelAdmin):
-    list_display = ("request", "status", "claimed", "assessed", "offered", "paid", "created_at")
-    list_filter = ("status", "currency", "basis")
-    search_fields = ("request__reference", "payment_reference")
-    list_select_related = ("request__organisation",)
-    date_hierarchy = "created_at"
-    exclude = ("claimed_minor", "assessed_minor", "offered_minor", "paid_minor")
-    readonly_fields = ("claimed", "assessed", "offered", "paid", "paid_at")
-
-
-@admin.register(VerificationChallenge)
-@zoned_times("created_at", "sent_at", "expires_at", "used_at", model=VerificationChallenge)
-class VerificationChallengeAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    # Never code_hash: a hash of six digits is the code to anyone who tries a million.
-    fields = readonly_fields = ("request", "channel", "created_at", "sent_at", "expires_at", "attempts", "used_at")
-    list_display = ("request", "channel", "created_at", "sent_at", "expires_at", "attempts", "used_at")
-    list_filter = ("channel", ("used_at", admin.EmptyFieldListFilter))
-    search_fields = ("request__reference",)
-    list_select_related = ("request__organisation",)
-    date_hierarchy = "created_at"
-
-
-@admin.register(Reminder)
-@zoned_times("due_at", "created_at", "sent_at", model=Reminder)
-class ReminderAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    list_display = ("request", "threshold", "due_at", "created_at", "sent_at")
-    list_filter = ("threshold", ("sent_at", admin.EmptyFieldListFilter))
-    search_fields = ("request__reference",)
-    list_select_related = ("request__organisation",)
-    date_hierarchy = "due_at"
-
-
-@admin.register(Message)
-@zoned_times("created_at", model=Message)
-class MessageAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    list_display = ("request", "direction", "author", "created_at")
-    list_filter = ("direction",)
-    search_fields = ("request__reference",)
-    list_select_related = ("request__organisation", "author")
-    date_hierarchy = "created_at"
-
-
-@admin.register(Attachment)
-@zoned_times("created_at", model=Attachment)
-class AttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    fields = readonly_fields = (
-        "request", "message", "purpose", "original_name", "content_type", "size", "sha256", "from_subject",
-        "created_at",
-    )
-    list_display = ("original_name", "request", "purpose", "content_type", "size", "from_subject", "created_at")
-    list_filter = ("purpose", "from_subject")
-    search_fields = ("request__reference", "sha256")
-    list_select_related = ("request__organisation",)
-    date_hierarchy = "created_at"
-
-
-@admin.register(FulfilmentTask)
-@zoned_times("deadline_at", "completed_at", model=FulfilmentTask)
-class FulfilmentTaskAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    list_display = ("request", "system", "connector", "status", "attempts", "deadline_at", "completed_at")
-    list_filter = ("status", "connector", "system__organisation")
-    search_fields = ("request__reference", "system__name")
-    list_select_related = ("request__organisation", "system")
-    date_hierarchy = "created_at"
-
-
-@admin.register(Notification)
-@zoned_times("created_at", "sent_at", model=Notification)
-class NotificationAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    list_display = ("request", "kind", "user", "created_at", "attempts", "sent_at")
-    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
-    search_fields = ("request__reference",)
-    list_select_related = ("request__organisation", "user")
-    date_hierarchy = "created_at"
-
-
-@admin.register(StatusLink)
-class StatusLinkAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    """Only that a link exists and when it was used; the token itself is never stored."""
-
-    list_display = ("submission", "created_at", "last_used_at")
-    fields = readonly_fields = ("submission", "created_at", "last_used_at")
-    date_hierarchy = "created_at"
-
-
-@admin.register(EventDelivery)
-class EventDeliveryAdmin(ViewOnlyMixin, admin.ModelAdmin):
-    """The outbox of event webhooks: what was sent where, and what is still owed."""
-
-    list_display = ("event", "request", "subscription", "created_at", "attempts", "sent_at", "last_status")
-    list_filter = ("event", "last_status")
-    list_select_related = ("request", "subscription__organisation")
-    search_fields = ("request__reference", "key")
-
-# The transparency log's tables (requests_app/transparency/admin.py).
-from requests_app.transparency import admin as transparency_admin  # noqa: E402,F401

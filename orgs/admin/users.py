@@ -1,6 +1,6 @@
-"""The administrators' unlock: an action on the users' admin page that ends a sign-in
-lock-out for each selected user (orgs/lockout.py) and records who did it, when and
-for whom in the admin's history (LogEntry), so the unlock is on the record."""
+"""The users' admin, with the administrators' unlock: an action that ends a sign-in
+lock-out for each selected user (orgs/accounts/lockout.py) and records who did it, when
+and for whom in the admin's history (LogEntry), so the unlock is on the record."""
 
 import logging
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from orgs.lockout import unlock_username
+from orgs.accounts.lockout import unlock_username
 
 log = logging.getLogger("rightsdesk.signin")
 User = get_user_model()

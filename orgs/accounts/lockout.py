@@ -9,7 +9,7 @@ while a colleague typing badly locks only their own address.
 
 Unknown usernames are counted exactly like real ones, so neither the lock-out nor its
 page tells whether a username exists. `unlock_username` is the administrators' unlock
-(orgs/admin.py), which writes its audit row.
+(orgs/admin/users.py), which writes its audit row.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _sum(attempts) -> int:
 def unlock_username(username: str) -> int:
     """Clear every failed sign-in counted against `username`, at any address: the
     lock-out (of the pair and of the username) ends now. Returns the number of counter
-    rows removed. The caller writes the audit row (orgs/admin_unlock.py)."""
+    rows removed. The caller writes the audit row (orgs/admin/users.py)."""
     from axes.utils import reset
 
     return reset(username=username)

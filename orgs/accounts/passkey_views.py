@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -31,16 +30,12 @@ from django_otp_webauthn.views import (
     CompleteCredentialRegistrationView,
 )
 
-from orgs import passkeys
-from orgs.auth_views import _safe_next, complete_second_factor, is_verified
+from orgs.accounts import passkeys
+from orgs.accounts.forms import PasskeyNameForm
+from orgs.accounts.second_factor import complete_second_factor, is_verified
+from orgs.accounts.sign_in import safe_next_url
 
 log = logging.getLogger("rightsdesk.signin")
-
-
-class PasskeyNameForm(forms.Form):
-    name = forms.CharField(label=_l("Name of the new passkey"), max_length=passkeys.NAME_MAX_LENGTH,
-                           help_text=_l("Where the passkey lives, e.g. “work laptop” or “blue security key”."),
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "aria-describedby": "passkey-name-help"}))
 
 
 class InvalidName(exceptions.OTPWebAuthnApiError):
@@ -170,7 +165,7 @@ class CompleteAuthentication(_Refusals, CompleteCredentialAuthenticationView):
         complete_second_factor(self.request, device)
 
     def get_success_url(self):
-        return _safe_next(self.request)
+        return safe_next_url(self.request)
 
 
 @login_required

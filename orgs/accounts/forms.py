@@ -1,5 +1,5 @@
-"""Forms of the staff sign-in: the code of the second factor, its set-up, the
-organisation switch. The password step is Django's AuthenticationForm (it passes the
+"""Forms of the staff sign-in: the code of the second factor, its set-up, the name of a
+new passkey, the organisation switch. The password step is Django's AuthenticationForm (it passes the
 request to authenticate(), which django-axes needs)."""
 
 from django import forms
@@ -8,6 +8,8 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_otp.forms import OTPAuthenticationFormMixin, OTPTokenForm
+
+from orgs.accounts import passkeys
 
 _TOKEN_ATTRS = {
     "autocomplete": "one-time-code",
@@ -121,3 +123,9 @@ class DeviceSetupForm(forms.Form):
 
 class OrganisationSwitchForm(forms.Form):
     organisation = forms.SlugField(label=_("Organisation"))
+
+
+class PasskeyNameForm(forms.Form):
+    name = forms.CharField(label=_("Name of the new passkey"), max_length=passkeys.NAME_MAX_LENGTH,
+                           help_text=_("Where the passkey lives, e.g. “work laptop” or “blue security key”."),
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "aria-describedby": "passkey-name-help"}))

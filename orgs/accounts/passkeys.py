@@ -2,8 +2,8 @@
 
 A signed-in person registers passkeys on their account page, each under a name of their
 choosing; at the second step of sign-in a passkey does what the app's code does
-(orgs/passkey_views.py). A passkey is a django-otp device like the app, so
-`auth_views.second_factor_state` counts it; backup codes only back a device up and
+(orgs/accounts/passkey_views.py). A passkey is a django-otp device like the app, so
+`second_factor.second_factor_state` counts it; backup codes only back a device up and
 never count as one on their own.
 
 Removal follows the rule of the app: whoever must use a second factor (`otp_mandatory`)
@@ -68,7 +68,7 @@ def _other_devices(user, passkey) -> list:
 
 def removal_refused(user, passkey) -> bool:
     """Removing `passkey` would leave someone who must use a second factor with none."""
-    from orgs.auth_views import otp_mandatory
+    from orgs.accounts.second_factor import otp_mandatory  # which imports this module
 
     return otp_mandatory(user) and not _other_devices(user, passkey)
 

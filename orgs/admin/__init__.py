@@ -1,0 +1,24 @@
+"""The admin of orgs: organisations and their people, data systems and activities, the
+vault's biometric records, erasure orders and certificates, webhooks and API tokens,
+mail wordings, working-day calendars, and the users (with the sign-in unlock) and their
+passkeys.
+
+Django's autodiscover imports this package, so it imports every module that registers
+a ModelAdmin. `shared` and `times` hold what requests_app's admin uses too.
+
+The admin site itself (RightsdeskAdminSite) and its AppConfig are in orgs/apps.py, not
+here: they are loaded while the app registry is being filled, before models exist, and
+this package imports models.
+"""
+
+from orgs.admin import (  # noqa: F401  (each registers its admins on import)
+    organisations,
+    processing,
+    biometric_records,
+    erasure_orders,
+    api,
+    mail_wordings,
+    working_days,
+    users,
+    passkeys,
+)

@@ -1,0 +1,38 @@
+"""The models of orgs, one module per kind of thing, all importable from `orgs.models`
+(`from orgs.models import Organisation`), which is how every other module names them.
+
+Imported in the order they stood in the one models.py they came from, so Django
+registers them as before (the order `apps.get_models()` gives).
+"""
+
+from orgs.models.organisations import Jurisdiction, Membership, MembershipRole, Organisation
+from orgs.models.processing import Connector, DataSystem, Modality, ProcessingActivity, RetentionDuty
+from orgs.models.biometric_records import BiometricRecord, BiometricRecordQuerySet, RecordState
+from orgs.models.erasure_orders import ErasureCertificate, ErasureOrder, OrderStatus
+from orgs.models.api import ApiToken, EventSubscription
+from orgs.models.mail_wordings import MailWording
+from orgs.models.working_days import CalendarDay, CalendarRow, CalendarYear
+
+__all__ = [
+    "ApiToken",
+    "BiometricRecord",
+    "BiometricRecordQuerySet",
+    "CalendarDay",
+    "CalendarRow",
+    "CalendarYear",
+    "Connector",
+    "DataSystem",
+    "ErasureCertificate",
+    "ErasureOrder",
+    "EventSubscription",
+    "Jurisdiction",
+    "MailWording",
+    "Membership",
+    "MembershipRole",
+    "Modality",
+    "Organisation",
+    "OrderStatus",
+    "ProcessingActivity",
+    "RecordState",
+    "RetentionDuty",
+]

@@ -1,0 +1,90 @@
+"""The vault's biometric records: encrypted templates, found by the keyed hashes of
+their identifiers, tombstoned (never simply dropped) when deleted or restricted."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from orgs import crypto
+from orgs.models.organisations import Organisation
+from orgs.models.processing import DataSystem, Modality, ProcessingActivity
+
+
+class BiometricRecordQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(state=BiometricRecord.State.ACTIVE)
+
+    def matching(self, identifier_hashes: dict[str, str]):
+        """Records whose identifiers equal any of the given {kind: hash}."""
+        condition = Q()
+        for kind, value in identifier_hashes.items():
+            if value:
+                condition |= Q(**{f"{kind}_hash": value})
+        return self.filter(condition) if condition else self.none()
+
+
+class RecordState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RESTRICTED = "restricted", _("Storage only")
+    DELETED = "deleted", _("Deleted")
+
+
+class BiometricRecord(models.Model):
+    State = RecordState
+
+    # Indexed by biometric_retention_idx, which starts with it.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="biometric_records", db_index=False
+    )
+    system = models.ForeignKey(DataSystem, on_delete=models.PROTECT, related_name="biometric_records")
+    activity = models.ForeignKey(ProcessingActivity, on_delete=models.PROTECT, related_name="biometric_records")
+    modality = models.CharField(_("modality"), max_length=20, choices=Modality.choices)
+    email_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    member_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    masked_identifiers = models.CharField(_("identifiers (masked)"), max_length=300, blank=True)
+    template_ciphertext = models.BinaryField(null=True, editable=False)
+    collected_at = models.DateTimeField(_("collected at"))
+    retain_until = models.DateTimeField(_("retain until"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.ACTIVE)
+    tombstoned_at = models.DateTimeField(_("deleted or restricted at"), null=True, blank=True)
+    tombstone_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = BiometricRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-collected_at"]
+        verbose_name = _("biometric record")
+        verbose_name_plural = _("biometric records")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=RecordState.values), name="biometric_state_valid"),
+            models.CheckConstraint(condition=Q(modality__in=Modality.values), name="biometric_modality_valid"),
+            # A deleted record keeps its tombstone and nothing of the template.
+            models.CheckConstraint(
+                condition=~Q(state="deleted") | Q(template_ciphertext__isnull=True, tombstoned_at__isnull=False),
+                name="deleted_record_has_no_template",
+            ),
+        ]
+        # Every index is paid for on each erasure (a million rows in a bulk order): only
+        # those a query uses. Hashes are matched by equality, so plain b-trees, not LIKE ones.
+        indexes = [
+            models.Index(fields=["organisation", "state", "retain_until"], name="biometric_retention_idx"),
+            models.Index(fields=["email_hash"], name="biometric_email_hash_idx"),
+            models.Index(fields=["phone_hash"], name="biometric_phone_hash_idx"),
+            models.Index(fields=["member_number_hash"], name="biometric_member_hash_idx"),
+            models.Index(fields=["id_number_hash"], name="biometric_id_hash_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_modality_display()} · {self.masked_identifiers or self.pk}"
+
+    def __repr__(self):
+        # Never the template, not even its ciphertext.
+        return f"<BiometricRecord {self.pk} {self.modality} {self.state}>"
+
+    def set_template(self, template: bytes) -> None:
+        self.template_ciphertext = crypto.encrypt_template(template)
+
+    def read_template(self) -> bytes:
+        return crypto.decrypt_template(self.template_ciphertext)
