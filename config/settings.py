@@ -420,6 +420,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "requests_app.models.ClaimStatus",
         "RequestKindEnum": "requests_app.models.RequestKind",
         "OrganisationKindEnum": "orgs.models.Organisation.Kind",
+        "RecordOutcomeEnum": "requests_app.cases.outcomes.RecordOutcome",
     },
 }
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90)
