@@ -10,8 +10,9 @@ This module runs the tasks; beside it are the connectors, one per kind of system
 (vault.py: the built-in biometric vault; webhook.py: a signed POST completed by the
 system's signed callback, received by hooks.py; manual.py: the system's owner confirms
 by hand, on task_views.py's page). The steps a task takes (each with its rule in
-workflow.transitions.TASK_RULES and its event) are the workflow's: workflow/task_steps.py. May import the workflow and
-everything below it; never the desk, the public pages or the API.
+workflow.transitions.TASK_RULES and its event) are the workflow's: workflow/task_steps.py.
+May import the workflow and everything below it; never the desk, the public pages or
+the API.
 """
 
 import logging
