@@ -420,6 +420,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "requests_app.models.ClaimStatus",
         "RequestKindEnum": "requests_app.models.RequestKind",
         "OrganisationKindEnum": "orgs.models.Organisation.Kind",
+        "RecordOutcomeEnum": "requests_app.cases.outcomes.RecordOutcome",
         "PlaceKindEnum": "orgs.models.PlaceKind",
         "AlternativeEnum": "orgs.models.Alternative",
         "DeviceKindEnum": "orgs.models.DeviceKind",

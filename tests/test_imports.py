@@ -13,7 +13,6 @@ dependency, only a hidden one). Two rules:
 """
 
 import ast
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 

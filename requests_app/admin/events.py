@@ -25,9 +25,9 @@ def compact_json(value) -> str:
 
 
 def event_in_words(event) -> str:
-    """What happened, in the desk's own words (templates/officer/_event.html), not its code."""
+    """What happened, in the desk's own words (templates/desk/_event.html), not its code."""
     selectors._label_events([event])  # the assignee's name rather than their id
-    return mark_safe(render_to_string("officer/_event.html", {"event": event}).strip())  # noqa: S308 - escaped
+    return mark_safe(render_to_string("desk/_event.html", {"event": event}).strip())  # noqa: S308 - escaped
 
 
 def actor_in_words(event) -> str:

@@ -23,10 +23,11 @@ from requests_app.actors import SUBJECT
 from requests_app.api import citizen_serializers as s
 from requests_app.api.serializers import ErrorSerializer
 from requests_app.cases import tokens
-from requests_app.errors import InvalidInput, TransitionNotAllowed
-from requests_app.models import CompensationClaim, RightsRequest, VerificationChallenge
+from requests_app.errors import InvalidInput
+from requests_app.models import RightsRequest, VerificationChallenge
 from requests_app.public import forms, limits, views
 from requests_app.workflow import intake
+from requests_app.workflow.steps import SUBJECT_STEPS
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -171,10 +172,8 @@ class ResendView(PublicView):
 
 def _with_abilities(rr: RightsRequest) -> RightsRequest:
     """What the status page offers on the request (the same tests as the page)."""
-    rr.can_withdraw = rr.status in workflow.RULES["withdraw"].sources
-    rr.can_appeal = bool(rr.status == RightsRequest.Status.REFUSED and rr.appeal_closes_at
-                         and timezone.now() <= rr.appeal_closes_at)
-    rr.can_write = rr.status in workflow.RULES["subject_message"].sources
+    for name, can in views.abilities(rr).items():
+        setattr(rr, name, can)
     return rr
 
 
@@ -191,90 +190,26 @@ class StatusView(PublicView):
         return Response(s.CitizenStatusSerializer(body).data)
 
 
-class ActionView(PublicView):
-    """One subject step on one request of the submission; answers with the request as it now is.
+def _step_view(name: str) -> type[PublicView]:
+    """The POST of one of the requester's steps (workflow.steps.SUBJECT_STEPS): its JSON
+    (citizen_serializers.INPUT_FOR), checked by the status page's form of the step, its one
+    run; it answers with the request as it now is."""
+    step, input_class = SUBJECT_STEPS[name], s.INPUT_FOR[name]
 
-    Each subclass defines `act(rr, data)`: the one workflow call of its step."""
+    class StepView(PublicView):
+        @extend_schema(operation_id=f"public_{name}", tags=["citizens"], request=input_class, summary=step.help,
+                       responses={200: s.CitizenCaseSerializer, 400: BAD, 404: NOT_FOUND, 409: CONFLICT,
+                                  429: LIMITED})
+        def post(self, request, token, reference):
+            rr = views._case(request._request, token, reference)
+            data, files = _valid(input_class, request.data).as_form()
+            step.run(rr, _form(forms.FORM_FOR[name](data, files, rr=rr)))
+            rr.refresh_from_db()
+            return Response(s.CitizenCaseSerializer(_with_abilities(rr)).data)
 
-    input_serializer = s.EmptyInputSerializer
-
-    def post(self, request, token, reference):
-        rr = views._case(request._request, token, reference)
-        data = _valid(self.input_serializer, request.data).validated_data
-        self.act(rr, data)
-        rr.refresh_from_db()
-        return Response(s.CitizenCaseSerializer(_with_abilities(rr)).data)
-
-
-def _action_schema(name: str, summary: str, request_serializer):
-    return extend_schema(
-        operation_id=f"public_{name.replace('-', '_')}", tags=["citizens"], request=request_serializer,
-        responses={200: s.CitizenCaseSerializer, 400: BAD, 404: NOT_FOUND, 409: CONFLICT, 429: LIMITED},
-        summary=summary,
-    )
+    StepView.__name__ = StepView.__qualname__ = "".join(part.title() for part in name.split("_")) + "View"
+    return StepView
 
 
-class ReplyView(ActionView):
-    input_serializer = s.ReplyInputSerializer
-
-    @_action_schema("reply", "Write to the organisation (answers its question if it asked one).",
-                    s.ReplyInputSerializer)
-    def post(self, request, token, reference):
-        return super().post(request, token, reference)
-
-    def act(self, rr, data):
-        body = _form(forms.MessageForm(data))["body"]
-        if rr.status == RightsRequest.Status.AWAITING_SUBJECT:
-            workflow.answer(rr, actor=SUBJECT, body=body)
-        else:
-            workflow.subject_message(rr, actor=SUBJECT, body=body)
-
-
-class WithdrawView(ActionView):
-    @_action_schema("withdraw", "Withdraw the request (before fulfilment).", s.EmptyInputSerializer)
-    def post(self, request, token, reference):
-        return super().post(request, token, reference)
-
-    def act(self, rr, data):
-        workflow.withdraw(rr, actor=SUBJECT)
-
-
-class AppealView(ActionView):
-    input_serializer = s.AppealInputSerializer
-
-    @_action_schema("appeal", "Appeal a refusal within the appeal window.", s.AppealInputSerializer)
-    def post(self, request, token, reference):
-        return super().post(request, token, reference)
-
-    def act(self, rr, data):
-        workflow.appeal(rr, actor=SUBJECT, grounds=_form(forms.AppealForm(data))["grounds"])
-
-
-class OfferView(ActionView):
-    input_serializer = s.OfferAnswerInputSerializer
-    answer = "accept"
-
-    def act(self, rr, data):
-        claim_id = data.get("claim")
-        if claim_id is None:
-            offered = rr.claims.filter(status=CompensationClaim.Status.OFFERED).order_by("-pk").first()
-            if offered is None:
-                raise TransitionNotAllowed(_("There is no offer to answer."))
-            claim_id = offered.pk
-        cleaned = _form(forms.OfferForm({"claim": claim_id, "answer": self.answer}, claims=rr.claims.all()))
-        step = workflow.accept_offer if cleaned["answer"] == "accept" else workflow.decline_offer
-        step(cleaned["claim"], actor=SUBJECT)
-
-
-class AcceptOfferView(OfferView):
-    @_action_schema("accept-offer", "Accept the compensation offered.", s.OfferAnswerInputSerializer)
-    def post(self, request, token, reference):
-        return super().post(request, token, reference)
-
-
-class DeclineOfferView(OfferView):
-    answer = "decline"
-
-    @_action_schema("decline-offer", "Decline the compensation offered.", s.OfferAnswerInputSerializer)
-    def post(self, request, token, reference):
-        return super().post(request, token, reference)
+# One view per requester's step, none listed here (requests_app/api/urls.py routes them).
+STEP_VIEWS: dict[str, type[PublicView]] = {name: _step_view(name) for name in SUBJECT_STEPS}

@@ -110,21 +110,49 @@ class CodeInputSerializer(serializers.Serializer):
     code = serializers.RegexField(r"^\s*\d{6}\s*$", max_length=12, help_text=_("The six digits sent to you."))
 
 
-class ReplyInputSerializer(serializers.Serializer):
+class StepInputSerializer(serializers.Serializer):
+    """The JSON of one of the requester's steps (workflow.steps.SUBJECT_STEPS), registered by
+    the step's name (INPUT_FOR); `as_form` gives it to the status page's form of that step
+    (public.forms.FORM_FOR), which checks it as the web does."""
+
+    def as_form(self) -> tuple[dict, dict]:
+        return dict(self.validated_data), {}
+
+
+class ReplyInputSerializer(StepInputSerializer):
     body = serializers.CharField(max_length=TEXT)
 
 
-class AppealInputSerializer(serializers.Serializer):
+class EvidenceInputSerializer(StepInputSerializer):
+    evidence = CitizenFileSerializer(many=True, min_length=1, max_length=settings.MAX_UPLOAD_FILES)
+
+    def as_form(self) -> tuple[dict, dict]:
+        return {}, {"evidence": self.validated_data["evidence"]}
+
+
+class AppealInputSerializer(StepInputSerializer):
     grounds = serializers.CharField(max_length=TEXT)
 
 
-class OfferAnswerInputSerializer(serializers.Serializer):
+class ClaimInputSerializer(StepInputSerializer, CitizenClaimInputSerializer):
+    pass
+
+
+class OfferAnswerInputSerializer(StepInputSerializer):
     claim = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
                                      help_text=_("The claim offered; the open offer if left out."))
 
 
-class EmptyInputSerializer(serializers.Serializer):
+class EmptyInputSerializer(StepInputSerializer):
     pass
+
+
+# Each requester's step's input, by the step's name.
+INPUT_FOR: dict[str, type[StepInputSerializer]] = {
+    "reply": ReplyInputSerializer, "add_evidence": EvidenceInputSerializer, "withdraw": EmptyInputSerializer,
+    "appeal": AppealInputSerializer, "claim_compensation": ClaimInputSerializer,
+    "accept_offer": OfferAnswerInputSerializer, "decline_offer": OfferAnswerInputSerializer,
+}
 
 
 # --- output -----------------------------------------------------------------------------
@@ -182,12 +210,13 @@ class CitizenCaseSerializer(serializers.ModelSerializer):
     can_withdraw = serializers.BooleanField(read_only=True)
     can_appeal = serializers.BooleanField(read_only=True)
     can_write = serializers.BooleanField(read_only=True)
+    can_claim = serializers.BooleanField(read_only=True, help_text=_("No open claim: compensation may be claimed."))
 
     class Meta:
         model = RightsRequest
         fields = ["reference", "kind", "status", "received_at", "due_at", "closed_at", "appeal_closes_at",
                   "refusal_reason", "refusal_legal_ground", "certificate", "events", "messages", "claims",
-                  "can_withdraw", "can_appeal", "can_write"]
+                  "can_withdraw", "can_appeal", "can_write", "can_claim"]
 
     @extend_schema_field(CitizenEventSerializer(many=True))
     def get_events(self, rr) -> list[dict]:

@@ -1,34 +1,35 @@
-"""The officers' API: the queue, one request with its history, every workflow step as a
-POST, the manual fulfilment tasks, the dashboard. Views parse, make ONE workflow (or
-selector) call and render; the workflow decides what is allowed (a refusal is 409 or
-403 through requests_app/api/errors.py), the selectors decide what is visible (another
-organisation's reference is 404)."""
+"""The officers' API: the queue, one request with its history, every registered step
+(requests_app/workflow/steps.py) as a POST, the manual fulfilment tasks, the dashboard.
+Views parse, make ONE step (or selector) call and render; the rules decide what is
+allowed (a refusal is 409 or 403 through requests_app/api/errors.py), the selectors
+decide what is visible (another organisation's reference is 404)."""
 
 import uuid
-from collections.abc import Callable
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import BasePagination
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from requests_app import workflow
 from requests_app.actors import member
 from requests_app.api import serializers as s
-from requests_app.api.permissions import AnyMember, DeskMember, acting_membership
+from requests_app.api.permissions import AnyMember, DeskMember, DeskStepTaker, acting_membership
 from requests_app.cases import selectors
 from requests_app.desk.dashboard import dashboard_figures
 from requests_app.desk.filters import QueueFilter
 from requests_app.desk.pagination import DEFAULT_SORT, PER_PAGE, paginate
 from requests_app.fulfilment import manual
 from requests_app.models import FulfilmentTask, RightsRequest
+from requests_app.workflow import steps
 
 E = s.ErrorSerializer
 READ_ERRORS = {401: E, 404: E}
@@ -43,7 +44,7 @@ class QueueFilterBackend(DjangoFilterBackend):
 
 
 class QueueCursorPagination(BasePagination):
-    """The desk's keyset pagination (officer/pagination.py), in the queue's chosen order."""
+    """The desk's keyset pagination (desk/pagination.py), in the queue's chosen order."""
 
     cursor_query_param = "cursor"
 
@@ -74,70 +75,43 @@ class QueueCursorPagination(BasePagination):
                  "schema": {"type": "string"}}]
 
 
-# What each POST on a request runs: its input serializer and its one workflow call.
-Run = Callable[[RightsRequest, object, dict], None]
-STEPS: dict[str, tuple[type[s.StepInput], Run, str]] = {
-    "assign": (s.AssignInput, lambda rr, a, d: workflow.assign(rr, actor=a, assignee=d["assignee"]),
-               _("Assign to an owner or officer (a verified request moves to review).")),
-    "verify": (s.VerifyInput, lambda rr, a, d: workflow.verify_identity(
-        rr, actor=a, check_performed=d["check_performed"]), _("Verify the identity by hand.")),
-    "verify-power-of-attorney": (s.PowerOfAttorneyInput, lambda rr, a, d: workflow.verify_power_of_attorney(
-        rr, actor=a, attachment=d["attachment"], check_performed=d["check_performed"]),
-        _("Verify an agent's request on the power of attorney attached to it.")),
-    "verify-next-of-kin": (s.NextOfKinCheckInput, lambda rr, a, d: workflow.verify_next_of_kin(
-        rr, actor=a, death_checked=d["death_checked"], relationship_checked=d["relationship_checked"],
-        arranged_otherwise=d["arranged_otherwise"], check_performed=d["check_performed"]),
-        _("Verify a relative's request for a deceased person after checking the evidence (PIPL art. 49).")),
-    "ask-info": (s.AskInfoInput, lambda rr, a, d: workflow.ask_for_information(
-        rr, actor=a, question=d["question"], reason=d.get("reason", "")),
-                 _("Ask the requester for information (the clock pauses where the law allows).")),
-    "extend": (s.ExtendInput, lambda rr, a, d: workflow.extend(rr, actor=a, reason=d["reason"]),
-               _("Extend the deadline where the law allows.")),
-    "approve": (s.ApproveInput, lambda rr, a, d: workflow.approve(rr, actor=a, note=d["note"]), _("Approve.")),
-    "refuse": (s.RefuseInput, lambda rr, a, d: workflow.refuse(
-        rr, actor=a, reason=d["reason"], legal_ground=d["legal_ground"]), _("Refuse, with reason and legal ground.")),
-    "start-fulfilment": (s.EmptyInput, lambda rr, a, d: workflow.start_fulfilment(rr, actor=a),
-                         _("Start fulfilment: one task per data system.")),
-    "finish-fulfilment": (s.EmptyInput, lambda rr, a, d: workflow.finish_fulfilment(rr, actor=a),
-                          _("Finish fulfilment once every task is done.")),
-    "message": (s.BodyInput, lambda rr, a, d: workflow.message_subject(rr, actor=a, body=d["body"]),
-                _("Write to the requester.")),
-    "note": (s.BodyInput, lambda rr, a, d: workflow.add_note(rr, actor=a, body=d["body"]),
-             _("Add an internal note (never shown to the requester).")),
-    "assess-claim": (s.AssessInput, lambda rr, a, d: workflow.assess_claim(
-        d["claim"], actor=a, basis=d["basis"], amount_minor=d["amount_minor"], note=d["note"]),
-        _("Assess the compensation claim.")),
-    "offer-compensation": (s.OfferInput, lambda rr, a, d: workflow.offer_compensation(
-        d["claim"], actor=a, amount_minor=d["amount_minor"]), _("Offer compensation.")),
-    "record-payment": (s.PaymentInput, lambda rr, a, d: workflow.record_payment(
-        d["claim"], actor=a, amount_minor=d["amount_minor"], reference=d["reference"],
-        difference_reason=d["difference_reason"]),
-        _("Record the payment of the accepted offer (a different amount needs difference_reason).")),
-    "close-claim": (s.CloseClaimInput, lambda rr, a, d: workflow.close_claim(d["claim"], actor=a, note=d["note"]),
-                    _("Close a declined claim without a new offer.")),
-}
+# The API's paths before the desk and the API took one name per step (workflow/steps.py):
+# still answered, the same step, marked deprecated in the schema (README, "The REST API").
+FORMER_PATHS = {"message": "message_subject", "note": "add_note"}
 
 
-def _step(name: str):
-    input_class, run, summary = STEPS[name]
+def _step(name: str, *, former: str = ""):
+    """The POST of one step of workflow.steps.OFFICER_STEPS (at its former path, if given):
+    the rule refuses first, before any input is read (403 for the role, 409 for the state),
+    then the input (400), then the one step (the workflow checks again, under the lock)."""
+    step, input_class = steps.OFFICER_STEPS[name], s.INPUT_FOR[name]
+    output_class = s.OUTPUT_FOR.get(name, s.RequestDetailSerializer)
 
-    def step(self, request, reference=None):
-        rr = self.get_object()
-        data = input_class(data=request.data, context={"rr": rr, "membership": acting_membership(request)})
+    def post(self, request, reference=None):
+        rr, membership = self.get_object(), acting_membership(request)
+        step.check(membership.role, rr.status)
+        data = input_class(data=request.data, context={"rr": rr, "membership": membership})
         data.is_valid(raise_exception=True)
-        run(rr, member(request.user), data.validated_data)
+        result = step.run(rr, member(request.user), data.validated_data)
+        if name in s.OUTPUT_FOR:
+            return Response(output_class(result).data)
         return Response(s.RequestDetailSerializer(self.get_object()).data)
 
-    step.__name__ = name.replace("-", "_")
-    step = action(detail=True, methods=["post"], url_path=name, url_name=name)(step)
-    return extend_schema(operation_id=f"requests_{step.__name__}", summary=summary, request=input_class,
-                         responses={200: s.RequestDetailSerializer, **WRITE_ERRORS})(step)
+    path = former or step.api_path
+    post.__name__ = f"{former}_former_path" if former else name  # DRF: the attribute's name
+    files = {"parser_classes": [MultiPartParser, FormParser]} if s.takes_files(input_class) else {}
+    post = action(detail=True, methods=["post"], url_path=path, url_name=path, **files)(post)
+    summary = format_lazy(_("Deprecated: the former path of {step}, which does the same. {help}"), step=step.api_path,
+                          help=step.help) if former else step.help
+    return extend_schema(operation_id=f"requests_{path.replace('-', '_')}", summary=summary, deprecated=bool(former),
+                         request=input_class, responses={200: output_class, **WRITE_ERRORS})(post)
 
 
 class RequestViewSet(viewsets.GenericViewSet):
-    """The requests of the acting organisation (owners, officers; auditors read only)."""
+    """The requests of the acting organisation, and a POST per step (owners and officers;
+    auditors read, and may take the one step their role has: reveal the contact details)."""
 
-    permission_classes = [DeskMember]
+    permission_classes = [DeskStepTaker]
     queryset = RightsRequest.objects.none()  # the real one is get_queryset's, per membership
     serializer_class = s.RequestRowSerializer
     lookup_field = "reference"
@@ -166,22 +140,12 @@ class RequestViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, reference=None):
         return Response(s.RequestDetailSerializer(self.get_object()).data)
 
-    assign = _step("assign")
-    verify = _step("verify")
-    verify_next_of_kin = _step("verify-next-of-kin")
-    verify_power_of_attorney = _step("verify-power-of-attorney")
-    ask_info = _step("ask-info")
-    extend = _step("extend")
-    approve = _step("approve")
-    refuse = _step("refuse")
-    start_fulfilment = _step("start-fulfilment")
-    finish_fulfilment = _step("finish-fulfilment")
-    message = _step("message")
-    note = _step("note")
-    assess_claim = _step("assess-claim")
-    offer_compensation = _step("offer-compensation")
-    record_payment = _step("record-payment")
-    close_claim = _step("close-claim")
+
+# One POST per registered step, none listed here (DRF finds them as the viewset's actions).
+for _name in steps.OFFICER_STEPS:
+    setattr(RequestViewSet, _name, _step(_name))
+for _former, _name in FORMER_PATHS.items():
+    setattr(RequestViewSet, f"{_former}_former_path", _step(_name, former=_former))
 
 
 class FulfilmentTaskViewSet(viewsets.GenericViewSet):

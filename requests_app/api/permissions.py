@@ -6,7 +6,8 @@ organisation chosen in the session (orgs.current). Roles then gate as on the web
 
 - the desk (requests, dashboard): owners, officers, auditors; a system owner or a
   non-member gets 404, as `requests_app.desk.access.desk_view` answers;
-- auditors read only: every POST is refused with 403 in the API's error format;
+- auditors read only: every POST is refused with 403 in the API's error format, but
+  for the steps on a request, whose rules decide (an auditor may reveal contact details);
 - the organisation's own settings (organisation, members, systems, activities,
   biometric records): owners only (403 for other members).
 """
@@ -49,6 +50,7 @@ class _MemberWithRole(permissions.IsAuthenticated):
     """Authenticated, a member of the acting organisation with one of `roles` (else 404)."""
 
     roles: frozenset[str] = frozenset(Role.values)
+    auditors_read_only = True
 
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
@@ -56,13 +58,22 @@ class _MemberWithRole(permissions.IsAuthenticated):
         membership = acting_membership(request)
         if membership is None or membership.role not in self.roles:
             raise exceptions.NotFound()
-        if request.method not in permissions.SAFE_METHODS and membership.role == Role.AUDITOR:
+        if (self.auditors_read_only and request.method not in permissions.SAFE_METHODS
+                and membership.role == Role.AUDITOR):
             raise ReadOnlyForAuditors()
         return True
 
 
 class DeskMember(_MemberWithRole):
     roles = DESK_ROLES
+
+
+class DeskStepTaker(DeskMember):
+    """The requests and their steps: every POST there is a registered step whose rule says
+    who may take it (requests_app/workflow/steps.py), so the step refuses an auditor (403),
+    except the one step an auditor's role has (reveal the contact details, on the record)."""
+
+    auditors_read_only = False
 
 
 class AnyMember(_MemberWithRole):

@@ -1,14 +1,19 @@
-"""Serializers of the officers' API. Output serializers show masked identifiers only;
-input serializers of the workflow steps validate and nothing else: the view then makes
-ONE workflow call with `validated_data` (requests_app/api/officer.py STEPS)."""
+"""Serializers of the officers' API. Output serializers show masked identifiers only
+(the contact details only as a step's answer, the look recorded: reveal_contact);
+input serializers of the workflow steps validate and nothing else: the view then runs
+the ONE step of requests_app/workflow/steps.py with `validated_data`. Each step's input
+is registered by the step's name (INPUT_FOR) and gives the keys the desk's form gives."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from requests_app.cases import deadlines, selectors
 from requests_app.cases.outcomes import RecordOutcome
+from orgs.models import DataSystem
 from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest, sealed
 
 TEXT = 4000
@@ -116,6 +121,16 @@ class RequestDetailSerializer(RequestRowSerializer):
     @extend_schema_field(TaskSerializer(many=True))
     def get_fulfilment_tasks(self, rr):
         return TaskSerializer(rr.fulfilment_tasks.select_related("system").order_by("pk"), many=True).data
+
+
+class ContactSerializer(serializers.Serializer):
+    """Who the person is, as revealed to the member once (workflow.Contact); the look is an event."""
+
+    full_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    requester_name = serializers.CharField(help_text=_("The relative or agent who filed, if one did."))
+    requester_email = serializers.CharField()
 
 
 class TallySerializer(serializers.Serializer):
@@ -291,9 +306,86 @@ class CloseClaimInput(StepInput):
         )
 
 
+class FinishInput(StepInput):
+    explanation = _text(required=False, default="",
+                        help_text=_("For a request for an explanation (required there): the explanation of the "
+                                    "processing rules, sent to the requester."))
+
+
+class TaskInput(StepInput):
+    """One fulfilment task of this request, named by its public_id (as `fulfilment_tasks` lists it)."""
+
+    task = serializers.UUIDField(help_text=_("public_id of one of this request's fulfilment tasks."))
+
+    def validate_task(self, public_id) -> FulfilmentTask:
+        rr = self.context.get("rr")
+        task = rr.fulfilment_tasks.select_related("system").filter(public_id=public_id).first() if rr else None
+        if task is None:
+            raise serializers.ValidationError(_("Choose one of this request's fulfilment tasks."))
+        return task
+
+
+class RepointInput(TaskInput):
+    # No longer than the system's own column holds (a longer one would be a database error).
+    webhook_url = serializers.URLField(max_length=DataSystem._meta.get_field("webhook_url").max_length,
+                                       help_text=_("Where the system now takes requests. Later requests go there "
+                                                   "too."))
+
+
+class RecordTaskOutcomeInput(TaskInput):
+    """What became of the person's data in one system of this request, recorded by hand
+    (task_steps.record_by_hand), with the file given to the requester where the outcome
+    needs one (a copy, a portable file): multipart. Which outcomes fit the request's kind
+    and what each needs, the workflow checks (400 with the field)."""
+
+    outcome = serializers.ChoiceField(choices=RecordOutcome.choices)
+    detail = _text(max_length=2000, required=False, default="",
+                   help_text=_("What changed, the law that requires storage, or the explanation."))
+    upload = serializers.FileField(required=False, help_text=_("The file given to the requester."))
+    note = _text(max_length=2000, required=False, default="", help_text=_("Internal note."))
+
+    def validate_upload(self, upload):
+        if upload is not None and upload.size > settings.MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(_("Files may be at most %(limit)s.") % {
+                "limit": filesizeformat(settings.MAX_UPLOAD_BYTES)})
+        return upload
+
+
+# Each step's input, by the step's name (workflow.steps.OFFICER_STEPS).
+INPUT_FOR: dict[str, type[StepInput]] = {
+    "reveal_contact": EmptyInput,
+    "assign": AssignInput,
+    "verify": VerifyInput,
+    "verify_next_of_kin": NextOfKinCheckInput,
+    "verify_power_of_attorney": PowerOfAttorneyInput,
+    "ask_info": AskInfoInput,
+    "extend": ExtendInput,
+    "approve": ApproveInput,
+    "refuse": RefuseInput,
+    "start_fulfilment": EmptyInput,
+    "record_task_outcome": RecordTaskOutcomeInput,
+    "retry_task": TaskInput,
+    "repoint_task": RepointInput,
+    "finish_fulfilment": FinishInput,
+    "message_subject": BodyInput,
+    "add_note": BodyInput,
+    "assess_claim": AssessInput,
+    "offer_compensation": OfferInput,
+    "record_payment": PaymentInput,
+    "close_claim": CloseClaimInput,
+}
+# What a step answers with, when not the request as it now is (RequestDetailSerializer).
+OUTPUT_FOR: dict[str, type[serializers.Serializer]] = {"reveal_contact": ContactSerializer}
+
+
+def takes_files(input_class: type[serializers.Serializer]) -> bool:
+    """Whether the input has a file (the step then takes multipart)."""
+    return any(isinstance(f, serializers.FileField) for f in input_class().fields.values())
+
+
 class OutcomeInput(serializers.Serializer):
     """What became of the person's data in one manual system. Which outcomes fit the
-    request's kind, and what each needs, the workflow checks (requests_app/fulfilment/task_steps.py);
+    request's kind, and what each needs, the workflow checks (requests_app/workflow/task_steps.py);
     an outcome that comes with a file (a copy) is recorded on the desk, which takes uploads."""
 
     outcome = serializers.ChoiceField(choices=RecordOutcome.choices)

@@ -29,20 +29,16 @@ urlpatterns: list = [
 
 # --- citizens (no account) and systems: requests_app/api/citizen.py, systems.py ---------------
 from requests_app.api import citizen, systems  # noqa: E402
+from requests_app.workflow.steps import SUBJECT_STEPS  # noqa: E402
 
 urlpatterns += [
     path("public/requests/", citizen.RequestsView.as_view(), name="public-requests"),
     path("public/submissions/<uuid:submission>/verify/", citizen.VerifyView.as_view(), name="public-verify"),
     path("public/submissions/<uuid:submission>/resend/", citizen.ResendView.as_view(), name="public-resend"),
     path("public/status/<str:token>/", citizen.StatusView.as_view(), name="public-status"),
-    path("public/status/<str:token>/<str:reference>/reply/", citizen.ReplyView.as_view(), name="public-reply"),
-    path("public/status/<str:token>/<str:reference>/withdraw/", citizen.WithdrawView.as_view(),
-         name="public-withdraw"),
-    path("public/status/<str:token>/<str:reference>/appeal/", citizen.AppealView.as_view(), name="public-appeal"),
-    path("public/status/<str:token>/<str:reference>/accept-offer/", citizen.AcceptOfferView.as_view(),
-         name="public-accept-offer"),
-    path("public/status/<str:token>/<str:reference>/decline-offer/", citizen.DeclineOfferView.as_view(),
-         name="public-decline-offer"),
+    # The requester's steps, one per registered step (requests_app/workflow/steps.py SUBJECT_STEPS).
+    *(path(f"public/status/<str:token>/<str:reference>/{step.api_path}/", citizen.STEP_VIEWS[name].as_view(),
+           name=f"public-{step.api_path}") for name, step in SUBJECT_STEPS.items()),
     path("systems/fulfilment-tasks/<uuid:public_id>/callback/", systems.FulfilmentCallbackView.as_view(),
          name="systems-fulfilment-callback"),
 ]

@@ -255,7 +255,7 @@ def as_html(case: dict, *, request=None) -> str:
     }
     context = {"case": {**case, "events": events, "certificate": certificate}}
     with timezone.override(case["organisation"]["time_zone"]):
-        return render_to_string("officer/casefile.html", context, request=request)
+        return render_to_string("desk/casefile.html", context, request=request)
 
 
 def filename(case: dict, extension: str) -> str:

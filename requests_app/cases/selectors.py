@@ -78,6 +78,16 @@ def tasks_to_confirm(user, organisation_id: int | None = None) -> QuerySet[Fulfi
     ).order_by("request__due_at", "pk")
 
 
+def tasks_needing_hands(rr: RightsRequest) -> QuerySet[FulfilmentTask]:
+    """This request's tasks a person may act on (retry, re-point, record by hand): every
+    manual task not done, and every automatic one that failed, went silent, is waiting
+    for its system, or keeps failing."""
+    return rr.fulfilment_tasks.exclude(status=FulfilmentTask.Status.DONE).filter(
+        Q(connector=DataSystem.Connector.MANUAL) | Q(status=FulfilmentTask.Status.FAILED)
+        | Q(status=FulfilmentTask.Status.AWAITING_CALLBACK) | Q(flagged_at__isnull=False) | ~Q(last_error="")
+    ).select_related("system").order_by("pk")
+
+
 def request_for(membership: Membership | None, reference: str) -> RightsRequest:
     """The visible request with this reference, or 404 (another organisation's included)."""
     rr = (

@@ -6,7 +6,7 @@ Construct it with the request and the current membership:
                 request=request, membership=membership)
 `.qs` is the filtered queryset (not yet ordered or paginated); with no status chosen it
 holds the open requests only, the queue an officer works. `sort` is only checked here:
-the order is applied by the keyset pages (officer/pagination.py), `chosen_sort()` says which.
+the order is applied by the keyset pages (desk/pagination.py), `chosen_sort()` says which.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -54,7 +54,7 @@ class QueueFilter(django_filters.FilterSet):
                                               widget=forms.DateInput(attrs={"type": "date"}))
     received_to = django_filters.DateFilter(label=_("Received to (inclusive)"), method="filter_received_to",
                                             widget=forms.DateInput(attrs={"type": "date"}))
-    # The order is the pagination's to apply (keyset pages, officer/pagination.py); here it is only checked.
+    # The order is the pagination's to apply (keyset pages, desk/pagination.py); here it is only checked.
     sort = django_filters.ChoiceFilter(label=_("Sort by"), choices=[(k, s.label) for k, s in SORTS.items()],
                                        method="filter_sort", empty_label=None)
 

@@ -1,10 +1,13 @@
 """Forms of the officer desk. They only parse and check input; what is allowed in which
-state is the workflow's to decide (a step refused there changes nothing)."""
+state is the workflow's to decide (a step refused there changes nothing).
+
+Each step's form is registered by the step's name (FORM_FOR, its `action`), and its
+cleaned data has the keys and types the step's `run` reads (requests_app/workflow/steps.py),
+the same as the API's input serializer of that step gives."""
 
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +15,7 @@ from orgs import law
 from orgs.models import DataSystem
 from requests_app.cases import deadlines, selectors
 from requests_app.fulfilment.forms import HandOutcomeForm
-from requests_app.models import CompensationClaim, FulfilmentTask, RightsRequest
+from requests_app.models import CompensationClaim, RightsRequest
 from requests_app.money import MINOR_UNIT_EXPONENT
 
 TEXT = 4000
@@ -31,16 +34,24 @@ class AssigneeField(forms.ModelChoiceField):
 class ActionForm(forms.Form):
     """A step on one request: knows the request and the member's membership for its choices."""
 
+    action = "step"  # the name of the step (workflow.steps.OFFICER_STEPS) the form is for
+
     def __init__(self, *args, rr, membership, **kwargs):
         kwargs.setdefault("auto_id", f"id_{self.action}_%s")
         super().__init__(*args, **kwargs)
         self.rr, self.membership = rr, membership
 
-    action = "step"
-
 
 class EmptyForm(ActionForm):
-    action = "step"
+    """A step with nothing to type."""
+
+
+class RevealForm(EmptyForm):
+    action = "reveal_contact"
+
+
+class StartFulfilmentForm(EmptyForm):
+    action = "start_fulfilment"
 
 
 class AssignForm(ActionForm):
@@ -67,9 +78,10 @@ class NextOfKinCheckForm(ActionForm):
     action = "verify_next_of_kin"
     death_checked = forms.BooleanField(label=_("I checked the evidence of the death"))
     relationship_checked = forms.BooleanField(label=_("I checked the evidence that the requester is a close relative"))
-    arranged_otherwise = forms.ChoiceField(
+    arranged_otherwise = forms.TypedChoiceField(  # cleaned: a bool, as the API's
         label=_("Did the deceased arrange otherwise for their information?"), widget=forms.RadioSelect,
         choices=[("no", _("No")), ("yes", _("Yes: the request cannot be verified"))],
+        coerce=lambda value: value == "yes",
     )
     check_performed = _text(_("What was checked"), rows=2, max_length=1000,
                             help_text=_("E.g. “death certificate no. …, household register showing the son”."))
@@ -105,6 +117,11 @@ class QuestionForm(ActionForm):
             self.fields["reason"].choices = list(reasons)
         else:
             del self.fields["reason"]  # the clock runs: there is nothing to choose
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned.setdefault("reason", "")  # no reason where the clock never pauses, as in the API
+        return cleaned
 
 
 class ExtendForm(ActionForm):
@@ -166,6 +183,9 @@ class GroundFields(forms.Form):
 
 
 class RefuseForm(ActionForm, GroundFields):
+    """The ground is chosen from the law's list; cleaned, `legal_ground` is its text as
+    stored and sent (as the API takes it), `legal_ground_code` the choice."""
+
     action = "refuse"
 
     def __init__(self, *args, **kwargs):
@@ -175,33 +195,25 @@ class RefuseForm(ActionForm, GroundFields):
     def clean(self):
         cleaned = super().clean()
         if not self.errors:
-            cleaned["legal_ground_text"] = ground_text(self.rr, cleaned["legal_ground"],
-                                                       cleaned.get("legal_ground_other", ""))
+            cleaned["legal_ground_code"] = cleaned["legal_ground"]
+            cleaned["legal_ground"] = ground_text(self.rr, cleaned["legal_ground"],
+                                                  cleaned.get("legal_ground_other", ""))
         return cleaned
 
 
 class MessageForm(ActionForm):
-    action = "message"
+    action = "message_subject"
     body = _text(_("Message to the requester"), rows=4)
 
 
 class NoteForm(ActionForm):
-    action = "note"
+    action = "add_note"
     body = _text(_("Internal note (never shown to the requester)"), rows=3)
 
 
 class TaskChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, task):
         return f"{task.system.name} ({task.get_connector_display()}, {task.get_status_display()})"
-
-
-def tasks_needing_hands(rr):
-    """This request's tasks a person may act on: every manual task not done, and every
-    automatic one that failed, went silent, is waiting for its system, or keeps failing."""
-    return rr.fulfilment_tasks.exclude(status=FulfilmentTask.Status.DONE).filter(
-        Q(connector=DataSystem.Connector.MANUAL) | Q(status=FulfilmentTask.Status.FAILED)
-        | Q(status=FulfilmentTask.Status.AWAITING_CALLBACK) | Q(flagged_at__isnull=False) | ~Q(last_error="")
-    ).select_related("system").order_by("pk")
 
 
 def _offer_tasks(field, rr, offered) -> None:
@@ -214,7 +226,7 @@ def _offer_tasks(field, rr, offered) -> None:
 class OutcomeForm(ActionForm, HandOutcomeForm):
     """Record by hand what became of the person's data in one system (task_steps.record_by_hand)."""
 
-    action = "record_outcome"
+    action = "record_task_outcome"
     task = TaskChoiceField(label=_("System"), queryset=None, empty_label=None)
     field_order = ["task", "outcome", "detail", "upload", "note"]
 
@@ -222,7 +234,7 @@ class OutcomeForm(ActionForm, HandOutcomeForm):
         kwargs.setdefault("auto_id", f"id_{self.action}_%s")
         HandOutcomeForm.__init__(self, *args, rights_request=rr, **kwargs)
         self.rr, self.membership = rr, membership
-        _offer_tasks(self.fields["task"], rr, tasks_needing_hands(rr))
+        _offer_tasks(self.fields["task"], rr, selectors.tasks_needing_hands(rr))
 
 
 class RetryForm(ActionForm):
@@ -231,7 +243,7 @@ class RetryForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _offer_tasks(self.fields["task"], self.rr, tasks_needing_hands(self.rr))
+        _offer_tasks(self.fields["task"], self.rr, selectors.tasks_needing_hands(self.rr))
 
 
 class RepointForm(ActionForm):
@@ -245,7 +257,7 @@ class RepointForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _offer_tasks(self.fields["task"], self.rr,
-                     tasks_needing_hands(self.rr).filter(connector=DataSystem.Connector.WEBHOOK))
+                     selectors.tasks_needing_hands(self.rr).filter(connector=DataSystem.Connector.WEBHOOK))
 
 
 class FinishForm(ActionForm):
@@ -258,6 +270,11 @@ class FinishForm(ActionForm):
         super().__init__(*args, **kwargs)
         if self.rr.kind != RightsRequest.Kind.EXPLANATION:
             del self.fields["explanation"]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned.setdefault("explanation", "")
+        return cleaned
 
 
 class ClaimForm(ActionForm):
@@ -294,7 +311,7 @@ def _amount(label):
 
 
 class AssessForm(ClaimForm):
-    action = "assess"
+    action = "assess_claim"
     basis = forms.ChoiceField(label=_("Basis"), choices=CompensationClaim.Basis.choices, widget=forms.RadioSelect)
     amount = _amount(_("Amount assessed"))
     note = _text(_("How the amount was reached"), rows=2, max_length=2000, required=False)
@@ -308,12 +325,12 @@ class AssessForm(ClaimForm):
 
 
 class OfferForm(ClaimForm):
-    action = "offer"
+    action = "offer_compensation"
     amount = _amount(_("Amount offered"))
 
 
 class PaymentForm(ClaimForm):
-    action = "payment"
+    action = "record_payment"
     amount = _amount(_("Amount paid"))
     reference = forms.CharField(label=_("Payment reference"), max_length=100)
     # Checked by the workflow against the accepted offer (a form error if missing there).
@@ -330,6 +347,14 @@ class CloseClaimForm(ClaimForm):
     action = "close_claim"
     note = _text(_("Why the claim is closed without a new offer"), rows=2, max_length=2000,
                  help_text=_("Sent to the requester with where they can turn under their law."))
+
+
+# Each step's form, by the step's name (workflow.steps.OFFICER_STEPS).
+FORM_FOR: dict[str, type[ActionForm]] = {form.action: form for form in (
+    RevealForm, AssignForm, VerifyForm, NextOfKinCheckForm, PowerOfAttorneyForm, QuestionForm, ExtendForm,
+    ApproveForm, RefuseForm, StartFulfilmentForm, OutcomeForm, RetryForm, RepointForm, FinishForm, MessageForm,
+    NoteForm, AssessForm, OfferForm, PaymentForm, CloseClaimForm,
+)}
 
 
 class AnyReferences(forms.MultipleChoiceField):

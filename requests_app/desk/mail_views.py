@@ -43,7 +43,7 @@ def mail_wordings(request, membership):
     rows = [{"kind": kind, "label": label, "language": code, "language_name": LANGUAGES[code],
              "wording": saved.get((kind, code))}
             for kind, label in MailWording.Kind.choices for code in LANGUAGES]
-    return _render(request, membership, "officer/mail_wordings.html", {"rows": rows})
+    return _render(request, membership, "desk/mail_wordings.html", {"rows": rows})
 
 
 @desk_view(roles={Membership.Role.OWNER})
@@ -69,7 +69,7 @@ def mail_wording(request, membership, kind, language):
     _plain, locked = preview(organisation, kind, language, None)
     context = {"form": form, "kind": MailWording.Kind(kind), "language_name": LANGUAGES[language],
                "preview_subject": subject, "preview_text": text, "locked_text": locked}
-    return _render(request, membership, "officer/mail_wording.html", context, status=status)
+    return _render(request, membership, "desk/mail_wording.html", context, status=status)
 
 
 def preview(organisation, kind: str, language: str, wording) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from requests_app.desk.filters import QueueFilter
 @require_GET
 def dashboard(request, membership):
     figures = dashboard_figures(membership.organisation, timezone.now())
-    return render(request, "officer/dashboard.html", {
+    return render(request, "desk/dashboard.html", {
         "membership": membership, "figures": figures, "chart": on_time_chart(figures.weeks),
     })
 

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from orgs import law
 from orgs.models import Membership
@@ -28,10 +28,11 @@ from requests_app.cases.downloads import attachment_response
 from requests_app.desk import actions, clock
 from requests_app.desk.access import desk_view
 from requests_app.desk.filters import UNASSIGNED, QueueFilter
-from requests_app.desk.forms import BulkAssignForm, BulkRefuseForm
+from requests_app.desk.forms import FORM_FOR, BulkAssignForm, BulkRefuseForm
 from requests_app.desk.pagination import SORTS, paginate
 from requests_app.errors import InvalidInput, NotPermitted, WorkflowError
 from requests_app.models import RightsRequest
+from requests_app.workflow.steps import OFFICER_STEPS
 
 
 def _render(request, membership, template, context, status=200):
@@ -108,7 +109,7 @@ def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=
         "refuse_form": refuse_form or BulkRefuseForm(membership=membership),
         "return_to": request.get_full_path(),
     }
-    return _render(request, membership, "officer/queue.html", context, status=status)
+    return _render(request, membership, "desk/queue.html", context, status=status)
 
 
 def _query(request, **changes) -> str:
@@ -135,15 +136,15 @@ def case(request, membership, reference):
     return _not_allowed(request, "GET") or _case_page(request, membership, rr)
 
 
-def _case_page(request, membership, rr, *, bound=None, contact=None, status=200):
-    case = selectors.case_file(rr)
+def _case_page(request, membership, rr, *, bound=None, contact=None, status=200, case=None):
+    case = case or selectors.case_file(rr)
     offered = actions.offered(case, membership.role)
-    forms = actions.blank_forms(case, membership, [name for name in offered if name != "reveal"])
+    forms = actions.blank_forms(case, membership, [name for name in offered if name != actions.REVEAL])
     if bound is not None:
         forms[bound[0]] = bound[1]
     policy = deadlines.get_policy(rr.jurisdiction)
-    steps = [{"name": name, "summary": actions.LABELS[name][0], "button": actions.LABELS[name][1], "form": form,
-              "inline": name in actions.BUTTONS} for name, form in forms.items()]
+    steps = [{"name": name, "summary": OFFICER_STEPS[name].label, "button": OFFICER_STEPS[name].button,
+              "form": form, "inline": name in actions.BUTTONS} for name, form in forms.items()]
     now_clock = clock.clock(rr, timezone.now())
     context = {
         "case": case,
@@ -162,26 +163,32 @@ def _case_page(request, membership, rr, *, bound=None, contact=None, status=200)
         "late_decision": workflow.decision_lateness(rr, timezone.now()) if "refuse" in offered else {},
         "appeal_decision": "refuse" in offered and workflow.appeals_of(rr) > 0,
     }
-    return _render(request, membership, "officer/case.html", context, status=status)
+    return _render(request, membership, "desk/case.html", context, status=status)
 
 
 @desk_view()
 def case_action(request, membership, reference, action):
-    """One POST per step (`actions.ACTIONS`); the step's outcome as a message, then back to the case."""
+    """One POST per step of workflow.steps.OFFICER_STEPS: refused before its input is read
+    unless the page would offer it (403 for the role, 409 for the state or when it cannot
+    work now), then its form, its one run, and its message on the case page."""
     rr = selectors.request_for(membership, reference)
-    step = actions.ACTIONS.get(action)
+    step = OFFICER_STEPS.get(action)
     if step is None:
         raise Http404
     if refused := _not_allowed(request, "POST"):
         return refused
-    if not actions.may(membership.role, action):
+    if not step.may(membership.role):
         _refused_role(request)
         return _case_page(request, membership, rr, status=403)
-    form = step.form(request.POST, request.FILES, rr=rr, membership=membership)
+    case = selectors.case_file(rr)
+    if not step.offered(case, membership.role):
+        messages.error(request, _cannot_now(step, rr, membership.role))
+        return _case_page(request, membership, rr, status=409, case=case)
+    form = FORM_FOR[action](request.POST, request.FILES, rr=rr, membership=membership)
     if not form.is_valid():
         return _case_page(request, membership, rr, bound=(action, form), status=400)
     try:
-        outcome = step.run(rr, member(request.user), request.user, form.cleaned_data)
+        outcome = step.run(rr, member(request.user), form.cleaned_data)
     except InvalidInput as exc:
         for field, errors in exc.errors.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -192,11 +199,20 @@ def case_action(request, membership, reference, action):
     except WorkflowError as exc:
         messages.error(request, str(exc))
         return _case_page(request, membership, rr, status=409)
+    messages.success(request, step.message(rr, form.cleaned_data, outcome))
     if isinstance(outcome, workflow.Contact):
         # Shown in this response only: the page after a reload is masked again.
         return _case_page(request, membership, rr, contact=outcome)
-    messages.success(request, outcome)
     return redirect("desk:case", reference=rr.reference)
+
+
+def _cannot_now(step, rr, role) -> str:
+    """Why a step the page does not offer the role is refused: the state, or what it needs is missing."""
+    try:
+        step.check(role, rr.status)
+    except WorkflowError as exc:
+        return str(exc)
+    return _("This step cannot work on this request as it is now; the page shows the steps that can.")
 
 
 @desk_view()
@@ -211,10 +227,10 @@ def approve_confirm(request, membership, reference):
     if "approve" not in actions.offered(selectors.case_file(rr), membership.role):
         messages.error(request, _("This request cannot be approved in its present state."))
         return _case_page(request, membership, rr, status=409)
-    form = actions.ACTIONS["approve"].form(rr=rr, membership=membership, initial={"confirmed": True})
+    form = FORM_FOR["approve"](rr=rr, membership=membership, initial={"confirmed": True})
     context = {"rr": rr, "preview": selectors.approval_preview(rr), "form": form, "stage": clock.stage(rr.status),
                "clock": clock.clock(rr, timezone.now()), "law": law.texts(rr.jurisdiction)}
-    return _render(request, membership, "officer/approve_confirm.html", context)
+    return _render(request, membership, "desk/approve_confirm.html", context)
 
 
 @desk_view()

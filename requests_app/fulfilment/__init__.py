@@ -9,9 +9,10 @@ attempt still holds the task.
 This module runs the tasks; beside it are the connectors, one per kind of system
 (vault.py: the built-in biometric vault; webhook.py: a signed POST completed by the
 system's signed callback, received by hooks.py; manual.py: the system's owner confirms
-by hand, on task_views.py's page), and task_steps.py, the steps a task takes (each with
-its rule in workflow.transitions.TASK_RULES and its event). May import the workflow and
-everything below it; never the desk, the public pages or the API.
+by hand, on task_views.py's page). The steps a task takes (each with its rule in
+workflow.transitions.TASK_RULES and its event) are the workflow's: workflow/task_steps.py.
+May import the workflow and everything below it; never the desk, the public pages or
+the API.
 """
 
 import logging
@@ -25,9 +26,9 @@ from orgs.models import DataSystem
 from requests_app import workflow
 from requests_app.actors import SYSTEM
 from requests_app.errors import TransitionNotAllowed
-from requests_app.fulfilment import task_steps, vault, webhook
+from requests_app.fulfilment import vault, webhook
 from requests_app.models import FulfilmentTask, RightsRequest
-from requests_app.workflow import transitions
+from requests_app.workflow import task_steps, transitions
 
 logger = logging.getLogger(__name__)
 Kind = RightsRequest.Kind

@@ -59,7 +59,7 @@ class HandOutcomeForm(forms.Form):
         return cleaned
 
     def hand_outcome(self):
-        from requests_app.fulfilment.task_steps import HandOutcome  # task_steps imports the workflow, which is heavier
+        from requests_app.workflow.task_steps import HandOutcome  # task_steps imports the workflow, which is heavier
 
         data = self.cleaned_data
         return HandOutcome(outcome=data["outcome"], detail=data.get("detail", ""), note=data.get("note", ""),

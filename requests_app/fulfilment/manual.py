@@ -3,13 +3,13 @@
 Nothing runs in a worker. The owner (or, for a system without one, the organisation's
 owners and officers) is told by a TASK_ASSIGNED notification, opens /tasks/ (the tasks of
 requests_app.cases.selectors.tasks_to_confirm, which the API lists too) and records
-what became of the person's data in that system (requests_app/task_steps.record_by_hand,
+what became of the person's data in that system (requests_app/workflow/task_steps.record_by_hand,
 with the outcomes that fit the request's kind).
 """
 
 from requests_app.actors import member
-from requests_app.fulfilment import task_steps
 from requests_app.models import FulfilmentTask
+from requests_app.workflow import task_steps
 
 
 def confirm(task: FulfilmentTask, user, *, outcome: str, retention_reason: str = "", detail: str = "",

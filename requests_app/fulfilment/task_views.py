@@ -12,7 +12,7 @@ from requests_app.actors import member
 from requests_app.cases import selectors
 from requests_app.errors import NotPermitted, WorkflowError
 from requests_app.fulfilment.forms import HandOutcomeForm
-from requests_app.fulfilment.task_steps import record_by_hand
+from requests_app.workflow.task_steps import record_by_hand
 
 
 @never_cache

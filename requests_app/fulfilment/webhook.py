@@ -25,8 +25,8 @@ from requests_app.actors import SYSTEM
 from requests_app.cases.outcomes import OPT_OUT_OUTCOME, RecordOutcome, outcomes_for
 from requests_app.delivery import destinations, signing
 from requests_app.errors import InvalidInput, TransitionNotAllowed, Unavailable
-from requests_app.fulfilment import task_steps
 from requests_app.models import FulfilmentTask, RightsRequest
+from requests_app.workflow import task_steps
 from requests_app.workflow.transitions import update_tasks
 
 logger = logging.getLogger(__name__)

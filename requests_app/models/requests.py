@@ -196,7 +196,7 @@ class RightsRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["organisation", "status", "due_at"], name="request_queue_idx"),
-            # The desk's queue in its keyset order (officer/pagination.py), read in order and
+            # The desk's queue in its keyset order (desk/pagination.py), read in order and
             # stopped after one page however deep the cursor: open requests (the default
             # queue, and any choice of open statuses) from a small partial index, since
             # they cluster at the late due dates; every status from the full one.

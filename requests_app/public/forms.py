@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from orgs import law
 from orgs.models import Organisation
 from requests_app.cases import deadlines
+from requests_app.errors import InvalidInput
 from requests_app.models import CompensationClaim, RightsRequest
+from requests_app.money import MINOR_UNIT_EXPONENT
 from requests_app.public.uploads import validate_upload
 
 CURRENCIES = [("CNY", "CNY ¥"), ("EUR", "EUR €"), ("USD", "USD $"), ("BRL", "BRL R$")]
@@ -182,27 +184,89 @@ class CodeForm(forms.Form):
                             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
 
 
-class MessageForm(forms.Form):
+class StepForm(forms.Form):
+    """The input of one of the requester's steps (workflow.steps.SUBJECT_STEPS), registered
+    by the step's name (FORM_FOR); its cleaned data has the keys the step's `run` reads.
+    On the status page a refused form is one message (`refusal`, else the fields' own)."""
+
+    refusal = None  # {field: the one message the page shows when the form is refused}
+
+    def __init__(self, *args, rr: RightsRequest | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rr = rr
+
+    def cleaned_or_refused(self) -> dict:
+        """The cleaned data; InvalidInput, as the page says it, when the form is refused."""
+        if not self.is_valid():
+            raise InvalidInput(self.refusal or {name: errors for name, errors in self.errors.items()})
+        return self.cleaned_data
+
+
+class MessageForm(StepForm):
+    refusal = {"body": _("Write a message of at most 4000 characters.")}
     body = forms.CharField(label=_("Your message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(StepForm):
     evidence = MultipleFileField(label=_("Add files"), help_text=_("PDF or images, at most 10 MB each."))
 
 
-class AppealForm(forms.Form):
+class WithdrawForm(StepForm):
+    pass
+
+
+class AppealForm(StepForm):
+    refusal = {"grounds": _("Say why the decision should be looked at again.")}
     grounds = forms.CharField(label=_("Why the decision should be looked at again"), max_length=4000,
                               widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class OfferForm(forms.Form):
-    claim = forms.ModelChoiceField(queryset=CompensationClaim.objects.none(), widget=forms.HiddenInput)
-    answer = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
+class ClaimForm(StepForm):
+    """A claim for compensation once the request is filed (as the request form's claim)."""
 
-    def __init__(self, *args, claims=None, **kwargs):
+    amount = forms.DecimalField(label=_("Compensation claimed"), min_value=Decimal("0.01"), max_digits=12,
+                                decimal_places=2)
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
+    covers = forms.CharField(label=_("What the compensation covers"), required=False, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if claims is not None:
-            self.fields["claim"].queryset = claims
+        if self.rr is not None:  # the request's law's currency first
+            currency = law.texts(self.rr.jurisdiction).currency
+            self.fields["currency"].initial = currency
+            self.fields["currency"].choices = sorted(CURRENCIES, key=lambda choice: choice[0] != currency)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("amount") is not None and cleaned.get("currency"):
+            minor = cleaned["amount"].scaleb(MINOR_UNIT_EXPONENT.get(cleaned["currency"], 2))
+            if minor != minor.to_integral_value():
+                self.add_error("amount", _("Too many decimal places for %(currency)s.") % {
+                    "currency": cleaned["currency"]})
+            else:
+                cleaned["amount_minor"] = int(minor)
+        return cleaned
+
+
+class OfferAnswerForm(StepForm):
+    """Accept or decline an offer: the claim offered (left out: the open offer)."""
+
+    refusal = {"claim": _("Choose to accept or decline the offer.")}
+    claim = forms.ModelChoiceField(queryset=CompensationClaim.objects.none(), widget=forms.HiddenInput,
+                                   required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.rr is not None:
+            self.fields["claim"].queryset = self.rr.claims.all()
+
+
+# Each requester's step's form, by the step's name (workflow.steps.SUBJECT_STEPS).
+FORM_FOR: dict[str, type[StepForm]] = {
+    "reply": MessageForm, "add_evidence": EvidenceForm, "withdraw": WithdrawForm, "appeal": AppealForm,
+    "claim_compensation": ClaimForm, "accept_offer": OfferAnswerForm, "decline_offer": OfferAnswerForm,
+}
 
 
 class StatusLookupForm(forms.Form):

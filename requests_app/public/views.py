@@ -33,6 +33,7 @@ from requests_app.errors import InvalidInput, WorkflowError
 from requests_app.models import Attachment, CompensationClaim, RightsRequest, VerificationChallenge, sealed
 from requests_app.public import forms, limits
 from requests_app.workflow import intake
+from requests_app.workflow.steps import SUBJECT_STEPS
 
 RESEND_COOL_DOWN = timedelta(seconds=60)
 
@@ -216,14 +217,12 @@ def status(request, token):
             "documents": documents.available(rr),
             "offers": rr.claims.filter(status=CompensationClaim.Status.OFFERED),
             "claims": rr.claims.order_by("created_at"),
-            "can_withdraw": rr.status in workflow.RULES["withdraw"].sources,
-            "can_appeal": rr.status == RightsRequest.Status.REFUSED and rr.appeal_closes_at
-            and timezone.now() <= rr.appeal_closes_at,
-            "can_write": rr.status in workflow.RULES["subject_message"].sources,
+            **abilities(rr),
             # One set of forms per request, with ids of its own, so each label names its own field.
             "message_form": forms.MessageForm(auto_id=f"id_{rr.reference}_%s"),
             "evidence_form": forms.EvidenceForm(auto_id=f"id_{rr.reference}_%s"),
             "appeal_form": forms.AppealForm(auto_id=f"id_{rr.reference}_%s"),
+            "claim_form": forms.ClaimForm(rr=rr, auto_id=f"id_{rr.reference}_claim_%s"),
         }
         for rr in requests
     ]
@@ -233,6 +232,13 @@ def status(request, token):
         response = render(request, "public/status.html", {"token": token, "cases": cases, "organisation": organisation})
         response["Content-Language"] = get_language()
     return response
+
+
+def abilities(rr: RightsRequest) -> dict[str, bool]:
+    """What the status page (and the citizens' API) offers on the request: its steps' own tests."""
+    return {"can_withdraw": SUBJECT_STEPS["withdraw"].offered(rr), "can_appeal": SUBJECT_STEPS["appeal"].offered(rr),
+            "can_write": SUBJECT_STEPS["reply"].offered(rr),
+            "can_claim": SUBJECT_STEPS["claim_compensation"].offered(rr)}
 
 
 def _request_language(request, rr: RightsRequest):
@@ -253,70 +259,21 @@ def _case(request, token, reference) -> RightsRequest:
 
 @require_POST
 def status_action(request, token, reference, action):
-    """One POST per subject step on the status page; a refusal is shown as a message."""
+    """One POST per requester's step (workflow.steps.SUBJECT_STEPS): its form, its one run,
+    and its message on the status page; a refusal is shown as a message."""
     rr = _case(request, token, reference)
-    handler = SUBJECT_ACTIONS.get(action)
-    if handler is None:
+    step = SUBJECT_STEPS.get(action)
+    if step is None:
         raise Http404
     with _request_language(request, rr):  # its message is read on the status page
         try:
-            outcome = handler(request, rr)
+            data = forms.FORM_FOR[action](request.POST, request.FILES, rr=rr).cleaned_or_refused()
+            result = step.run(rr, data)
         except WorkflowError as exc:
             messages.error(request, str(exc))
         else:
-            if outcome:
-                messages.success(request, outcome)
+            messages.success(request, step.message(rr, data, result))
     return redirect(reverse("public:status", kwargs={"token": token}) + f"#case-{rr.reference}")
-
-
-def _write(request, rr):
-    form = forms.MessageForm(request.POST)
-    if not form.is_valid():
-        raise InvalidInput({"body": _("Write a message of at most 4000 characters.")})
-    if rr.status == RightsRequest.Status.AWAITING_SUBJECT:
-        workflow.answer(rr, actor=SUBJECT, body=form.cleaned_data["body"])
-    else:
-        workflow.subject_message(rr, actor=SUBJECT, body=form.cleaned_data["body"])
-    return _("Your message was sent.")
-
-
-def _upload(request, rr):
-    form = forms.EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        raise InvalidInput({"evidence": form.errors["evidence"]})
-    for upload in form.cleaned_data["evidence"]:
-        workflow.add_evidence(rr, actor=SUBJECT, upload=upload, purpose=Attachment.Purpose.EVIDENCE)
-    return _("Your files were added.")
-
-
-def _withdraw(request, rr):
-    workflow.withdraw(rr, actor=SUBJECT)
-    return _("Your request was withdrawn.")
-
-
-def _appeal(request, rr):
-    form = forms.AppealForm(request.POST)
-    if not form.is_valid():
-        raise InvalidInput({"grounds": _("Say why the decision should be looked at again.")})
-    workflow.appeal(rr, actor=SUBJECT, grounds=form.cleaned_data["grounds"])
-    return _("Your appeal was sent. The request is being reviewed again.")
-
-
-def _answer_offer(request, rr):
-    form = forms.OfferForm(request.POST, claims=rr.claims.all())
-    if not form.is_valid():
-        raise InvalidInput({"answer": _("Choose to accept or decline the offer.")})
-    claim = form.cleaned_data["claim"]
-    if form.cleaned_data["answer"] == "accept":
-        workflow.accept_offer(claim, actor=SUBJECT)
-        return _("You accepted the offer.")
-    workflow.decline_offer(claim, actor=SUBJECT)
-    return _("You declined the offer.")
-
-
-SUBJECT_ACTIONS = {
-    "write": _write, "upload": _upload, "withdraw": _withdraw, "appeal": _appeal, "offer": _answer_offer,
-}
 
 
 def download(request, token, reference, attachment_id):

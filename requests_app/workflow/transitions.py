@@ -79,7 +79,7 @@ RULES: dict[str, Rule] = {
     "await_callback": _rule({Status.FULFILLING}, None, {SYS}),
     # No callback by the deadline: the officers are told (fulfilment.flag_silent_tasks).
     "flag_silent_task": _rule({Status.FULFILLING}, None, {SYS}, then=[effects.tell_the_deciders_of_silence]),
-    # When a task failed or went silent (requests_app/fulfilment/task_steps.py).
+    # When a task failed or went silent (requests_app/workflow/task_steps.py).
     "retry_task": _rule({Status.FULFILLING}, None, DECIDERS, then=[effects.hand_out_the_task]),
     "repoint_task": _rule({Status.FULFILLING}, None, DECIDERS, then=[effects.hand_out_the_task]),
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),

@@ -121,8 +121,8 @@ STEP_CASES = [
      S.REFUSED),
     ("start-fulfilment", S.APPROVED, lambda o: {}, S.FULFILLING),
     ("finish-fulfilment", S.FULFILLING, lambda o: {}, S.FULFILLED),
-    ("message", S.IN_REVIEW, lambda o: {"body": "We are on it."}, S.IN_REVIEW),
-    ("note", S.IN_REVIEW, lambda o: {"body": "Checked the CRM."}, S.IN_REVIEW),
+    ("message-subject", S.IN_REVIEW, lambda o: {"body": "We are on it."}, S.IN_REVIEW),
+    ("add-note", S.IN_REVIEW, lambda o: {"body": "Checked the CRM."}, S.IN_REVIEW),
 ]
 
 
@@ -160,7 +160,7 @@ def test_extend_where_the_law_allows_it(org_a, officer_a):
     ("refuse", {"reason": "No"}, ["legal_ground"]),
     ("ask-info", {"question": "   "}, ["question"]),
     ("assign", {"assignee": "x"}, ["assignee"]),
-    ("message", {}, ["body"]),
+    ("message-subject", {}, ["body"]),
 ])
 def test_bad_input_is_400_with_field_errors_and_changes_nothing(api, org_a, officer_a, step, body, fields):
     rr = factories.in_review_request(org_a, officer_a)
@@ -194,7 +194,7 @@ def test_auditors_read_but_every_post_is_403(org_a, officer_a, auditor_a):
 
     assert api.get(url("request-detail", reference=rr.reference)).status_code == 200
     assert api.get(url("dashboard")).status_code == 200
-    for step in ("approve", "note", "assign", "refuse"):
+    for step in ("approve", "add-note", "assign", "refuse"):
         assert_error(api.post(step_url(rr, step), {"body": "x"}), 403, "not_permitted")
     assert factories.snapshot(rr) == before
 
@@ -288,6 +288,77 @@ def test_the_whole_walk_ends_fulfilled(api, org_a, officer_a, manual_task):
     finished = api.post(step_url(rr, "finish-fulfilment"))
     assert finished.status_code == 200 and finished.json()["status"] == S.FULFILLED
     assert finished.json()["certificate"]
+
+
+def test_an_outcome_recorded_by_hand_on_the_request_takes_its_file_as_multipart(api, org_a, officer_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    factories.system(org_a, name="Ticket office archive", connector=DataSystem.Connector.MANUAL)
+    rr = factories.fulfilling_request(org_a, officer_a, kind="access")
+    task = rr.fulfilment_tasks.get()
+    copy = SimpleUploadedFile("your-data.pdf", b"%PDF-1.4 the annual pass form", content_type="application/pdf")
+
+    missing = api.post(step_url(rr, "record-task-outcome"), {"task": str(task.public_id), "outcome": "copy_provided"},
+                       format="multipart")
+    done = api.post(step_url(rr, "record-task-outcome"),
+                    {"task": str(task.public_id), "outcome": "copy_provided", "upload": copy}, format="multipart")
+
+    assert_error(missing, 400, "invalid", fields=["upload"])
+    assert done.status_code == 200, done.content
+    task.refresh_from_db()
+    assert task.status == FulfilmentTask.Status.DONE and task.result["attachments"]
+    assert rr.attachments.get(pk=task.result["attachments"][0]).original_name == "your-data.pdf"
+    # JSON is not what this step takes: its input has a file.
+    assert_error(api.post(step_url(rr, "record-task-outcome"), {"task": str(task.public_id)}, format="json"), 415)
+
+
+def test_retry_and_repoint_a_failed_webhook_task(api, org_a, officer_a):
+    from requests_app import workflow
+    from requests_app.actors import SYSTEM
+
+    factories.system(org_a, name="Gate vendor cloud", connector=DataSystem.Connector.WEBHOOK,
+                     webhook_url="https://vendor.example.com/hooks")
+    rr = factories.fulfilling_request(org_a, officer_a)
+    task = rr.fulfilment_tasks.get()
+    workflow.record_task_outcome(task, actor=SYSTEM, failed=True, outcome={"error": "unreachable"})
+
+    retried = api.post(step_url(rr, "retry-task"), {"task": str(task.public_id)}, format="json")
+    repointed = api.post(step_url(rr, "repoint-task"),
+                         {"task": str(task.public_id), "webhook_url": "https://vendor-new.example.com/hooks"},
+                         format="json")
+
+    assert retried.status_code == 200 and repointed.status_code == 200, repointed.content
+    assert [e["action"] for e in repointed.json()["events"]][-2:] == ["retry_task", "repoint_task"]
+    task.system.refresh_from_db()
+    assert task.system.webhook_url == "https://vendor-new.example.com/hooks"
+    assert_error(api.post(step_url(rr, "retry-task"), {"task": "not-a-uuid"}, format="json"), 400, fields=["task"])
+
+
+def test_revealing_the_contact_details_answers_them_and_is_recorded_for_an_auditor_too(org_a, officer_a,
+                                                                                       auditor_a):
+    rr = factories.in_review_request(org_a, officer_a, email="guo.bing@example.com")
+
+    response = factories.member_api(auditor_a, org_a).post(step_url(rr, "reveal-contact"))
+
+    assert response.status_code == 200, response.content
+    assert response.json()["email"] == "guo.bing@example.com"
+    event = rr.events.order_by("-seq").first()
+    assert (event.action, event.actor_id, event.visible_to_subject) == ("reveal_contact", auditor_a.pk, False)
+
+
+def test_the_former_paths_of_message_and_note_still_answer_and_are_marked_deprecated(api, client, org_a, officer_a):
+    rr = factories.in_review_request(org_a, officer_a)
+
+    message = api.post(f"/api/v1/requests/{rr.reference}/message/", {"body": "We are on it."}, format="json")
+    note = api.post(f"/api/v1/requests/{rr.reference}/note/", {"body": "Checked the CRM."}, format="json")
+
+    assert message.status_code == 200 and note.status_code == 200
+    assert [e["action"] for e in note.json()["events"]][-2:] == ["message_subject", "add_note"]
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    for former, now in (("message", "message-subject"), ("note", "add-note")):
+        operation = paths[f"/api/v1/requests/{{reference}}/{former}/"]["post"]
+        assert operation["deprecated"] is True and now in operation["summary"]
+        assert "deprecated" not in paths[f"/api/v1/requests/{{reference}}/{now}/"]["post"]
 
 
 # --- the dashboard -----------------------------------------------------------------------------------

@@ -123,8 +123,8 @@ def test_the_web_ui_calls_with_its_session_and_csrf_is_enforced(officer_a, org_a
     client.force_login(officer_a)
 
     assert client.get(QUEUE).status_code == 200
-    refused = client.post(f"{QUEUE}{rr.reference}/note/", {"body": "no CSRF token"})
+    refused = client.post(f"{QUEUE}{rr.reference}/add-note/", {"body": "no CSRF token"})
     assert refused.status_code == 403 and refused.json()["fields"] == {}
     client.get(reverse("account"))  # sets the CSRF cookie, as the page would
     token = client.cookies["csrftoken"].value
-    assert client.post(f"{QUEUE}{rr.reference}/note/", {"body": "with it"}, HTTP_X_CSRFTOKEN=token).status_code == 200
+    assert client.post(f"{QUEUE}{rr.reference}/add-note/", {"body": "with it"}, HTTP_X_CSRFTOKEN=token).status_code == 200

@@ -150,30 +150,30 @@ STEPS = {
     "refuse": Step(_in(Status.IN_REVIEW, reason="Fraud case open", legal_ground="cn_47_2"), Status.REFUSED,
                    "refuse", _in(Status.APPROVED, reason="Too late", legal_ground="cn_47_2")),
     "start_fulfilment": Step(_in(Status.APPROVED), Status.FULFILLING, "start_fulfilment", _in(Status.IN_REVIEW)),
-    "record_outcome": Step(_manual_task, None, "record_task_outcome",
+    "record_task_outcome": Step(_manual_task, None, "record_task_outcome",
                            lambda org, officer: _manual_task(org, officer, done=True)),
     "finish_fulfilment": Step(_finishable, Status.FULFILLED, "finish_fulfilment", _unfinished),
     "retry_task": Step(_failed_webhook_task, None, "retry_task",
                        lambda org, officer: _failed_webhook_task(org, officer, done=True)),
     "repoint_task": Step(_failed_webhook_task, None, "repoint_task",
                          lambda org, officer: _failed_webhook_task(org, officer, done=True)),
-    "message": Step(_in(Status.IN_REVIEW, body="We have found two records."), None, "message_subject", None),
-    "note": Step(_in(Status.IN_REVIEW, body="Gate log checked: two entries."), None, "add_note", None),
-    "assess": Step(_claim(ClaimStatus.CLAIMED, **ASSESS), None, "assess_claim", _claim(ClaimStatus.ASSESSED, **ASSESS)),
-    "offer": Step(_claim(ClaimStatus.ASSESSED, amount="1038.00"), None, "offer_compensation",
+    "message_subject": Step(_in(Status.IN_REVIEW, body="We have found two records."), None, "message_subject", None),
+    "add_note": Step(_in(Status.IN_REVIEW, body="Gate log checked: two entries."), None, "add_note", None),
+    "assess_claim": Step(_claim(ClaimStatus.CLAIMED, **ASSESS), None, "assess_claim", _claim(ClaimStatus.ASSESSED, **ASSESS)),
+    "offer_compensation": Step(_claim(ClaimStatus.ASSESSED, amount="1038.00"), None, "offer_compensation",
                   _claim(ClaimStatus.CLAIMED, amount="1038.00")),
-    "payment": Step(_claim(ClaimStatus.ACCEPTED, amount="1038.00", reference="BANK-2021-0042"), None,
+    "record_payment": Step(_claim(ClaimStatus.ACCEPTED, amount="1038.00", reference="BANK-2021-0042"), None,
                     "record_payment", _claim(ClaimStatus.OFFERED, amount="1038.00", reference="BANK-1")),
     "close_claim": Step(_claim(ClaimStatus.DECLINED, note="Settled by the court already."), None, "close_claim",
                         _claim(ClaimStatus.OFFERED, note="Too early")),
-    "reveal": Step(_in(Status.IN_REVIEW), None, "reveal_contact", _purged),
+    "reveal_contact": Step(_in(Status.IN_REVIEW), None, "reveal_contact", _purged),
 }
 
 
 def test_every_desk_step_is_tested():
-    from requests_app.desk.actions import ACTIONS
+    from requests_app.workflow.steps import OFFICER_STEPS
 
-    assert set(STEPS) == set(ACTIONS)
+    assert set(STEPS) == set(OFFICER_STEPS)
 
 
 @pytest.mark.parametrize("action", list(STEPS))
@@ -184,7 +184,7 @@ def test_an_officer_takes_the_step_through_the_page(officer_client, org_a, offic
 
     response = officer_client.post(action_url(rr, action), data)
 
-    if action == "reveal":
+    if action == "reveal_contact":
         assert response.status_code == 200
     else:
         assert response.status_code == 302, response.content.decode()[:2000]
@@ -194,7 +194,7 @@ def test_an_officer_takes_the_step_through_the_page(officer_client, org_a, offic
     assert event.actor_id == officer_a.pk
     rr.refresh_from_db()
     assert rr.status == (step.then or before["row"]["status"])
-    if action != "reveal":
+    if action != "reveal_contact":
         page = officer_client.get(case_url(rr))
         assert page.status_code == 200
         assert [str(m) for m in page.context["messages"]]  # the outcome is said on the page
@@ -219,7 +219,7 @@ def test_a_step_the_state_does_not_allow_is_refused_with_409_and_changes_nothing
     assert rr.reference in response.content.decode()  # the case page, with the reason
 
 
-@pytest.mark.parametrize("action", [name for name in STEPS if name != "reveal"])
+@pytest.mark.parametrize("action", [name for name in STEPS if name != "reveal_contact"])
 def test_an_auditor_sees_the_case_but_every_step_is_refused(signed_in, org_a, officer_a, auditor_a, action):
     rr, data = STEPS[action].allowed(org_a, officer_a)
     before = factories.snapshot(rr)
@@ -242,9 +242,9 @@ def test_an_auditor_is_shown_no_step_but_may_reveal_and_that_is_recorded(signed_
     assert page.context["steps"] == []
     html = page.content.decode()
     assert f'action="{action_url(rr, "approve")}"' not in html
-    assert f'action="{action_url(rr, "reveal")}"' in html
+    assert f'action="{action_url(rr, "reveal_contact")}"' in html
 
-    revealed = client.post(action_url(rr, "reveal"))
+    revealed = client.post(action_url(rr, "reveal_contact"))
 
     assert revealed.status_code == 200
     assert "guo@example.com" in revealed.content.decode()
@@ -300,7 +300,7 @@ def test_storage_only_requires_the_retention_duty(officer_client, org_a, officer
     rr, data = _manual_task(org_a, officer_a)
     before = factories.snapshot(rr)
 
-    response = officer_client.post(action_url(rr, "record_outcome"), {**data, "detail": ""})
+    response = officer_client.post(action_url(rr, "record_task_outcome"), {**data, "detail": ""})
 
     assert response.status_code == 400
     assert factories.snapshot(rr) == before
@@ -321,7 +321,7 @@ def test_a_claim_of_another_request_cannot_be_stepped_through_this_one(officer_c
     other, data = _claim(ClaimStatus.CLAIMED, **ASSESS)(org_a, officer_a)
     before, before_other = factories.snapshot(rr), factories.snapshot(other)
 
-    response = officer_client.post(action_url(rr, "assess"), data)
+    response = officer_client.post(action_url(rr, "assess_claim"), data)
 
     assert response.status_code == 400
     assert (factories.snapshot(rr), factories.snapshot(other)) == (before, before_other)
@@ -331,7 +331,7 @@ def test_an_amount_with_more_decimals_than_the_currency_has_is_refused(officer_c
     rr, data = _claim(ClaimStatus.CLAIMED, **{**ASSESS, "amount": "10.005"})(org_a, officer_a)
     before = factories.snapshot(rr)
 
-    response = officer_client.post(action_url(rr, "assess"), data)
+    response = officer_client.post(action_url(rr, "assess_claim"), data)
 
     assert response.status_code == 400
     assert factories.snapshot(rr) == before
@@ -343,7 +343,7 @@ def test_an_amount_with_more_decimals_than_the_currency_has_is_refused(officer_c
 def test_the_assessment_is_stored_in_minor_units_on_the_chosen_basis(officer_client, org_a, officer_a):
     rr, data = _claim(ClaimStatus.CLAIMED, **ASSESS)(org_a, officer_a)
 
-    officer_client.post(action_url(rr, "assess"), {**data, "basis": "gain"})
+    officer_client.post(action_url(rr, "assess_claim"), {**data, "basis": "gain"})
 
     claim = CompensationClaim.objects.get(pk=data["claim"])
     assert (claim.status, claim.basis, claim.assessed_minor) == (ClaimStatus.ASSESSED, "gain", 103800)
@@ -352,7 +352,7 @@ def test_the_assessment_is_stored_in_minor_units_on_the_chosen_basis(officer_cli
 def test_storage_only_is_recorded_with_its_reason(officer_client, org_a, officer_a):
     rr, data = _manual_task(org_a, officer_a)
 
-    officer_client.post(action_url(rr, "record_outcome"), data)
+    officer_client.post(action_url(rr, "record_task_outcome"), data)
 
     task = rr.fulfilment_tasks.get(pk=data["task"])
     assert task.status == "done"
@@ -364,7 +364,7 @@ def test_storage_only_is_recorded_with_its_reason(officer_client, org_a, officer
 def test_an_internal_note_is_not_shown_to_the_requester(officer_client, client, org_a, officer_a):
     rr = factories.in_review_request(org_a, officer_a)
 
-    officer_client.post(action_url(rr, "note"), {"body": "Gate log checked: two entries."})
+    officer_client.post(action_url(rr, "add_note"), {"body": "Gate log checked: two entries."})
 
     note = Message.objects.get(request=rr, direction=Message.Direction.INTERNAL)
     assert note.author == officer_a
@@ -401,7 +401,7 @@ def test_contact_details_are_masked_until_revealed_and_then_in_that_response_onl
     assert "guo@example.com" not in html and "g***@example.com" in html
     assert not rr.events.filter(action="reveal_contact").exists()
 
-    revealed = officer_client.post(action_url(rr, "reveal")).content.decode()
+    revealed = officer_client.post(action_url(rr, "reveal_contact")).content.decode()
     assert "guo@example.com" in revealed
     assert rr.events.filter(action="reveal_contact", actor=officer_a).count() == 1
 
@@ -415,8 +415,9 @@ def test_the_page_shows_only_the_steps_the_state_allows(officer_client, org_a, o
 
     names = {step["name"] for step in officer_client.get(case_url(rr)).context["steps"]}
 
-    assert {"approve", "refuse", "ask_info", "assign", "message", "note"} <= names
-    assert not names & {"verify", "start_fulfilment", "finish_fulfilment", "extend", "record_outcome", "assess"}
+    assert {"approve", "refuse", "ask_info", "assign", "message_subject", "add_note"} <= names
+    assert not names & {"verify", "start_fulfilment", "finish_fulfilment", "extend", "record_task_outcome",
+                        "assess_claim"}
 
 
 def test_extension_is_offered_only_where_the_law_allows_it(officer_client, org_a, officer_a):

@@ -23,7 +23,7 @@ def test_an_internal_note_recorded_by_hand_is_on_the_desk_and_not_in_the_request
     form = officer_client.get(reverse("desk:case", args=[rr.reference])).content.decode()
     assert "Internal note" in form
 
-    done = officer_client.post(reverse("desk:case_action", args=[rr.reference, "record_outcome"]), {
+    done = officer_client.post(reverse("desk:case_action", args=[rr.reference, "record_task_outcome"]), {
         "task": task.pk, "outcome": "deleted", "detail": "Application form and photos shredded", "note": INTERNAL})
     assert done.status_code == 302
     fulfilment.complete_if_done(rr.pk)

@@ -15,8 +15,8 @@ from orgs import current
 from orgs.models import DataSystem, Membership
 from requests_app import workflow
 from requests_app.actors import SUBJECT
-from requests_app.desk.actions import ACTIONS
 from requests_app.models import RightsRequest
+from requests_app.workflow.steps import OFFICER_STEPS
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def values_of_b(case_b) -> dict:
     rr = case_b["request"]
     return {
         "reference": [rr.reference, rr.reference.lower()],
-        "action": list(ACTIONS) + ["no-such-step"],
+        "action": list(OFFICER_STEPS) + ["no-such-step"],
         "attachment_id": [case_b["attachment"].pk],
         "claim_id": [case_b["claim"].pk],
         "task_id": [case_b["task"].pk],
@@ -119,7 +119,7 @@ def test_the_matrix_covers_the_desk(case_b):
     assert {"desk:queue", "desk:case", "desk:case_action", "desk:attachment", "desk:bulk_assign",
             "desk:bulk_refuse", "desk:approve_confirm", "requests_app:task_list",
             "requests_app:task_confirm"} <= names
-    assert len(urls_naming_b(case_b)) >= len(ACTIONS) + 3
+    assert len(urls_naming_b(case_b)) >= len(OFFICER_STEPS) + 3
 
 
 def test_an_officer_of_a_gets_404_on_every_url_of_bs_cases(signed_in, officer_a, officer_b, case_b):

@@ -37,7 +37,7 @@ def test_a_failed_task_shows_why_and_offers_a_way_on(officer_client, org_a, offi
 
     html = page.content.decode()
     assert "Why: unreachable after 8 attempts (ConnectionError)" in html
-    assert {"retry_task", "repoint_task", "record_outcome"} <= {s["name"] for s in page.context["steps"]}
+    assert {"retry_task", "repoint_task", "record_task_outcome"} <= {s["name"] for s in page.context["steps"]}
 
 
 def test_an_approved_request_the_worker_never_took_up_says_so(officer_client, org_a, officer_a):
@@ -56,12 +56,12 @@ def test_an_access_request_ends_with_the_copy_the_requester_downloads(officer_cl
     task = rr.fulfilment_tasks.get()
     copy = b"%PDF-1.4 Your annual pass application form and the photos we hold"
 
-    missing = officer_client.post(_step(rr, "record_outcome"), {"task": task.pk, "outcome": "copy_provided"})
+    missing = officer_client.post(_step(rr, "record_task_outcome"), {"task": task.pk, "outcome": "copy_provided"})
     assert missing.status_code == 400 and "Attach the file" in missing.content.decode()
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    done = officer_client.post(_step(rr, "record_outcome"), {
+    done = officer_client.post(_step(rr, "record_task_outcome"), {
         "task": task.pk, "outcome": "copy_provided", "detail": "Scan of the paper application form, 3 pages",
         "upload": SimpleUploadedFile("your-data.pdf", copy, content_type="application/pdf")})
     assert done.status_code == 302, done.content.decode()[:1500]
@@ -119,7 +119,7 @@ def test_what_a_system_owner_wrote_reaches_the_certificate(signed_in, org_a, off
 
 
 def test_the_timeline_says_in_words_when_a_task_was_retried_or_re_pointed(officer_client, org_a, officer_a):
-    from requests_app.fulfilment import task_steps
+    from requests_app.workflow import task_steps
 
     factories.webhook_system(org_a, name="Camera vendor cloud", url="https://old.vendor.example/hooks")
     rr = factories.fulfilling_request(org_a, officer_a)

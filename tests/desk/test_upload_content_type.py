@@ -20,7 +20,7 @@ def test_a_copy_with_an_overlong_content_type_is_recorded_and_downloads(officer_
     copy = SimpleUploadedFile("your-data.pdf", b"%PDF-1.4 the annual pass form",
                               content_type="application/vnd.example." + "x" * 200)
 
-    response = officer_client.post(reverse("desk:case_action", args=[rr.reference, "record_outcome"]),
+    response = officer_client.post(reverse("desk:case_action", args=[rr.reference, "record_task_outcome"]),
                                    {"task": task.pk, "outcome": "copy_provided", "upload": copy})
 
     assert response.status_code == 302

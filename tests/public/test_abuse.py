@@ -186,7 +186,7 @@ def test_the_token_is_only_ever_in_the_address_of_the_status_page(client, park, 
     visited.append(status_address)
 
     rr = RightsRequest.objects.get()
-    after_write = client.post(citizen.action_url(token, rr, "write"), {"body": "Hello"}, follow=True)
+    after_write = client.post(citizen.action_url(token, rr, "reply"), {"body": "Hello"}, follow=True)
     visited += [address for address, _status in after_write.redirect_chain]
 
     prefix = citizen.status_url(token)

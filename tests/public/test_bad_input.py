@@ -185,7 +185,7 @@ def test_a_bad_upload_on_the_status_page_is_a_message_not_a_file(client, park):
     token, (rr,) = citizen.file_and_verify(client, park)
     before = rr.attachments.count()
 
-    response = client.post(citizen.action_url(token, rr, "upload"),
+    response = client.post(citizen.action_url(token, rr, "add_evidence"),
                            {"evidence": [citizen.upload("virus.pdf", b"MZ\x90\x00", "application/pdf")]},
                            follow=True)
 

@@ -171,7 +171,7 @@ def test_a_person_files_two_requests_with_a_claim_confirms_and_follows_them(
     assert "Which gate did you use?" in case.text and "Answer the organisation's question" in case.text
     assert "The clock is paused until you answer." in case.text
 
-    response = client.post(citizen.action_url(token, deletion, "write"), {"body": "The north gate, in 2019."},
+    response = client.post(citizen.action_url(token, deletion, "reply"), {"body": "The north gate, in 2019."},
                            follow=True)
     assert "Your message was sent." in messages_shown(response)
     deletion.refresh_from_db()
@@ -180,7 +180,7 @@ def test_a_person_files_two_requests_with_a_claim_confirms_and_follows_them(
     assert "The north gate, in 2019." in page(response).find(id=f"case-{deletion.reference}").text
 
     # Outside a question, a reply is a plain message.
-    response = client.post(citizen.action_url(token, access, "write"), {"body": "Please include gate logs."},
+    response = client.post(citizen.action_url(token, access, "reply"), {"body": "Please include gate logs."},
                            follow=True)
     assert "Your message was sent." in messages_shown(response)
     access.refresh_from_db()
@@ -190,7 +190,7 @@ def test_a_person_files_two_requests_with_a_claim_confirms_and_follows_them(
 
     # Evidence added later: a real PDF.
     response = client.post(
-        citizen.action_url(token, deletion, "upload"),
+        citizen.action_url(token, deletion, "add_evidence"),
         {"evidence": [citizen.upload("receipt.pdf", citizen.pdf_bytes(), "application/pdf")]}, follow=True,
     )
     assert "Your files were added." in messages_shown(response)
@@ -225,7 +225,7 @@ def test_an_answer_with_no_text_is_refused_with_a_message_and_changes_nothing(cl
     workflow.assign(rr, actor=member(park_officer), assignee=park_officer)
     workflow.ask_for_information(rr, actor=member(park_officer), question="Which gate?")
 
-    response = client.post(citizen.action_url(token, rr, "write"), {"body": "  "}, follow=True)
+    response = client.post(citizen.action_url(token, rr, "reply"), {"body": "  "}, follow=True)
 
     assert response.status_code == 200
     assert "Write a message" in messages_shown(response)
@@ -274,8 +274,7 @@ def test_the_person_accepts_or_declines_the_offer(client, park, park_officer, an
     assert "The organisation offers" in case.text and "900" in case.text
     assert "Accept the offer" in case.text and "Decline the offer" in case.text
 
-    response = client.post(citizen.action_url(token, rr, "offer"), {"claim": claim.pk, "answer": answer},
-                           follow=True)
+    response = client.post(citizen.action_url(token, rr, f"{answer}_offer"), {"claim": claim.pk}, follow=True)
 
     assert f"You {expected} the offer." in messages_shown(response)
     claim.refresh_from_db()
@@ -288,8 +287,7 @@ def test_an_offer_of_another_request_cannot_be_answered_through_this_link(client
     other = factories.verified_request(park, email="someone@example.com")
     claim = factories.claim_in_state(CompensationClaim.Status.OFFERED, other, park_officer)
 
-    response = client.post(citizen.action_url(token, mine, "offer"), {"claim": claim.pk, "answer": "accept"},
-                           follow=True)
+    response = client.post(citizen.action_url(token, mine, "accept_offer"), {"claim": claim.pk}, follow=True)
 
     assert "Choose to accept or decline" in messages_shown(response)
     claim.refresh_from_db()
@@ -369,7 +367,7 @@ def test_a_submitted_request_sends_back_to_the_lookup_once_verified(client, park
 
 def test_the_subjects_answer_reaches_the_officer_as_a_message(client, park, park_officer):
     token, (rr,) = citizen.file_and_verify(client, park)
-    client.post(citizen.action_url(token, rr, "write"), {"body": "Hello from the gate."})
+    client.post(citizen.action_url(token, rr, "reply"), {"body": "Hello from the gate."})
 
     assert list(rr.messages.values_list("direction", "body")) == [("from_subject", "Hello from the gate.")]
     assert field_value(client.get(citizen.status_url(token)), "body") == ""
@@ -397,7 +395,7 @@ def test_uploading_nothing_says_so_rather_than_that_files_were_added(client, par
     token, (rr,) = citizen.file_and_verify(client, park)
     events = rr.events.count()
 
-    response = client.post(citizen.action_url(token, rr, "upload"), {}, follow=True)
+    response = client.post(citizen.action_url(token, rr, "add_evidence"), {}, follow=True)
 
     assert "Your files were added." not in response.content.decode()
     assert rr.attachments.count() == 0 and rr.events.count() == events

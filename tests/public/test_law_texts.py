@@ -159,7 +159,7 @@ def test_an_eu_claim_assessed_on_the_desk_names_gdpr_art_82(client, eu_org):
     factories.claim(rr, amount_minor=25000, currency="EUR")
     client.force_login(officer)
 
-    text = page(client.get(f"/desk/requests/{rr.reference}/")).find(id="step-assess").text
+    text = page(client.get(f"/desk/requests/{rr.reference}/")).find(id="step-assess_claim").text
 
     assert "Basis (GDPR art. 82)" in text and "PIPL" not in text
 

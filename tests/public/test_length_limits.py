@@ -74,7 +74,7 @@ def test_a_value_at_the_limit_is_accepted(client, park):
 def test_an_over_long_message_on_the_status_page_is_refused_with_a_message(client, park):
     token, (rr,) = citizen.file_and_verify(client, park)
 
-    response = client.post(citizen.action_url(token, rr, "write"), {"body": "x" * 4001}, follow=True)
+    response = client.post(citizen.action_url(token, rr, "reply"), {"body": "x" * 4001}, follow=True)
 
     assert response.status_code == 200
     assert "Write a message of at most 4000 characters." in messages_shown(response)

@@ -47,7 +47,7 @@ def test_a_message_after_an_action_is_in_the_requests_language(client, park, fil
     from requests_app.models import RightsRequest
 
     rr = RightsRequest.objects.get()
-    response = client.post(citizen.action_url(filed_in_chinese, rr, "write"), {"body": "Gate 3"},
+    response = client.post(citizen.action_url(filed_in_chinese, rr, "reply"), {"body": "Gate 3"},
                            HTTP_ACCEPT_LANGUAGE="en", follow=True)
 
     assert html_lang(response) == "zh-hans"

@@ -72,8 +72,8 @@ def test_the_path_to_paid_tells_each_side_with_amounts(client, offered, officer_
     token = LINK.search(offer_mail.body).group(1)
 
     # The person accepts on the status page the mail links to.
-    response = client.post(reverse("public:status_action", args=[token, rr.reference, "offer"]),
-                           {"claim": claim.pk, "answer": "accept"})
+    response = client.post(reverse("public:status_action", args=[token, rr.reference, "accept_offer"]),
+                           {"claim": claim.pk})
     assert response.status_code == 302
     mails = sent_now()
     (told_officer,) = to(officer_a.email, mails)
@@ -84,7 +84,7 @@ def test_the_path_to_paid_tells_each_side_with_amounts(client, offered, officer_
 
     # The officer records the payment on the desk; the person hears the amount and the reference.
     client.force_login(officer_a)
-    response = client.post(action_url(rr, "payment"),
+    response = client.post(action_url(rr, "record_payment"),
                            {"claim": claim.pk, "amount": "1038.00", "reference": "BANK-2021-0042"})
     assert response.status_code == 302
     (paid_mail,) = to(REQUESTER, sent_now())
@@ -124,7 +124,7 @@ def test_after_a_decline_the_officer_can_offer_again(client, offered, officer_a)
     client.force_login(officer_a)
     assert "Offer compensation" in case_page(client, rr) and "Close the declined claim" in case_page(client, rr)
 
-    response = client.post(action_url(rr, "offer"), {"claim": claim.pk, "amount": "1200"})
+    response = client.post(action_url(rr, "offer_compensation"), {"claim": claim.pk, "amount": "1200"})
 
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -162,7 +162,7 @@ def test_after_a_decline_the_officer_can_close_the_claim_and_the_person_is_told_
     # A closed claim takes no new offer, and the desk no longer offers one.
     assert "Offer compensation" not in case_page(client, rr)
     before = factories.snapshot(rr)
-    response = client.post(action_url(rr, "offer"), {"claim": claim.pk, "amount": "100"})
+    response = client.post(action_url(rr, "offer_compensation"), {"claim": claim.pk, "amount": "100"})
     assert response.status_code == 409
     assert factories.snapshot(rr) == before
 
@@ -194,10 +194,10 @@ def test_a_payment_that_differs_from_the_offer_without_a_reason_is_refused(clien
     client.force_login(officer_a)
     before = factories.snapshot(rr)
 
-    response = client.post(action_url(rr, "payment"), {"claim": claim.pk, "amount": "1.00", "reference": "BANK-1"})
+    response = client.post(action_url(rr, "record_payment"), {"claim": claim.pk, "amount": "1.00", "reference": "BANK-1"})
 
     assert response.status_code == 400
-    errors = page(response).find(id="step-payment").text
+    errors = page(response).find(id="step-record_payment").text
     assert "differs from the accepted offer of 1,038.00 CNY" in errors
     assert factories.snapshot(rr) == before
     claim.refresh_from_db()
@@ -210,7 +210,7 @@ def test_a_differing_payment_with_a_reason_is_recorded_and_both_figures_shown(cl
     client.force_login(officer_a)
     reason = "Bank fees of 20.00 deducted by the receiving bank"
 
-    response = client.post(action_url(rr, "payment"), {"claim": claim.pk, "amount": "1018.00",
+    response = client.post(action_url(rr, "record_payment"), {"claim": claim.pk, "amount": "1018.00",
                                                       "reference": "BANK-2", "difference_reason": reason})
 
     assert response.status_code == 302

@@ -24,9 +24,9 @@ from requests_app.actors import SUBJECT, member
 from requests_app.cases import exports, files
 from requests_app.cases.subjects import Identity
 from requests_app.errors import InvalidInput, TransitionNotAllowed, Unavailable
-from requests_app.fulfilment import task_steps, vault
+from requests_app.fulfilment import vault
 from requests_app.models import Attachment, FulfilmentTask
-from requests_app.workflow import intake
+from requests_app.workflow import intake, task_steps
 from tests import factories
 from tests.public import citizen
 
@@ -112,7 +112,7 @@ def test_evidence_from_the_status_page_is_on_disk_before_the_request_is_locked(c
     token, (rr,) = citizen.file_and_verify(client, org_a)
 
     with journal() as events:
-        client.post(citizen.action_url(token, rr, "upload"), {"evidence": [_pdf()]})
+        client.post(citizen.action_url(token, rr, "add_evidence"), {"evidence": [_pdf()]})
 
     attachment = rr.attachments.get()
     assert attachment.file.name == _name_of(PDF) and attachment.sha256 == hashlib.sha256(PDF).hexdigest()

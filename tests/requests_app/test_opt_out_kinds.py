@@ -25,9 +25,9 @@ from requests_app.cases.outcomes import RecordOutcome, outcomes_for
 from requests_app.cases.subjects import Identity
 from requests_app.desk.filters import QueueFilter
 from requests_app.errors import InvalidInput, TransitionNotAllowed
-from requests_app.fulfilment import task_steps
 from requests_app.models import RightsRequest, VerificationChallenge
 from requests_app.public.forms import RequestForm
+from requests_app.workflow import task_steps
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from orgs.models import DataSystem
 from requests_app import fulfilment
 from requests_app.actors import member
 from requests_app.errors import TransitionNotAllowed
-from requests_app.fulfilment import task_steps
 from requests_app.models import FulfilmentTask
+from requests_app.workflow import task_steps
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -31,9 +31,8 @@ from requests_app import fulfilment, workflow
 from requests_app.actors import SUBJECT, SYSTEM, member
 from requests_app.cases.subjects import Identity
 from requests_app.delivery import notifications
-from requests_app.fulfilment import task_steps
 from requests_app.models import CompensationClaim, Notification, RightsRequest, SubjectKey, sealed
-from requests_app.workflow import sweeps
+from requests_app.workflow import sweeps, task_steps
 from tests import factories
 from tests.requests_app.test_fulfilment_webhook import SECRET, ExternalSystem, _callback
 

@@ -11,8 +11,8 @@ from orgs.models import BiometricRecord, DataSystem
 from requests_app import fulfilment, workflow
 from requests_app.actors import SYSTEM, member
 from requests_app.errors import InvalidInput, TransitionNotAllowed
-from requests_app.fulfilment import task_steps
 from requests_app.models import FulfilmentTask, Notification, RightsRequest
+from requests_app.workflow import task_steps
 from tests import factories
 from tests.requests_app.test_fulfilment_webhook import SECRET, ExternalSystem
 

@@ -10,10 +10,9 @@ from django.utils import timezone
 from requests_app import fulfilment, workflow
 from requests_app.actors import SYSTEM, member
 from requests_app.errors import TransitionNotAllowed, Unavailable
-from requests_app.fulfilment import task_steps
 from requests_app.models import FulfilmentTask, Notification, RightsRequest
 from requests_app.transparency import audit
-from requests_app.workflow import transitions
+from requests_app.workflow import task_steps, transitions
 from tests import factories
 from tests.requests_app.test_fulfilment_webhook import (  # noqa: F401 (fixtures)
     DONE,

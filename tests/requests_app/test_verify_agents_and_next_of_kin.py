@@ -390,7 +390,7 @@ def test_an_unverified_request_can_be_neither_refused_nor_written_to(client, org
     client.force_login(officer_a)
     page = client.get(f"/desk/requests/{rr.reference}/")
     assert page.status_code == 200
-    assert "refuse" not in page.context["offered"] and "message" not in page.context["offered"]
+    assert "refuse" not in page.context["offered"] and "message_subject" not in page.context["offered"]
 
 
 def test_a_relative_whose_mailbox_is_confirmed_can_be_asked_for_better_evidence(org_a, officer_a):

@@ -20,9 +20,8 @@ from orgs.models import DataSystem, Membership, Organisation
 from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind, member
 from requests_app.errors import NotPermitted
-from requests_app.fulfilment import task_steps
 from requests_app.models import CompensationClaim, RightsRequest
-from requests_app.workflow import verification
+from requests_app.workflow import task_steps, verification
 from tests import factories
 
 Status = RightsRequest.Status

@@ -1,5 +1,5 @@
 """Django's makemessages, also finding strings marked `_l(...)` (gettext_lazy imported as `_l`,
-as requests_app/desk/actions.py and orgs/accounts/passkey_views.py do), which xgettext misses otherwise:
+as orgs/accounts/passkey_views.py does), which xgettext misses otherwise:
 the desk's step labels were never offered for translation."""
 
 from django.core.management.commands import makemessages
