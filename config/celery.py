@@ -31,4 +31,6 @@ app.conf.beat_schedule = {
     "purge-closed-contacts": {"task": "requests.purge_closed_contacts", "schedule": crontab(hour=2, minute=20)},
     "recount-covered-calendars": {"task": "requests.recount_covered_calendars", "schedule": 3600.0},
     "enforce-retention": {"task": "orgs.enforce_retention", "schedule": crontab(hour=2, minute=30)},
+    # Hourly: a review brought forward by a change (orgs/register.py) is told within the hour.
+    "remind-assessment-reviews": {"task": "orgs.remind_assessment_reviews", "schedule": 3600.0},
 }

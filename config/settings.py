@@ -421,6 +421,15 @@ SPECTACULAR_SETTINGS = {
         "RequestKindEnum": "requests_app.models.RequestKind",
         "OrganisationKindEnum": "orgs.models.Organisation.Kind",
         "RecordOutcomeEnum": "requests_app.cases.outcomes.RecordOutcome",
+        "PlaceKindEnum": "orgs.models.PlaceKind",
+        "AlternativeEnum": "orgs.models.Alternative",
+        "DeviceKindEnum": "orgs.models.DeviceKind",
+        "DeviceStatusEnum": "orgs.models.DeviceStatus",
+        "TemplateStorageEnum": "orgs.models.TemplateStorage",
+        "AssessmentStateEnum": "orgs.models.AssessmentState",
+        # The biometric record's state keeps the name it had before assessments had states too.
+        "StateEnum": "orgs.models.RecordState",
+        "FlagCodeEnum": "orgs.register.FlagCode",
     },
 }
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90)

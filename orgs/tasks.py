@@ -1,8 +1,9 @@
-"""Celery tasks of the biometric vault: erasure orders and retention, in chunks."""
+"""Celery tasks of orgs: the biometric vault's erasure orders and retention, in chunks; the
+reminders of impact assessments due for review."""
 
 from celery import shared_task
 
-from orgs import erasure
+from orgs import erasure, review_reminders
 
 
 @shared_task(name="orgs.run_erasure_order", acks_late=True)
@@ -19,3 +20,10 @@ def enforce_retention() -> list[int]:
     for order_id in order_ids:
         run_erasure_order.delay(order_id)
     return order_ids
+
+
+@shared_task(name="orgs.remind_assessment_reviews", acks_late=True)
+def remind_assessment_reviews() -> int:
+    """Mail the owners of each impact assessment due for review within 30 days, or overdue,
+    once per due date; returns how many mails went out. Safe to run twice: the second sends nothing."""
+    return review_reminders.remind_due()

@@ -467,3 +467,80 @@ def event_subscription(org, *, url, secret="whsec_ZXZlbnQtc2lnbmluZy1zZWNyZXQtMD
     subscription.set_secret(secret)
     subscription.save()
     return subscription
+
+
+# --- The register of collection points and devices, impact assessments ------------------
+# (tests/orgs/test_register*.py, tests/api/test_register_api.py). Built through the
+# register's own functions, as the admin and the API build them.
+
+from orgs import assessments as register_assessments  # noqa: E402
+from orgs import register  # noqa: E402
+from orgs.models import CollectionPoint, Device, ImpactAssessment  # noqa: E402
+
+
+def png_bytes(size=(4, 3)) -> bytes:
+    """A real (tiny) PNG, which Pillow opens as the admin's and the API's image fields do."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def signage_upload(name="sign.png", content=None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, png_bytes() if content is None else content, content_type="image/png")
+
+
+def collection_point(activity, *, name="North gate", place_kind="entrance_gate", alternatives=("card",),
+                     signage=False, **extra) -> CollectionPoint:
+    """A point of the activity; `signage=True` stores a photo of its sign (set MEDIA_ROOT first)."""
+    fields = {
+        "site": "Hangzhou Wildlife World, Fuyang District", "necessity": "Annual pass holders enter without queuing.",
+        "notice": "Hangzhou Wildlife World scans the faces of annual pass holders at this gate to let them in; "
+                  "face data stay on the gate for the pass's year; ask at the desk or online to use a card "
+                  "instead or to have your data deleted.",
+        **extra,
+    }
+    point = CollectionPoint(organisation=activity.organisation, activity=activity, name=name, place_kind=place_kind,
+                            alternatives=list(alternatives), **fields)
+    if signage:
+        point.signage_photo = signage_upload()
+    register.save_point(point)
+    return point
+
+
+def device(point, *, serial="HZ-GATE-001", kind="gate", template_storage="on_device", **extra) -> Device:
+    """A planned device at the point (of the point's modality unless given)."""
+    extra.setdefault("modality", point.activity.modality)
+    made = Device(collection_point=point, serial=serial, kind=kind, template_storage=template_storage, **extra)
+    register.save_device(made)
+    return made
+
+
+def answers_for(activity) -> dict:
+    return {q.code: f"Answered: {q.code}" for q in register_assessments.questions_for(activity)}
+
+
+def assessment(activity, *, approved_by=None, at=None, answers=None, **extra) -> ImpactAssessment:
+    """An assessment of the activity with every question answered; approved by `approved_by`
+    (at `at`, the clock moved there) when given, else a draft."""
+    draft = ImpactAssessment(organisation=activity.organisation, activity=activity,
+                             answers=answers_for(activity) if answers is None else answers, **extra)
+    register_assessments.save_draft(draft)
+    if approved_by is None:
+        return draft
+    if at is None:
+        return register_assessments.approve(draft, user=approved_by)
+    with time_machine.travel(at, tick=False):
+        return register_assessments.approve(draft, user=approved_by)
+
+
+def live_device(point, approver, **extra) -> Device:
+    """A device set live, with a current assessment of the point's activity (approved if need be)."""
+    if register_assessments.current_assessment(point.activity) is None:
+        assessment(point.activity, approved_by=approver)
+    return register.set_live(device(point, **extra))

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from orgs import register
 from orgs.admin.shared import WEBHOOK_HTTPS
 from orgs.models import DataSystem, ProcessingActivity, RetentionDuty
 
@@ -89,6 +90,13 @@ class ProcessingActivityAdmin(admin.ModelAdmin):
     list_filter = ("modality", "legal_basis", "consent_type", "statutory_retention", "organisation")
     search_fields = ("name", "collection_point", "organisation__name")
     list_select_related = ("organisation",)
+
+    def save_model(self, request, obj, form, change):
+        # Through the register: a changed purpose, basis, modality or retention of an activity
+        # with live devices makes its impact assessment due for review (Measures art. 9).
+        if register.save_activity(obj):
+            self.message_user(request, _("What the impact assessment assessed has changed: it is now due for review "
+                                         "(Measures art. 9)."), messages.WARNING)
 
 
 @admin.register(RetentionDuty)

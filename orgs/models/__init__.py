@@ -2,7 +2,8 @@
 (`from orgs.models import Organisation`), which is how every other module names them.
 
 Imported in the order they stood in the one models.py they came from, so Django
-registers them as before (the order `apps.get_models()` gives).
+registers them as before (the order `apps.get_models()` gives); the register of
+collection points and devices (register) and the impact assessments (assessments) after.
 """
 
 from orgs.models.organisations import Jurisdiction, Membership, MembershipRole, Organisation
@@ -12,19 +13,30 @@ from orgs.models.erasure_orders import ErasureCertificate, ErasureOrder, OrderSt
 from orgs.models.api import ApiToken, EventSubscription
 from orgs.models.mail_wordings import MailWording
 from orgs.models.working_days import CalendarDay, CalendarRow, CalendarYear
+from orgs.models.register import (
+    Alternative, CollectionPoint, Device, DeviceKind, DeviceStatus, PlaceKind, TemplateStorage,
+)
+from orgs.models.assessments import AssessmentState, ImpactAssessment, ReviewReminder
 
 __all__ = [
+    "Alternative",
     "ApiToken",
+    "AssessmentState",
     "BiometricRecord",
     "BiometricRecordQuerySet",
     "CalendarDay",
     "CalendarRow",
     "CalendarYear",
+    "CollectionPoint",
     "Connector",
     "DataSystem",
+    "Device",
+    "DeviceKind",
+    "DeviceStatus",
     "ErasureCertificate",
     "ErasureOrder",
     "EventSubscription",
+    "ImpactAssessment",
     "Jurisdiction",
     "MailWording",
     "Membership",
@@ -32,7 +44,10 @@ __all__ = [
     "Modality",
     "Organisation",
     "OrderStatus",
+    "PlaceKind",
     "ProcessingActivity",
     "RecordState",
     "RetentionDuty",
+    "ReviewReminder",
+    "TemplateStorage",
 ]

@@ -4,6 +4,7 @@ Workflow refusals map here once: a forbidden transition is 409, bad input 400, n
 yours or not there 404 (never 403, so another organisation's ids reveal nothing).
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -31,6 +32,9 @@ def exception_handler(exc, context):
         return Response(_body("refused", exc), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, DjangoValidationError):
+        # A model rule that a view let through unconverted is still bad input, never a 500.
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from requests_app.api import officer, owner
+from requests_app.api import officer, owner, register
 
 app_name = "api"
 
@@ -15,11 +15,16 @@ officer_router.register("members", owner.MemberViewSet, basename="member")
 officer_router.register("data-systems", owner.DataSystemViewSet, basename="data-system")
 officer_router.register("processing-activities", owner.ActivityViewSet, basename="processing-activity")
 officer_router.register("biometric-records", owner.BiometricRecordViewSet, basename="biometric-record")
+# The register of collection points and devices, and the impact assessments (owners).
+officer_router.register("collection-points", register.CollectionPointViewSet, basename="collection-point")
+officer_router.register("devices", register.DeviceViewSet, basename="device")
+officer_router.register("impact-assessments", register.ImpactAssessmentViewSet, basename="impact-assessment")
 
 urlpatterns: list = [
     *officer_router.urls,
     path("dashboard/", officer.DashboardView.as_view(), name="dashboard"),
     path("organisation/", owner.OrganisationView.as_view(), name="organisation"),
+    path("register/flags/", register.RegisterFlagsView.as_view(), name="register-flags"),
 ]
 
 # --- citizens (no account) and systems: requests_app/api/citizen.py, systems.py ---------------

@@ -15,7 +15,7 @@ import base64
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from orgs.models import BiometricRecord, DataSystem, Membership
+from orgs.models import BiometricRecord, CollectionPoint, DataSystem, Device, ImpactAssessment, Membership
 from requests_app.api.authentication import ApiTokenAuthentication
 from tests import factories
 
@@ -53,15 +53,20 @@ def build(org, officer, owner, *, email, template=TEMPLATE) -> dict:
     rr = factories.fulfilling_request(org, officer, email=email)
     claim = factories.claim(rr)
     task = rr.fulfilment_tasks.get(system__name="Pass ledger")
+    point = factories.collection_point(activity, name=f"Gate of {org.slug}", alternatives=())
+    device = factories.device(point, serial=f"SN-{org.slug}")
+    assessment = factories.assessment(activity)  # a draft: approving it would change B
     return {"request": rr, "claim": claim, "task": task, "activity": activity, "system": vault, "record": record,
-            "officer": officer, "owner": owner}
+            "officer": officer, "owner": owner, "point": point, "device": device, "assessment": assessment}
 
 
 def values_of(case, name) -> dict:
     """The value of `case` for each parameter a URL named `name` may have."""
     pk_by_resource = {"data-system": case["system"].pk, "processing-activity": case["activity"].pk,
-                      "biometric-record": case["record"].pk}
-    resource = name.removeprefix("api:").rsplit("-", 1)[0]
+                      "biometric-record": case["record"].pk, "collection-point": case["point"].pk,
+                      "device": case["device"].pk, "impact-assessment": case["assessment"].pk}
+    # The resource a URL name starts with: "device-go-live" is a device's.
+    resource = max((r for r in pk_by_resource if name.removeprefix("api:").startswith(f"{r}-")), key=len, default="")
     return {"reference": [case["request"].reference, case["request"].reference.lower()],
             "public_id": [case["task"].public_id],
             "pk": [pk_by_resource[resource]] if resource in pk_by_resource else []}
@@ -90,7 +95,9 @@ def body_naming(case) -> dict:
             "basis": "loss", "amount_minor": 1, "reference": "PAY-1", "outcome": "deleted",
             "system": case["system"].pk, "activity": case["activity"].pk, "owner": case["officer"].pk,
             "name": "Taken over", "city": "Elsewhere", "email": "x@example.com",
-            "template": base64.b64encode(b"x").decode()}
+            "template": base64.b64encode(b"x").decode(), "collection_point": case["point"].pk, "serial": "SN-taken",
+            "kind": "gate", "modality": "face", "template_storage": "central", "site": "Taken", "place_kind": "other",
+            "necessity": "Taken", "notice": "Taken", "answers": {}}
 
 
 def state_of(case) -> dict:
@@ -102,7 +109,9 @@ def state_of(case) -> dict:
             "systems": list(DataSystem.objects.filter(organisation=org).values_list("name", "owner")),
             "records": BiometricRecord.objects.filter(organisation=org).count(),
             "members": list(Membership.objects.filter(organisation=org).values_list("user", "role")),
-            "org": (org.name, org.city)}
+            "org": (org.name, org.city),
+            "register": [list(model.objects.filter(organisation=org).order_by("pk").values())
+                         for model in (CollectionPoint, Device, ImpactAssessment)]}
 
 
 @pytest.fixture
@@ -121,8 +130,10 @@ def test_the_matrix_covers_the_officer_and_owner_api(case_b):
     assert {"api:request-list", "api:request-detail", "api:request-approve", "api:request-record-payment",
             "api:fulfilment-task-list", "api:fulfilment-task-outcome", "api:dashboard", "api:organisation",
             "api:member-list", "api:data-system-detail", "api:processing-activity-detail",
-            "api:biometric-record-detail"} <= names
-    assert len(urls_naming(case_b)) >= 2 * 14 + 4  # request URLs twice (upper, lower case)
+            "api:biometric-record-detail", "api:collection-point-detail", "api:collection-point-signage-photo",
+            "api:device-detail", "api:device-go-live", "api:device-retire", "api:impact-assessment-detail",
+            "api:impact-assessment-approve", "api:register-flags"} <= names
+    assert len(urls_naming(case_b)) >= 2 * 14 + 4 + 7  # request URLs twice (upper, lower case)
 
 
 @pytest.mark.parametrize("who", ["owner", "officer"])
@@ -146,7 +157,8 @@ def test_lists_and_searches_never_show_b(case_a, case_b):
     client = factories.member_api(case_a["owner"], case_a["request"].organisation)
     rr_b = case_b["request"]
     before = state_of(case_b)
-    secrets_of_b = [rr_b.reference, str(case_b["task"].public_id), "b-person", "Nanjing", "owner_b", "officer_b"]
+    secrets_of_b = [rr_b.reference, str(case_b["task"].public_id), "b-person", "Nanjing", "owner_b", "officer_b",
+                    case_b["point"].name, str(case_b["point"].public_id), case_b["device"].serial]
 
     for name, pattern in token_patterns():
         if pattern.pattern.regex.groupindex:

@@ -11,8 +11,11 @@ from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from orgs.models import BiometricRecord, CalendarDay, CalendarYear, MailWording, RetentionDuty
+from orgs.models import (
+    BiometricRecord, CalendarDay, CalendarYear, ImpactAssessment, MailWording, RetentionDuty, ReviewReminder,
+)
 from requests_app import workflow
 from requests_app.actors import SUBJECT, member
 from requests_app.cases import tokens
@@ -65,6 +68,9 @@ def case(org_a, officer_a, administrator):
     RetentionDuty.objects.create(organisation=org_a, name="Anti-fraud register", legal_basis="Art. 17(3)(b) GDPR")
     year = CalendarYear.objects.create(jurisdiction="CN", year=2027, source="State Council notice")
     CalendarDay.objects.create(calendar_year=year, day=date(2027, 2, 6), kind="holiday", name="Spring Festival")
+    # The register: a point, its live device, the assessment that let it go live, and a reminder of its review.
+    factories.live_device(factories.collection_point(office, name="Sales office"), officer_a, serial="NJ-CAM-1")
+    ReviewReminder.objects.create(assessment=ImpactAssessment.objects.get(), due_at=timezone.now())
     rr.refresh_from_db()
     return rr, record
 
