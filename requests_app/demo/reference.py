@@ -18,6 +18,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from orgs.models import BiometricRecord, DataSystem, Membership, Organisation, ProcessingActivity
+from requests_app.demo import scanners
 from requests_app.demo.data import (
     ACTIVITIES, DEMO_AUTHENTICATOR, DEMO_PASSWORD, LOGINS, ORGANISATIONS, SETUP_DAYS_AGO, SYSTEMS, VAULT, Role,
     demo_email, records,
@@ -49,6 +50,7 @@ def build(demo: "Demo") -> None:
         _logins(demo)
         for slug, org in demo.orgs.items():
             _systems_and_activities(demo, org)
+            scanners.build(demo, org)
     for slug, org in demo.orgs.items():
         _biometric_records(demo, org)
 

@@ -179,3 +179,30 @@ def test_refuses_to_publish_a_superuser_password_with_debug_off():
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", stdout=io.StringIO())
     assert not get_user_model().objects.filter(username="admin").exists()
+
+
+def test_the_demo_register_tells_the_three_stories_of_the_measures():
+    """The park's face gates live on a current assessment with the card as the other way in
+    and a photographed sign; the Nanjing cameras never assessed, so never live, and flagged;
+    the estate's terminal live but face only, flagged for the missing alternative."""
+    from orgs import assessments, register
+    from orgs.models import CollectionPoint, Device
+
+    seed_demo()
+    park, nanjing, estate = (Organisation.objects.get(slug=slug) for slug in (
+        "hangzhou-wildlife-world", "nanjing-riverside-sales", "hangzhou-greenfield-estate"))
+    gates = Device.objects.filter(organisation=park, collection_point__name="North gate face scanner")
+    assert sorted(gates.values_list("status", flat=True)) == ["live", "live"]
+    assert assessments.current_assessment(gates[0].collection_point.activity) is not None
+    assert Device.objects.get(organisation=park, serial="HWW-FP-01").status == "retired"
+    assert CollectionPoint.objects.get(organisation=park, name="North gate face scanner").signage_photo
+    assert register.flags_for(park) == []
+
+    nanjing_flags = {(flag.code, str(flag.message).split(":")[0]) for flag in register.flags_for(nanjing)}
+    for serial in ("NJ-CAM-01", "NJ-CAM-02"):
+        assert Device.objects.get(organisation=nanjing, serial=serial).status == "planned"
+        for code in ("no_alternative", "no_signage_photo", "no_current_assessment"):
+            assert any(c == code and serial in where for c, where in nanjing_flags), (code, serial)
+
+    assert Device.objects.get(organisation=estate, serial="GF-MG-01").status == "live"
+    assert "no_alternative" in {flag.code for flag in register.flags_for(estate)}

@@ -51,7 +51,7 @@ class Command(BaseCommand):
             out.write("  Nothing new was created: the demo data is already there.")
         else:
             kinds = ["organisations", "logins", "memberships", "authenticator devices", "data systems",
-                     "processing activities", "biometric records", "requests"]
+                     "processing activities", "collection points", "devices", "biometric records", "requests"]
             made = ", ".join(f"{result.created[k]} {k}" for k in kinds if result.created[k])
             out.write(style.SUCCESS(f"  Created {made} in {elapsed:.1f} s."))
 
