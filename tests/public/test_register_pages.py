@@ -136,7 +136,7 @@ def test_a_chinese_organisations_register_is_in_chinese_first(client, zoo, gate)
     text = _text(response)
 
     assert page(response).find("html").get("lang") == "zh-hans" and response["Content-Language"] == "zh-hans"
-    for shown in ("北门", "杭州野生动物世界（富阳区）", "人脸数据保存在闸机上。", "谁在采集", "卡或通行证", "365 天"):
+    for shown in ("北门", "杭州野生动物世界（富阳区）", "人脸数据保存在闸机上。", "谁在采集", "卡片或通行证", "365 天"):
         assert shown in text, shown
     assert "North gate" not in text and "Hangzhou Wildlife World, Fuyang District" not in text
 
