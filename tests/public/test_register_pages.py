@@ -124,7 +124,8 @@ def test_the_register_shows_no_personal_data(client, zoo, activity, gate):
                        identity=Identity(email="guo.bing@example.com", full_name="Guo Bing", phone="+8613812345678"),
                        data_description="My face at the north gate")
 
-    for response in (_register(client, zoo), client.get(_url("register_point", gate)), client.get(_url("register_sign", gate))):
+    pages = (_register(client, zoo), client.get(_url("register_point", gate)), client.get(_url("register_sign", gate)))
+    for response in pages:
         html = response.content.decode()
         for personal in ("Guo Bing", "guo.bing", record.masked_identifiers, "13812345678", rr.reference,
                          "My face at the north gate"):
@@ -235,7 +236,9 @@ def test_another_organisations_point_is_not_found_under_this_organisation(client
 
 @pytest.mark.parametrize("name", PAGES)
 def test_an_unknown_point_is_not_found(client, zoo, name):
-    assert client.get(reverse(f"public:{name}", kwargs={"slug": zoo.slug, "public_id": uuid.uuid4()})).status_code == 404
+    url = reverse(f"public:{name}", kwargs={"slug": zoo.slug, "public_id": uuid.uuid4()})
+
+    assert client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/organisations/nobody/register/",
