@@ -1,5 +1,5 @@
 """A real browser reports no Content-Security-Policy violation on the main pages: the
-public pages (with htmx's live search), the status page and its documents, the
+public pages (with htmx's live search, and the public register with its sign), the status page and its documents, the
 sign-in, the desk, the account page, the admin and the API docs (Swagger UI).
 
 Violations are collected two ways: the page's `securitypolicyviolation` events (a
@@ -95,6 +95,20 @@ def _visit_all(live_server, page) -> None:
     page.wait_for_selector("#results :text('Hangzhou Wildlife Park')")
     seen["htmx search"] = page.evaluate("window.__cspViolations")
     visit(reverse("public:request", kwargs={"slug": org.slug}))
+    # The public register: the list, one point (its QR code and sign photo as images), its
+    # printable sign (its own print stylesheet and print script), and the form with it chosen.
+    point = factories.collection_point(factories.activity(org), signage=True, published=True)
+    factories.device(point)
+    visit(reverse("public:register", kwargs={"slug": org.slug}))
+    at_point = {"slug": org.slug, "public_id": point.public_id}
+    visit(reverse("public:register_point", kwargs=at_point))
+    assert page.evaluate("[...document.images].every((img) => img.complete && img.naturalWidth > 0)")
+    visit(reverse("public:register_sign", kwargs=at_point))
+    assert page.evaluate("getComputedStyle(document.querySelector('.sign-notice')).borderTopStyle") == "solid"
+    page.evaluate("window.print = () => { window.__printed = true; }")
+    page.click("button[data-print]")
+    assert page.evaluate("window.__printed === true")
+    visit(reverse("public:request", kwargs={"slug": org.slug}) + f"?point={point.public_id}")
     visit(reverse("public:status", kwargs={"token": token}))
     link = {"token": token, "reference": rr.reference}
     visit(reverse("public:certificate", kwargs=link))
@@ -127,4 +141,4 @@ def _visit_all(live_server, page) -> None:
     visit(reverse("api-docs"), ready=".swagger-ui .info")
 
     assert {path: found for path, found in seen.items() if found} == {}
-    assert len(seen) == 18
+    assert len(seen) == 22

@@ -92,6 +92,13 @@ class TaskSerializer(serializers.ModelSerializer):
                   "completed_at"]
 
 
+class CollectionPointRefSerializer(serializers.Serializer):
+    """A collection point named by its public id (as in its public link) and its name."""
+
+    public_id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
 class RequestDetailSerializer(RequestRowSerializer):
     """One request as the case page shows it, with its history (the audit chain's events)."""
 
@@ -100,11 +107,13 @@ class RequestDetailSerializer(RequestRowSerializer):
     fulfilment_tasks = serializers.SerializerMethodField()
     # null until the request is fulfilled; the schema says so (it said string).
     certificate = serializers.CharField(source="certificate.number", read_only=True, default=None, allow_null=True)
+    # The scanner the request is about (chosen on the public register); null when none was.
+    collection_point = CollectionPointRefSerializer(read_only=True, allow_null=True)
 
     class Meta(RequestRowSerializer.Meta):
         fields = RequestRowSerializer.Meta.fields + [
-            "filed_by", "data_description", "details", "verified_at", "clock_started_at", "target_at",
-            "extensions", "extension_reason", "refusal_reason", "refusal_legal_ground", "appeal_closes_at",
+            "filed_by", "collection_point", "data_description", "details", "verified_at", "clock_started_at",
+            "target_at", "extensions", "extension_reason", "refusal_reason", "refusal_legal_ground", "appeal_closes_at",
             "closed_at", "certificate", "claims", "fulfilment_tasks", "events",
         ]
 

@@ -131,6 +131,12 @@ class RightsRequest(models.Model):
     jurisdiction = models.CharField(_("jurisdiction"), max_length=8, choices=Jurisdiction.choices)
     data_description = models.TextField(_("what data, collected where"), blank=True)
     details = models.TextField(_("details"), blank=True)
+    # The scanner the request is about, when filed from its entry on the public register (or
+    # the QR code on its sign); kept as the point was chosen, and emptied if the point goes.
+    collection_point = models.ForeignKey(
+        "orgs.CollectionPoint", on_delete=models.SET_NULL, null=True, blank=True, related_name="requests",
+        verbose_name=_("collection point"),
+    )
 
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)

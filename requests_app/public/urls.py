@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app.public import documents, views
+from requests_app.public import documents, register_pages, views
 
 app_name = "public"
 
@@ -8,6 +8,12 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("organisations/", views.organisation_finder, name="organisations"),
     path("organisations/<slug:slug>/request/", views.request_form, name="request"),
+    path("organisations/<slug:slug>/register/", register_pages.register, name="register"),
+    path("organisations/<slug:slug>/register/<uuid:public_id>/", register_pages.point_page, name="register_point"),
+    path("organisations/<slug:slug>/register/<uuid:public_id>/sign/", register_pages.sign, name="register_sign"),
+    path("organisations/<slug:slug>/register/<uuid:public_id>/qr.svg", register_pages.qr_code, name="register_qr"),
+    path("organisations/<slug:slug>/register/<uuid:public_id>/sign-photo/", register_pages.signage_photo,
+         name="register_photo"),
     path("thanks/", views.thanks, name="thanks"),
     path("verify/<uuid:submission>/", views.verify, name="verify"),
     path("verify/<uuid:submission>/resend/", views.resend_code, name="resend_code"),

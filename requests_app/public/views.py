@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage, is_ratelimited
 
+from orgs import public_register
 from orgs.identifiers import PHONE_REGION, IdentifierKind, identifier_hash, normalise
 from orgs.models import Organisation
 from requests_app import workflow
@@ -85,6 +86,9 @@ def limited_error(form, exc: limits.Limited) -> None:
 def request_form(request, slug):
     organisation = _public_organisation(slug)
     form = forms.RequestForm(request.POST or None, request.FILES or None, organisation=organisation)
+    # The scanner chosen on the public register or by the QR code on its sign: only the
+    # organisation's own published point; any other id is ignored, saying nothing of it.
+    point = public_register.published_point(organisation, request.POST.get("point") or request.GET.get("point"))
     # A letter's link may name the kind to ask for (an expiry letter's offer of an opt-out).
     if request.method == "GET" and request.GET.get("kind") in dict(form.fields["kinds"].choices):
         form.initial["kinds"] = [request.GET["kind"]]
@@ -96,7 +100,8 @@ def request_form(request, slug):
         person = person_limits(data["email"], data["phone"], organisation)
         try:  # counted once filed: sending back a form to correct it is not another attempt
             limits.attempt(request, limits.SUBMIT, keys=person, count=False)
-            result = intake.file_requests(organisation=organisation, **_intake_arguments(data))
+            result = intake.file_requests(organisation=organisation, collection_point=point,
+                                          **_intake_arguments(data))
         except limits.Limited as exc:
             limited_error(form, exc)
             status = 429
@@ -111,7 +116,8 @@ def request_form(request, slug):
             if result.created:
                 return redirect("public:verify", submission=result.created[0].submission)
             return render(request, "public/already_open.html", {"organisation": organisation, "result": result})
-    return render(request, "public/request_form.html", {"organisation": organisation, "form": form}, status=status)
+    return render(request, "public/request_form.html", {"organisation": organisation, "form": form, "point": point},
+                  status=status)
 
 
 def _intake_arguments(data: dict) -> dict:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs import calendars, law
-from orgs.models import Organisation
+from orgs.models import CollectionPoint, Organisation
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind
 from requests_app.cases import deadlines, reminders
 from requests_app.cases.subjects import Identity, build_subject
@@ -48,12 +48,15 @@ def submit_many(
     details: str = "",
     language: str = "en",
     deceased_arranged_otherwise: bool | None = None,
+    collection_point: CollectionPoint | None = None,
 ) -> list[RightsRequest]:
     """File one request per kind from the public, as one submission: one subject, one
     verification challenge (on the first request) whose code verifies them all, one
     first event each. The code is sent by a task after commit, to the person's own
     contact (an agent's mailbox never verifies: CCPA regs §7063) or, for a deceased
-    person, to the relative's own (PIPL art. 49; an officer then checks the evidence)."""
+    person, to the relative's own (PIPL art. 49; an officer then checks the evidence).
+    A collection point is kept on the requests only if it is the organisation's own and on
+    its public register; any other is ignored (the caller resolves it from a public link)."""
     if not organisation.accepts_public_requests:
         raise NotPermitted(_("This organisation does not take requests through Rightsdesk."))
     if not kinds or any(kind not in RightsRequest.Kind.values for kind in kinds) or len(set(kinds)) != len(kinds):
@@ -77,6 +80,9 @@ def submit_many(
                                 reachable=not next_of_kin)
     except ValidationError as exc:
         raise InvalidInput(exc.message_dict) from None
+    if collection_point is not None and not (collection_point.organisation_id == organisation.pk
+                                             and collection_point.published):
+        collection_point = None
     policy = deadlines.get_policy(organisation.jurisdiction)
     tz, now, submission = organisation.time_zone, timezone.now(), uuid.uuid4()
     filed = []
@@ -88,7 +94,7 @@ def submit_many(
                 requester_name=requester_name.strip(), requester_email=requester_email.strip(),
                 jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
                 details=details.strip(), received_at=now, status=Status.SUBMITTED,
-                deceased_arranged_otherwise=deceased_arranged_otherwise,
+                deceased_arranged_otherwise=deceased_arranged_otherwise, collection_point=collection_point,
                 clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
                 acknowledge_by=deadlines.acknowledge_by(
                     policy, received_at=now, tz=tz, kind=kind, calendar=calendars.calendar_for(organisation.jurisdiction)
