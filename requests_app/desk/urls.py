@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from requests_app.desk import bulk_views, document_views, mail_views, report_views, views
+from requests_app.desk import bulk_views, document_views, mail_views, register_views, report_views, views
 
 app_name = "desk"
 
@@ -22,6 +22,8 @@ urlpatterns: list = [
     path("requests/<str:reference>/<slug:action>/", views.case_action, name="case_action"),
     # Dashboard and exports (requests_app/desk/report_views.py).
     path("dashboard/", report_views.dashboard, name="dashboard"),
+    # The register of scanners and what needs attention (requests_app/desk/register_views.py).
+    path("scanners/", register_views.scanners, name="scanners"),
     # The organisation's own words in requesters' mails (owners; requests_app/desk/mail_views.py).
     path("mails/", mail_views.mail_wordings, name="mail_wordings"),
     path("mails/<slug:kind>/<str:language>/", mail_views.mail_wording, name="mail_wording"),

@@ -1,0 +1,33 @@
+"""The organisation's register of scanners on the desk (Measures 2025; orgs/register.py):
+what needs attention first (a device with no other way in, no photo of its sign, no
+current impact assessment; an assessment due for review), then every collection point
+with its devices and a link to its public page and printable sign.
+
+Read only, for the desk's roles (owner, officer, auditor); the register is kept in the
+admin and through the owners' API, where its rules are enforced.
+"""
+
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from orgs import assessments, register
+from orgs.models import CollectionPoint, Device
+from requests_app.desk.access import desk_view
+
+
+@desk_view()
+@require_GET
+def scanners(request, membership):
+    organisation, now = membership.organisation, timezone.now()
+    devices = register.with_flags(Device.objects.order_by("serial"), now=now)
+    points = (CollectionPoint.objects.filter(organisation=organisation)
+              .select_related("activity").prefetch_related(Prefetch("devices", queryset=devices))
+              .order_by("name"))
+    rows = [{"point": point, "devices": list(point.devices.all()),
+             "assessment": assessments.current_assessment(point.activity, now=now)} for point in points]
+    return render(request, "desk/register.html", {
+        "membership": membership, "organisation": organisation, "flags": register.flags_for(organisation, now=now),
+        "rows": rows,
+    })
