@@ -10,6 +10,7 @@ admin and through the owners' API, where its rules are enforced.
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from orgs import assessments, register
@@ -25,9 +26,23 @@ def scanners(request, membership):
     points = (CollectionPoint.objects.filter(organisation=organisation)
               .select_related("activity").prefetch_related(Prefetch("devices", queryset=devices))
               .order_by("name"))
-    rows = [{"point": point, "devices": list(point.devices.all()),
+    rows = [{"point": point, "devices": [(device, _lacks(device)) for device in point.devices.all()],
              "assessment": assessments.current_assessment(point.activity, now=now)} for point in points]
     return render(request, "desk/register.html", {
         "membership": membership, "organisation": organisation, "flags": register.flags_for(organisation, now=now),
         "rows": rows,
     })
+
+
+# What a device in use lacks, in the words of the page's "Lacks" column.
+LACKS = (
+    ("lacks_alternative", _("another way in")),
+    ("lacks_signage_photo", _("a photo of the sign")),
+    ("lacks_assessment", _("a current assessment")),
+)
+
+
+def _lacks(device: Device) -> list:
+    if device.status == Device.Status.RETIRED:  # out of use: nothing to put right
+        return []
+    return [words for attribute, words in LACKS if getattr(device, attribute)]

@@ -46,6 +46,7 @@ def test_the_desk_lists_what_needs_attention_and_every_device(register_a, office
     good, _bare = register_a
     assert reverse("public:register_sign", args=[good.organisation.slug, good.public_id]) in html
     assert "Sales office entrance" in html and "not on the public register" in html
+    assert "another way in, a photo of the sign, a current assessment" in html
 
 
 def test_nothing_needs_attention_when_every_device_is_in_order(org_a, owner_a, officer_a):
