@@ -38,6 +38,12 @@ class BiometricRecord(models.Model):
     )
     system = models.ForeignKey(DataSystem, on_delete=models.PROTECT, related_name="biometric_records")
     activity = models.ForeignKey(ProcessingActivity, on_delete=models.PROTECT, related_name="biometric_records")
+    # Where it was collected; a device there that keeps templates on itself (Measures art. 8)
+    # holds a copy, deleted through the device connector (orgs/devices.py).
+    collection_point = models.ForeignKey(
+        "orgs.CollectionPoint", on_delete=models.PROTECT, null=True, blank=True, related_name="biometric_records",
+        verbose_name=_("collection point"),
+    )
     modality = models.CharField(_("modality"), max_length=20, choices=Modality.choices)
     email_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
