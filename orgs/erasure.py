@@ -9,13 +9,18 @@ template and identifiers for storage only (the law's storage_only, orgs/law.py).
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from orgs import law
+from orgs import devices, law, register
 from orgs.certificates import issue_certificate
-from orgs.models import BiometricRecord, DataSystem, ErasureOrder, Organisation, ProcessingActivity, RetentionDuty
+from orgs.models import (
+    BiometricRecord, DataSystem, Device, ErasureOrder, Organisation, ProcessingActivity, RetentionDuty,
+)
+from orgs.models.register import DeviceStatus
 
 State = BiometricRecord.State
 Status = ErasureOrder.Status
@@ -85,6 +90,8 @@ def scope(order: ErasureOrder) -> QuerySet:
     records = BiometricRecord.objects.filter(organisation_id=order.organisation_id)
     if order.kind == ErasureOrder.Kind.RETENTION:
         return records.filter(retain_until__lt=order.retain_until_before)
+    if order.kind == ErasureOrder.Kind.DECOMMISSION:
+        return records.filter(collection_point_id=order.point_id)
     if order.activity_id:
         records = records.filter(activity_id=order.activity_id)
     if order.collection_point:
@@ -155,6 +162,10 @@ def run_next_chunk(order_id: int, chunk_size: int = CHUNK_SIZE) -> bool:
         if ids:
             order.processed += tombstone(BiometricRecord.objects.filter(pk__in=ids), reason=tombstone_reason(order))
             order.last_id = ids[-1]
+            if order.kind != ErasureOrder.Kind.DECOMMISSION:
+                # The copies on devices that keep templates go too; a decommission order
+                # has each device wipe everything at the end instead (`finish`).
+                devices.queue_record_deletions(ids, order=order)
         more = len(ids) == chunk_size
         if more:
             order.lease_until = None
@@ -166,13 +177,48 @@ def run_next_chunk(order_id: int, chunk_size: int = CHUNK_SIZE) -> bool:
 
 
 def finish(order: ErasureOrder) -> None:
-    """Mark the order done and issue its certificate (inside the last chunk's transaction)."""
-    order.status = Status.DONE
-    order.finished_at = timezone.now()
+    """The last chunk is erased (inside its transaction): the order is done, with its
+    certificate, unless devices still have to confirm their deletions; then it waits for
+    them (status DEVICES) and `devices_confirmed` finishes it when the last receipt comes."""
     order.lease_until = None
     # Records added to the activity while the order ran were erased too.
     order.total = max(order.total, order.processed)
+    if order.kind == ErasureOrder.Kind.DECOMMISSION:
+        devices.queue_wipes(order)
+    if order.device_deletions.filter(receipt__isnull=True).exists():
+        order.status = Status.DEVICES
+        return
+    _close(order)
+
+
+def _close(order: ErasureOrder) -> None:
+    """Done: a decommissioned point's devices retired, the certificate issued."""
+    now = timezone.now()
+    if order.kind == ErasureOrder.Kind.DECOMMISSION:
+        for device in Device.objects.filter(collection_point_id=order.point_id).exclude(status=DeviceStatus.RETIRED):
+            register.retire(device, now=now)
+    order.status = Status.DONE
+    order.finished_at = now
     order.certificate = issue_certificate(order.organisation, certificate_body(order))
+
+
+def devices_confirmed(order_ids) -> list[int]:
+    """Finish each order waiting for its devices whose every device deletion now has its
+    receipt; returns the ids finished. Safe to run twice: the order's row is locked and
+    only an order still waiting is finished."""
+    finished = []
+    for order_id in sorted(order_ids):
+        with transaction.atomic():
+            order = (ErasureOrder.objects.select_for_update(of=("self",))
+                     .select_related("organisation", "activity", "ordered_by", "point").filter(pk=order_id).first())
+            if order is None or order.status != Status.DEVICES:
+                continue
+            if order.device_deletions.filter(receipt__isnull=True).exists():
+                continue
+            _close(order)
+            order.save(update_fields=["status", "finished_at", "certificate"])
+            finished.append(order_id)
+    return finished
 
 
 def certificate_body(order: ErasureOrder) -> dict:
@@ -196,6 +242,11 @@ def certificate_body(order: ErasureOrder) -> dict:
         by_modality[row["modality"]] = by_modality.get(row["modality"], 0) + row["records"]
     if order.kind == ErasureOrder.Kind.RETENTION:
         what = {"retained_until_before": order.retain_until_before}
+    elif order.kind == ErasureOrder.Kind.DECOMMISSION:
+        point = order.point
+        what = {"collection_point": {"id": str(point.public_id), "name": point.name, "site": point.site},
+                "devices_retired": sorted(Device.objects.filter(collection_point=point, status=DeviceStatus.RETIRED)
+                                          .values_list("serial", flat=True))}
     else:
         what = {
             "activity": {"id": order.activity_id, "name": order.activity.name} if order.activity_id else None,
@@ -229,7 +280,27 @@ def certificate_body(order: ErasureOrder) -> dict:
         "finished_at": order.finished_at,
         # Whose identifiers the tombstones still hold, and the named duty that requires it.
         "identifiers_kept": identifiers_kept,
+        # Every device that held copies, with the signed receipt of its deletion (art. 8).
+        "devices": devices.receipts_of(order.device_deletions.all()),
     }
+
+
+def order_decommission(point, *, reason: str, by=None) -> ErasureOrder:
+    """Order a collection point removed (the Nanjing order): its records erased, every device
+    there wiped and retired, one certificate. The caller queues orgs.run_erasure_order.
+    Refused while an order for the point is still open."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the point is removed, and under which order or law.")})
+    with transaction.atomic():
+        locked_point = type(point).objects.select_for_update().get(pk=point.pk)
+        if ErasureOrder.objects.filter(point=locked_point, kind=ErasureOrder.Kind.DECOMMISSION).exclude(
+                status=Status.DONE).exists():
+            raise ValidationError(_("An order to remove this collection point is already under way."),
+                                  code="already_ordered")
+        return ErasureOrder.objects.create(
+            organisation_id=point.organisation_id, kind=ErasureOrder.Kind.DECOMMISSION, point=point,
+            collection_point=point.name[:200], reason=reason.strip(), ordered_by=by,
+        )
 
 
 def stale_order_ids(now: datetime | None = None) -> list[int]:

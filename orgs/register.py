@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from orgs import assessments
+from orgs import assessments, devices
 from orgs.models import Alternative, CollectionPoint, Device, ImpactAssessment, Organisation, ProcessingActivity
 from orgs.models.register import FORBIDDEN_PLACES, DeviceStatus, PlaceKind
 
@@ -277,6 +277,7 @@ class FlagCode(models.TextChoices):
     NO_CURRENT_ASSESSMENT = "no_current_assessment", _("No current impact assessment")
     REVIEW_DUE = "assessment_review_due", _("Impact assessment due for review")
     REVIEW_OVERDUE = "assessment_review_overdue", _("Impact assessment review overdue")
+    DEVICE_OVERDUE = "device_overdue", _("Device has not confirmed its deletions")
 
 
 @dataclass(frozen=True)
@@ -340,12 +341,22 @@ def flags_for(organisation: Organisation, *, now: datetime | None = None) -> lis
     """For every planned or live device of the organisation, what it lacks: an alternative at
     its point, a photo of the point's sign, a current assessment of its activity (in device
     order); then its standing assessments due for review within 30 days or overdue (soonest
-    first). Two queries."""
+    first); then its devices keeping deletions waiting too long (orgs/devices.py). Three queries."""
     now = now or timezone.now()
-    devices = with_flags(Device.objects.filter(organisation=organisation, status__in=[Status.PLANNED, Status.LIVE]),
-                         now=now).select_related("collection_point__activity").order_by("pk")
-    flags = [flag for device in devices for flag in device_flags(device)]
+    registered = with_flags(Device.objects.filter(organisation=organisation, status__in=[Status.PLANNED, Status.LIVE]),
+                            now=now).select_related("collection_point__activity").order_by("pk")
+    flags = [flag for device in registered for flag in device_flags(device)]
     due = assessments.due_for_review(organisation.pk, within=REVIEW_NOTICE, now=now)
     flags += [assessment_flag(a, organisation, now) for a in due.select_related("activity").order_by("review_due_at",
                                                                                                          "pk")]
-    return flags
+    return flags + [overdue_flag(device, organisation) for device in devices.overdue_devices(organisation.pk, now=now)]
+
+
+def overdue_flag(device: Device, organisation: Organisation) -> Flag:
+    """A device that keeps deletions waiting (offline, or failing): art. 8 is not met until it confirms."""
+    since = date_format(timezone.localtime(device.oldest, organisation.time_zone), "DATETIME_FORMAT")
+    message = _("Device %(device)s at %(point)s has %(count)s deletions waiting since %(since)s: it has not "
+                "confirmed them (Measures art. 8).") % {"device": device.serial, "point": device.collection_point.name,
+                                                       "count": device.waiting, "since": since}
+    return Flag(FlagCode.DEVICE_OVERDUE.value, str(message), device_id=device.pk,
+                collection_point_id=device.collection_point_id, due_at=device.oldest)

@@ -22,4 +22,5 @@ from orgs.admin import (  # noqa: F401  (each registers its admins on import)
     users,
     passkeys,
     register,
+    devices,
 )

@@ -17,6 +17,7 @@ from orgs.models.register import (
     Alternative, CollectionPoint, Device, DeviceKind, DeviceStatus, PlaceKind, TemplateStorage,
 )
 from orgs.models.assessments import AssessmentState, ImpactAssessment, ReviewReminder
+from orgs.models.devices import DeviceCredential, DeviceDeletion, DeviceReceipt
 
 __all__ = [
     "Alternative",
@@ -31,7 +32,10 @@ __all__ = [
     "Connector",
     "DataSystem",
     "Device",
+    "DeviceCredential",
+    "DeviceDeletion",
     "DeviceKind",
+    "DeviceReceipt",
     "DeviceStatus",
     "ErasureCertificate",
     "ErasureOrder",

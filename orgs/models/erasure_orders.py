@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.models.organisations import Organisation
 from orgs.models.processing import ProcessingActivity
+from orgs.models.register import CollectionPoint
 
 
 class ErasureCertificate(models.Model):
@@ -37,6 +38,8 @@ class ErasureCertificate(models.Model):
 class OrderStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     RUNNING = "running", _("Running")
+    # A decommission order's records are erased here; its devices have yet to confirm.
+    DEVICES = "devices", _("Waiting for the devices")
     DONE = "done", _("Done")
 
 
@@ -51,15 +54,20 @@ class ErasureOrder(models.Model):
         ORDER = "order", _("Ordered deletion (activity or collection point)")
         # The order's reason names the organisation's law (orgs/erasure.py retention_reason).
         RETENTION = "retention", _("Retention period expired")
+        # Remove a collection point (the Nanjing order): its records erased here and on
+        # every device, then the devices retired; one certificate (orgs/decommission.py).
+        DECOMMISSION = "decommission", _("Decommission a collection point")
 
     Status = OrderStatus
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="erasure_orders")
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ORDER)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ORDER)
     activity = models.ForeignKey(
         ProcessingActivity, on_delete=models.PROTECT, null=True, blank=True, related_name="erasure_orders"
     )
     collection_point = models.CharField(_("collection point"), max_length=200, blank=True)
+    point = models.ForeignKey(CollectionPoint, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="erasure_orders", verbose_name=_("registered collection point"))
     retain_until_before = models.DateTimeField(_("records retained until before"), null=True, blank=True)
     reason = models.TextField(_("reason and legal basis"))
     ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
@@ -88,6 +96,8 @@ class ErasureOrder(models.Model):
                 condition=~Q(kind="retention") | Q(retain_until_before__isnull=False),
                 name="retention_order_has_cut_off",
             ),
+            models.CheckConstraint(condition=~Q(kind="decommission") | Q(point__isnull=False),
+                                   name="decommission_order_names_point"),
         ]
 
     def __str__(self):

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from requests_app.api import officer, owner, register
+from requests_app.api import devices, officer, owner, register
 
 app_name = "api"
 
@@ -41,4 +41,8 @@ urlpatterns += [
            name=f"public-{step.api_path}") for name, step in SUBJECT_STEPS.items()),
     path("systems/fulfilment-tasks/<uuid:public_id>/callback/", systems.FulfilmentCallbackView.as_view(),
          name="systems-fulfilment-callback"),
+    # Gates and terminals that keep templates on themselves: their deletions and receipts.
+    path("device/deletions/", devices.pending_deletions, name="device-deletions"),
+    path("device/receipts/", devices.receipts, name="device-receipts"),
+    path("device/inventory/", devices.inventory, name="device-inventory"),
 ]

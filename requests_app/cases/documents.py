@@ -125,6 +125,15 @@ def _systems(body: dict, jurisdiction: str) -> list[dict]:
     return systems
 
 
+def _devices(body: dict) -> list[dict]:
+    """The devices that deleted their copies, each with its signed receipts (orgs/devices.py)."""
+    listed = body.get("devices") if body.get("type") == "erasure_order" else [
+        device for entry in body.get("systems", []) for device in entry.get("devices", [])]
+    return [{**device, "receipts": [{**receipt, "received_at": _when(receipt.get("received_at"))}
+                                    for receipt in device.get("receipts", []) if isinstance(receipt, dict)]}
+            for device in listed or [] if isinstance(device, dict)]
+
+
 def _totals(body: dict, jurisdiction: str) -> list[dict]:
     totals = body.get("totals")
     if totals is None:  # an order erases, it does not sort records by outcome
@@ -154,6 +163,7 @@ def certificate_context(certificate: ErasureCertificate, rights_request: RightsR
         "filed_by": filed_by,
         "reason": body.get("reason", ""),
         "systems": _systems(body, jurisdiction),
+        "devices": _devices(body),
         "totals": _totals(body, jurisdiction),
         "law": texts,
         "storage_only_law": texts.storage_only if storage_only else "",

@@ -123,6 +123,8 @@ def certificate_body(rights_request: RightsRequest, tasks: list[FulfilmentTask])
             "completed_at": task.completed_at,
             "records": records,
             "note": task.result.get("note", ""),
+            # The devices that held copies, each with its signed receipt (orgs/devices.py).
+            "devices": task.result.get("devices", []),
         })
     return {
         "request": rights_request.reference,

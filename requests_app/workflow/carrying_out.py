@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from orgs import devices
 from orgs import erasure as vault
 from orgs.certificates import issue_certificate
 from orgs.models import BiometricRecord, DataSystem, Membership
@@ -66,18 +67,29 @@ def record_task_outcome(
         locked = FulfilmentTask.objects.select_for_update().get(pk=task.pk)
         if actor.role_in(step.request.organisation) == Role.SYSTEM_OWNER and locked.system.owner_id != actor.user_id:
             raise NotPermitted(_("Only the owner of this system may confirm its task."))
-        move_task(locked, "fail" if failed else "done", step.now)  # never once done (TASK_RULES)
+        # Copies on devices that keep templates (Measures art. 8): queued for them, and the
+        # task waits for their signed receipts (task_steps.record_device_receipts).
+        on_devices = not failed and (
+            devices.queue_record_deletions([e.record.pk for e in erasures], request_task_id=locked.pk)
+            or devices.pending_for_task(locked.pk))
+        move_task(locked, "fail" if failed else "await_devices" if on_devices else "done",
+                  step.now)  # never once done (TASK_RULES)
         for erasure in erasures:
             _erase_record(step.request, locked, erasure, actor)
         if failed:
             locked.result, locked.completed_at = outcome, None
             locked.last_error = str(outcome.get("error") or _("the system reported a failure"))[:300]
+        elif on_devices:
+            locked.result, locked.completed_at = outcome, None
+            locked.deadline_at, locked.last_error = step.now + devices.ACK_WINDOW, ""
         else:
             locked.result, locked.completed_at = outcome, step.now
             locked.last_error = ""
         locked.lease_expires_at = None
-        locked.save(update_fields=["status", "result", "completed_at", "lease_expires_at", "last_error"])
+        locked.save(update_fields=["status", "result", "completed_at", "lease_expires_at", "last_error", "deadline_at"])
         step.data = {"task": locked.pk, "system": locked.system_id, "outcome": outcome}
+        if on_devices:
+            step.data["devices_pending"] = devices.pending_for_task(locked.pk)
         if failed:
             step.data["failed"] = True
         step.visible_to_subject = False

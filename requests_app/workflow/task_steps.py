@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.models import BiometricRecord, DataSystem
+from orgs import devices
+from orgs.models import BiometricRecord, DataSystem, DeviceDeletion
 from requests_app import workflow
 from requests_app.actors import Actor
 from requests_app.cases import files
@@ -76,6 +77,30 @@ def flag_silent_task(task: FulfilmentTask, *, actor: Actor, now: datetime) -> bo
             if not won:
                 raise _NotHeld
             step.data = {"task": task.pk, "system": task.system_id}
+            step.visible_to_subject = False
+    except _NotHeld:
+        return False
+    return True
+
+
+def record_device_receipts(task: FulfilmentTask, *, actor: Actor) -> bool:
+    """Every device holding a copy of the task's records confirmed its deletion with a
+    signed receipt: the task is done, its outcome listing each device and its receipt (the
+    certificate prints them), and the request closes if nothing else is open. Returns
+    False, recording nothing, while a deletion still waits or if the task moved on."""
+    try:
+        with transition(task.request, "record_device_receipts", actor) as step:
+            locked = _locked_task(step, task)
+            if locked.status != FulfilmentTask.Status.AWAITING_CALLBACK or devices.pending_for_task(locked.pk):
+                raise _NotHeld
+            proofs = devices.receipts_of(DeviceDeletion.objects.filter(request_task_id=locked.pk))
+            move_task(locked, "done", step.now)
+            locked.result = {**locked.result, "devices": proofs}
+            locked.completed_at, locked.deadline_at, locked.flagged_at = step.now, None, None
+            locked.save(update_fields=["status", "result", "completed_at", "deadline_at", "flagged_at"])
+            step.data = {"task": locked.pk, "system": locked.system_id,
+                         "devices": [{"device": p["device"], "receipts": [r["body_sha256"] for r in p["receipts"]]}
+                                     for p in proofs]}
             step.visible_to_subject = False
     except _NotHeld:
         return False

@@ -79,6 +79,8 @@ RULES: dict[str, Rule] = {
     "await_callback": _rule({Status.FULFILLING}, None, {SYS}),
     # No callback by the deadline: the officers are told (fulfilment.flag_silent_tasks).
     "flag_silent_task": _rule({Status.FULFILLING}, None, {SYS}, then=[effects.tell_the_deciders_of_silence]),
+    # The devices holding copies confirmed their deletions (task_steps.record_device_receipts).
+    "record_device_receipts": _rule({Status.FULFILLING}, None, {SYS}, then=[effects.flag_or_complete]),
     # When a task failed or went silent (requests_app/workflow/task_steps.py).
     "retry_task": _rule({Status.FULFILLING}, None, DECIDERS, then=[effects.hand_out_the_task]),
     "repoint_task": _rule({Status.FULFILLING}, None, DECIDERS, then=[effects.hand_out_the_task]),
@@ -149,6 +151,9 @@ TASK_RULES: dict[str, TaskRule] = {
     # The worker hands it back for a retry: endpoint down, database busy.
     "release": _task_rule({TaskStatus.RUNNING}, TaskStatus.PENDING),
     "await_callback": _task_rule({TaskStatus.RUNNING}, TaskStatus.AWAITING_CALLBACK),
+    # The vault erased its records; devices that keep copies have yet to confirm (orgs/devices.py).
+    "await_devices": _task_rule({TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.AWAITING_CALLBACK,
+                                 TaskStatus.FAILED}, TaskStatus.AWAITING_CALLBACK),
     # Flagged (flagged_at) for the officers; the callback may still come.
     "flag_silent_task": _task_rule({TaskStatus.AWAITING_CALLBACK}, TaskStatus.AWAITING_CALLBACK),
     # The outcome, by the connector, the system's callback or by hand (after a failure too).

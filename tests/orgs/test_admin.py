@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from orgs import devices
 from orgs.models import (
     BiometricRecord, CalendarDay, CalendarYear, ImpactAssessment, MailWording, RetentionDuty, ReviewReminder,
 )
@@ -22,6 +23,7 @@ from requests_app.cases import tokens
 from requests_app.models import Attachment, Reminder, RequestEvent, RightsRequest, SubjectKey
 from requests_app.transparency import sequencer
 from tests import factories, tampering
+from tests.gate import Gate
 from tests.orgs.test_crypto import TEMPLATE, biometric_record
 
 MODELS = [model for label in ("orgs", "requests_app") for model in apps.get_app_config(label).get_models()]
@@ -69,7 +71,13 @@ def case(org_a, officer_a, administrator):
     year = CalendarYear.objects.create(jurisdiction="CN", year=2027, source="State Council notice")
     CalendarDay.objects.create(calendar_year=year, day=date(2027, 2, 6), kind="holiday", name="Spring Festival")
     # The register: a point, its live device, the assessment that let it go live, and a reminder of its review.
-    factories.live_device(factories.collection_point(office, name="Sales office"), officer_a, serial="NJ-CAM-1")
+    camera = factories.live_device(factories.collection_point(office, name="Sales office"), officer_a,
+                                   serial="NJ-CAM-1")
+    # The device connector: its credential, a deletion queued for it, and the receipt for it.
+    gate = Gate(camera)
+    BiometricRecord.objects.filter(activity=office).update(collection_point=camera.collection_point)
+    devices.queue_record_deletions(BiometricRecord.objects.filter(activity=office).values_list("pk", flat=True))
+    gate.work()
     ReviewReminder.objects.create(assessment=ImpactAssessment.objects.get(), due_at=timezone.now())
     rr.refresh_from_db()
     return rr, record
