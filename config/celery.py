@@ -33,4 +33,6 @@ app.conf.beat_schedule = {
     "enforce-retention": {"task": "orgs.enforce_retention", "schedule": crontab(hour=2, minute=30)},
     # Hourly: a review brought forward by a change (orgs/register.py) is told within the hour.
     "remind-assessment-reviews": {"task": "orgs.remind_assessment_reviews", "schedule": 3600.0},
+    # What waits on device receipts already in, if the process that took them died before moving on.
+    "settle-device-receipts": {"task": "requests.settle_device_receipts", "schedule": 300.0},
 }

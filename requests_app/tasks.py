@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from orgs import law
 from requests_app import fulfilment, workflow
+from requests_app.fulfilment import devices as device_receipts
 from requests_app.cases import tokens
 from requests_app.delivery import event_webhooks, notifications
 from requests_app.delivery.sms import send_sms
@@ -165,6 +166,12 @@ def requeue_stale_work() -> dict:
 def flag_silent_webhooks() -> int:
     """Tell the officers about webhook tasks that heard nothing by their deadline."""
     return fulfilment.flag_silent_tasks()
+
+
+@shared_task(name="requests.settle_device_receipts", acks_late=True)
+def settle_device_receipts() -> dict:
+    """Move on the request tasks and erasure orders whose device deletions are all confirmed."""
+    return device_receipts.settle()
 
 
 @shared_task(name="requests.expire_unverified", acks_late=True)

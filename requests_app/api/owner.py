@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orgs.identifiers import IdentifierKind, read_identifiers
-from orgs.models import BiometricRecord, DataSystem, Membership, Organisation, ProcessingActivity
+from orgs.models import BiometricRecord, CollectionPoint, DataSystem, Membership, Organisation, ProcessingActivity
 from requests_app.api.permissions import DeskMember, Owner, acting_membership
 from requests_app.api.serializers import ErrorSerializer as E
 
@@ -228,6 +228,10 @@ IDENTIFIERS = (IdentifierKind.EMAIL, IdentifierKind.PHONE, IdentifierKind.MEMBER
 class BiometricRecordSerializer(serializers.ModelSerializer):
     system = serializers.PrimaryKeyRelatedField(queryset=DataSystem.objects.none())
     activity = serializers.PrimaryKeyRelatedField(queryset=ProcessingActivity.objects.none())
+    collection_point = serializers.SlugRelatedField(
+        slug_field="public_id", queryset=CollectionPoint.objects.none(), required=False, allow_null=True,
+        help_text=_("Where it was collected (the point's public id): the devices there that keep templates on "
+                    "themselves then delete their copy when the record is erased."))
     template = serializers.CharField(write_only=True, help_text=_("The template, base64 (write-only, stored "
                                                                    "encrypted, never returned)."))
     email = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=254)
@@ -236,7 +240,8 @@ class BiometricRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BiometricRecord
-        fields = ["id", "system", "activity", "modality", "email", "phone", "member_number", "template",
+        fields = ["id", "system", "activity", "collection_point", "modality", "email", "phone", "member_number",
+                  "template",
                   "masked_identifiers", "collected_at", "retain_until", "state", "tombstoned_at", "tombstone_reason"]
         read_only_fields = ["id", "masked_identifiers", "state", "tombstoned_at", "tombstone_reason"]
 
@@ -247,6 +252,7 @@ class BiometricRecordSerializer(serializers.ModelSerializer):
         org_id = membership.organisation_id if membership else None
         self.fields["system"].queryset = DataSystem.objects.filter(organisation_id=org_id)
         self.fields["activity"].queryset = ProcessingActivity.objects.filter(organisation_id=org_id)
+        self.fields["collection_point"].queryset = CollectionPoint.objects.filter(organisation_id=org_id)
 
     def validate_template(self, value):
         try:
@@ -268,6 +274,9 @@ class BiometricRecordSerializer(serializers.ModelSerializer):
             errors.update(exc.message_dict)
         if identifiers is not None and not identifiers.hashes:
             errors["email"] = [_("Give at least one identifier: email, phone or member number.")]
+        point = attrs.get("collection_point")
+        if point is not None and attrs.get("activity") is not None and point.activity_id != attrs["activity"].pk:
+            errors["collection_point"] = [_("This collection point serves another processing activity.")]
         if attrs.get("retain_until") and attrs.get("collected_at") and attrs["retain_until"] <= attrs["collected_at"]:
             errors["retain_until"] = [_("Must be after the time of collection.")]
         if errors:

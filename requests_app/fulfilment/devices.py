@@ -6,7 +6,7 @@ nothing else is open) and an erasure or decommission order (orgs.erasure.devices
 import logging
 
 from orgs import devices, erasure
-from orgs.models import DeviceCredential
+from orgs.models import DataSystem, DeviceCredential, ErasureOrder
 from requests_app.actors import SYSTEM
 from requests_app.errors import TransitionNotAllowed
 from requests_app.models import FulfilmentTask
@@ -29,16 +29,17 @@ def receive_receipt(credential: DeviceCredential, body: str, signature: str) -> 
     return accepted
 
 
-def confirm_waiting() -> int:
-    """Finish what waits on receipts already in (a receipt accepted by a process that died
-    before moving on): run by the sweep. Returns how many tasks moved."""
+def settle() -> dict:
+    """Move on what waits on receipts already in (a receipt accepted by a process that died
+    before moving on): the sweep's. Returns how many tasks and orders moved."""
     moved = 0
     waiting = FulfilmentTask.objects.filter(status=FulfilmentTask.Status.AWAITING_CALLBACK,
-                                            connector="vault").select_related("request")
+                                            connector=DataSystem.Connector.VAULT).select_related("request")
     for task in waiting:
         if not devices.pending_for_task(task.pk):
             try:
                 moved += task_steps.record_device_receipts(task, actor=SYSTEM)
             except TransitionNotAllowed:
                 pass
-    return moved
+    waiting_orders = ErasureOrder.objects.filter(status=ErasureOrder.Status.DEVICES).values_list("pk", flat=True)
+    return {"tasks": moved, "orders": len(erasure.devices_confirmed(list(waiting_orders)))}

@@ -166,3 +166,23 @@ def test_another_organisations_things_are_404(api, org_b):
         response = api.get(url(name, pk=pk))
         assert response.status_code == 404 and response.json()["code"] == "not_found"
     assert Organisation.objects.count() == 2
+
+
+def test_a_record_names_where_it_was_collected_and_only_a_point_of_its_own(api, org_a, org_b, vault_a, activity_a,
+                                                                           settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    point = factories.collection_point(activity_a, name="North gate")
+    other_activity = factories.activity(org_a, name="Staff entry", collection_point="Staff door")
+    staff_door = factories.collection_point(other_activity, name="Staff door")
+    theirs = factories.collection_point(factories.activity(org_b), name="Their gate")
+
+    made = api.post(url("biometric-record-list"),
+                    record_body(vault_a, activity_a, collection_point=str(point.public_id)), format="json")
+    assert made.status_code == 201, made.content
+    assert made.json()["collection_point"] == str(point.public_id)
+    assert BiometricRecord.objects.get(pk=made.json()["id"]).collection_point == point
+    for wrong in (staff_door, theirs):
+        refused = api.post(url("biometric-record-list"),
+                           record_body(vault_a, activity_a, collection_point=str(wrong.public_id)), format="json")
+        assert refused.status_code == 400 and "collection_point" in refused.json()["fields"]
+    assert BiometricRecord.objects.count() == 1

@@ -248,3 +248,22 @@ def test_an_order_without_a_reason_is_refused(point):
         erasure.order_decommission(point, reason="  ")
     assert "reason" in json.dumps(refused.value.message_dict)
     assert not ErasureOrder.objects.exists()
+
+
+def test_the_sweep_moves_on_what_a_receipt_completed_if_nobody_did(org_a, officer_a, point, guo, gates):
+    """A receipt accepted by a process that died before moving the request on."""
+    from requests_app.fulfilment import devices as device_receipts
+
+    rr, task = _fulfil(org_a, officer_a)
+    for gate in gates:
+        batch = [d["id"] for d in gate.poll().json()["deletions"]]
+        receipt = gate.signed(batch)
+        devices.accept_receipt(gate.device.credential, receipt["body"], receipt["signature"])
+    task.refresh_from_db()
+    assert task.status == TaskStatus.AWAITING_CALLBACK
+
+    assert device_receipts.settle() == {"tasks": 1, "orders": 0}
+    assert device_receipts.settle() == {"tasks": 0, "orders": 0}
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+    assert _settle(rr).status == RightsRequest.Status.FULFILLED
