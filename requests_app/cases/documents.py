@@ -285,6 +285,15 @@ def for_request(rights_request: RightsRequest, name: str) -> Document:
                     {**common, **context, "event": event, "dated": event.created_at})
 
 
+def for_order(certificate: ErasureCertificate, language: str) -> Document:
+    """The certificate of an erasure or decommission order, in `language`."""
+    organisation = certificate.organisation
+    with translation.override(language):
+        context = certificate_context(certificate)
+    return Document("certificate.html", certificate.number, language, organisation.time_zone,
+                    {"organisation": organisation, "law": law.texts(organisation.jurisdiction), **context})
+
+
 # --- rendering ---------------------------------------------------------------------------
 
 

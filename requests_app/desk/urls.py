@@ -24,6 +24,9 @@ urlpatterns: list = [
     path("dashboard/", report_views.dashboard, name="dashboard"),
     # The register of scanners and what needs attention (requests_app/desk/register_views.py).
     path("scanners/", register_views.scanners, name="scanners"),
+    path("scanners/<uuid:public_id>/decommission/", register_views.decommission, name="decommission"),
+    path("scanners/orders/<int:order_id>/certificate.<str:fmt>", register_views.order_certificate,
+         name="order_certificate"),
     # The organisation's own words in requesters' mails (owners; requests_app/desk/mail_views.py).
     path("mails/", mail_views.mail_wordings, name="mail_wordings"),
     path("mails/<slug:kind>/<str:language>/", mail_views.mail_wording, name="mail_wording"),
