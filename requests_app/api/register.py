@@ -19,7 +19,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs import assessments, register
+from orgs import assessments, devices, register
 from orgs.models import Alternative, AssessmentState, CollectionPoint, Device, ImpactAssessment, ProcessingActivity
 from requests_app.api.owner import READ_ERRORS, WRITE_ERRORS, OrganisationScoped
 from requests_app.api.permissions import Owner, acting_membership
@@ -236,6 +236,28 @@ def _step(view, step) -> Response:
     return Response(view.get_serializer(device).data)
 
 
+class CredentialSerializer(serializers.Serializer):
+    verify_key = serializers.CharField(max_length=64, help_text=_(
+        "The device's Ed25519 public key, 32 bytes in base64: its receipts are signed with the private half, "
+        "which stays on the device."))
+
+
+class IssuedCredentialSerializer(serializers.Serializer):
+    device = serializers.CharField(help_text=_("The device's serial number."))
+    token = serializers.CharField(help_text=_("Shown once: the device sends it as `Authorization: Device <token>`."))
+
+
+def _issue_credential(view, request) -> Response:
+    device = view.get_object()
+    given = CredentialSerializer(data=request.data)
+    given.is_valid(raise_exception=True)
+    try:
+        token = devices.issue_credential(device, verify_key=given.validated_data["verify_key"], by=request.user)
+    except DjangoValidationError as exc:
+        raise (bad_input(exc) if hasattr(exc, "error_dict") else refused(exc)) from None
+    return Response({"device": device.serial, "token": token}, status=status.HTTP_201_CREATED)
+
+
 @_schema(DeviceSerializer, refused_on_update=True)
 class DeviceViewSet(RegisterRecords):
     serializer_class = DeviceSerializer
@@ -253,6 +275,13 @@ class DeviceViewSet(RegisterRecords):
     @action(detail=True, methods=["post"])
     def retire(self, request, pk=None):
         return _step(self, register.retire)
+
+    @extend_schema(summary=_("Issue the device its credential for the device connector (a new token; any "
+                             "earlier one stops working)"), request=CredentialSerializer,
+                   responses={201: IssuedCredentialSerializer, **WRITE_ERRORS, **READ_ERRORS, **REFUSED})
+    @action(detail=True, methods=["post"])
+    def credential(self, request, pk=None):
+        return _issue_credential(self, request)
 
 
 @_schema(ImpactAssessmentSerializer, refused_on_update=True)

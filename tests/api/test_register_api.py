@@ -213,3 +213,37 @@ def test_another_organisations_register_is_404_and_not_usable(api, gate, org_b, 
     assert api.get(url("register-flags")).json() == []
     assert Device.objects.get(pk=device_b.pk).status == "planned"
     assert factories.member_api(owner_b, org_b).get(url("register-flags")).json()[0]["device"] == device_b.pk
+
+
+def test_an_owner_issues_a_device_its_credential_and_the_token_works_once_issued(api, gate, org_a, owner_a,
+                                                                                 officer_a):
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    point = factories.collection_point(gate, signage=True)
+    device = factories.live_device(point, owner_a)
+    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    key = base64.b64encode(public).decode()
+
+    bad = api.post(url("device-credential", pk=device.pk), {"verify_key": "not-a-key"}, format="json")
+    assert bad.status_code == 400 and "verify_key" in bad.json()["fields"]
+    issued = api.post(url("device-credential", pk=device.pk), {"verify_key": key}, format="json")
+    assert issued.status_code == 201
+    token = issued.json()["token"]
+    assert token.startswith("rdd_") and token not in str(device.credential.__dict__)
+    from django.test import Client
+
+    polled = Client().get("/api/v1/device/deletions/", HTTP_AUTHORIZATION=f"Device {token}")
+    assert polled.status_code == 200 and polled.json() == {"device": device.serial, "deletions": [], "more": False}
+
+    officer = factories.member_api(officer_a, org_a)
+    assert officer.post(url("device-credential", pk=device.pk), {"verify_key": key}, format="json").status_code == 404
+    other = factories.organisation(name="Other", slug="other-org")
+    stranger = factories.member_api(factories.member(other, "owner", username="owner.other"), other)
+    assert stranger.post(url("device-credential", pk=device.pk), {"verify_key": key},
+                         format="json").status_code == 404
+    register_retired = api.post(url("device-retire", pk=device.pk))
+    assert register_retired.status_code == 200
+    assert api.post(url("device-credential", pk=device.pk), {"verify_key": key}, format="json").status_code == 409
