@@ -17,8 +17,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from orgs.models import BiometricRecord, DataSystem, Membership, Organisation, ProcessingActivity
-from requests_app.demo import scanners
+from orgs.models import BiometricRecord, CollectionPoint, DataSystem, Membership, Organisation, ProcessingActivity
+from requests_app.demo import gates, scanners
 from requests_app.demo.data import (
     ACTIVITIES, DEMO_AUTHENTICATOR, DEMO_PASSWORD, LOGINS, ORGANISATIONS, SETUP_DAYS_AGO, SYSTEMS, VAULT, Role,
     demo_email, records,
@@ -53,6 +53,7 @@ def build(demo: "Demo") -> None:
             scanners.build(demo, org)
     for slug, org in demo.orgs.items():
         _biometric_records(demo, org)
+    demo.gates = gates.enrol(list(demo.orgs.values()))
 
 
 def _logins(demo: "Demo") -> None:
@@ -116,6 +117,8 @@ def _biometric_records(demo: "Demo", org: Organisation) -> None:
     today = demo.real_now.astimezone(org.time_zone).date()
     vault = DataSystem.objects.get(organisation=org, name=VAULT)
     activities = {a.name: a for a in ProcessingActivity.objects.filter(organisation=org)}
+    # Where each was collected: the demo's activities have one collection point each (scanners.py).
+    points = {p.activity_id: p for p in CollectionPoint.objects.filter(organisation=org).order_by("-pk")}
     new = []
     for spec in records(today)[org.slug]:
         activity = activities[spec.activity]
@@ -126,7 +129,8 @@ def _biometric_records(demo: "Demo", org: Organisation) -> None:
             retain_until = max(collected + timedelta(days=activity.retention_days),
                                demo.real_now + timedelta(days=60 + len(new) * 7 % 300))
         record = BiometricRecord(organisation=org, system=vault, activity=activity, modality=activity.modality,
-                                 collected_at=collected, retain_until=retain_until,
+                                 collection_point=points.get(activity.pk), collected_at=collected,
+                                 retain_until=retain_until,
                                  **spec.person.identifier_fields(org.jurisdiction))
         record.set_template(secrets.token_bytes(512))  # stands in for a real template
         new.append(record)

@@ -4,10 +4,13 @@ devices and the impact assessments, written through the register's own steps
 
 Three stories the 2025 Measures tell:
 - the Hangzhou park: its north-gate face scanners live on a current assessment, with the
-  annual-pass card as the other way in; the fingerprint reader it switched away from in
-  October 2019 retired;
+  annual-pass card as the other way in, keeping templates on the gates themselves (art.
+  8), each gate confirming its deletions through the device connector (demo/gates.py);
+  the fingerprint reader it switched away from in October 2019 retired;
 - the Nanjing sales office: entrance cameras registered but never assessed, with no sign
-  photographed and no other way in, so they cannot go live and its owner's desk flags them;
+  photographed and no other way in, so they never went live; the city then ordered face
+  cameras out of sales offices, and the order (`order_removals`) erased the records
+  collected there, retired the cameras and issued its certificate;
 - the Hangzhou housing estate: a face terminal live on an assessment, but face only (SPC
   provisions art. 10: residents must be offered another way in), flagged for that.
 """
@@ -19,8 +22,8 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFont
 
-from orgs import assessments, register
-from orgs.models import CollectionPoint, Device, ImpactAssessment, Organisation, ProcessingActivity
+from orgs import assessments, erasure, register
+from orgs.models import CollectionPoint, Device, ErasureOrder, ImpactAssessment, Organisation, ProcessingActivity
 from orgs.models.register import Alternative, DeviceKind, DeviceStatus, PlaceKind, TemplateStorage
 from requests_app.demo.data import GREENFIELD, GREENFIELD_FACE, NANJING, NANJING_FACE, PARK, PARK_FACE, PARK_FINGERPRINT
 
@@ -41,8 +44,8 @@ POINTS = {
                        "您也可以持年卡入园，并可随时要求删除您的人脸信息。",
              alternatives=[Alternative.CARD, Alternative.STAFF],
              alternatives_note="Show the pass card at lane 4, or ask the staff at the gate.",
-             devices=[("HWW-NG-01", DeviceKind.GATE, "Lane 1", TemplateStorage.CENTRAL, LIVE),
-                      ("HWW-NG-02", DeviceKind.GATE, "Lane 2", TemplateStorage.CENTRAL, LIVE)]),
+             devices=[("HWW-NG-01", DeviceKind.GATE, "Lane 1", TemplateStorage.ON_DEVICE, LIVE),
+                      ("HWW-NG-02", DeviceKind.GATE, "Lane 2", TemplateStorage.ON_DEVICE, LIVE)]),
         dict(activity=PARK_FINGERPRINT, name="North gate fingerprint reader", name_zh="北门指纹识别闸机",
              site="Hangzhou Wildlife World, north gate", site_zh="杭州野生动物世界北门",
              area="Lane 3 of the north gate.", place_kind=PlaceKind.ENTRANCE_GATE,
@@ -77,7 +80,8 @@ POINTS = {
 # What each assessed activity's assessment answers (every question the law asks of it).
 ANSWERS = {
     PARK_FACE: "Face entry is offered, never required: the pass card stays a way in. Templates are encrypted, "
-               "kept for the pass year plus 30 days, and deleted on request on the gates and the vendor's cloud.",
+               "kept on the gates for the pass year plus 30 days, never sent over the network, and deleted on "
+               "request on the gates themselves, each gate confirming with a signed receipt.",
     PARK_FINGERPRINT: "Withdrawn in October 2019; the records are kept for storage only until deleted.",
     GREENFIELD_FACE: "The estate office assessed the gate for convenience and security; templates stay on the "
                      "terminal. No alternative was assessed.",
@@ -112,6 +116,25 @@ def build(demo, org: Organisation) -> None:
             if status == RETIRED:
                 register.retire(device)
             demo.result.created["devices"] += 1
+
+
+# The order that removed the Nanjing sales office's cameras (the 2021 municipal order).
+REMOVAL_REASON = ("Nanjing municipal order: face-recognition cameras out of property sales offices; every face "
+                  "record collected at the entrance erased and the cameras removed.")
+
+
+def order_removals(demo) -> None:
+    """The Nanjing sales office's cameras ordered out, once: the order runs to its end here,
+    as make run's worker would run it (records erased in chunks, the cameras retired, one
+    certificate). After the requests, so their stories are told on the records as they were."""
+    org = demo.orgs.get(NANJING)
+    point = CollectionPoint.objects.filter(organisation=org, name=POINTS[NANJING][0]["name"]).first()
+    if point is None or ErasureOrder.objects.filter(point=point).exists():
+        return
+    order = erasure.order_decommission(point, reason=REMOVAL_REASON, by=demo.users.get("nanjing.owner"))
+    while erasure.run_next_chunk(order.pk):
+        pass
+    demo.result.created["erasure orders"] += 1
 
 
 def _assess(activity: ProcessingActivity, answer: str, owner) -> None:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orgs.models import Organisation
-from requests_app.demo import reference
+from requests_app.demo import reference, scanners
 from requests_app.demo.data import HANGZHOU_CASE_KEY, PEOPLE, demo_email
 from requests_app.demo.engine import Scenario, Scene
 from requests_app.demo.quiet import quiet_side_effects
@@ -41,6 +41,7 @@ class Demo:
         self.result = SeedResult()
         self.users: dict[str, object] = {}
         self.orgs: dict[str, Organisation] = {}
+        self.gates: dict = {}  # serial -> private key of the demo's gates (demo/gates.py)
 
     def build_requests(self, scenarios: list[Scenario]) -> None:
         for scenario in scenarios:
@@ -67,4 +68,5 @@ def seed() -> SeedResult:
     with quiet_side_effects():
         reference.build(demo)
         demo.build_requests(SCENARIOS)
+        scanners.order_removals(demo)
     return demo.result

@@ -183,26 +183,37 @@ def test_refuses_to_publish_a_superuser_password_with_debug_off():
 
 def test_the_demo_register_tells_the_three_stories_of_the_measures():
     """The park's face gates live on a current assessment with the card as the other way in
-    and a photographed sign; the Nanjing cameras never assessed, so never live, and flagged;
-    the estate's terminal live but face only, flagged for the missing alternative."""
-    from orgs import assessments, register
-    from orgs.models import CollectionPoint, Device
+    and a photographed sign, keeping templates on themselves and confirming their deletions;
+    the Nanjing cameras never assessed, never live, then ordered out: their records erased,
+    the cameras retired, one certificate; the estate's terminal live but face only, flagged
+    for the missing alternative."""
+    from orgs import assessments, devices, register
+    from orgs.models import BiometricRecord, CollectionPoint, Device, DeviceDeletion, ErasureOrder
 
     seed_demo()
     park, nanjing, estate = (Organisation.objects.get(slug=slug) for slug in (
         "hangzhou-wildlife-world", "nanjing-riverside-sales", "hangzhou-greenfield-estate"))
     gates = Device.objects.filter(organisation=park, collection_point__name="North gate face scanner")
     assert sorted(gates.values_list("status", flat=True)) == ["live", "live"]
+    assert set(gates.values_list("template_storage", flat=True)) == {"on_device"}
     assert assessments.current_assessment(gates[0].collection_point.activity) is not None
     assert Device.objects.get(organisation=park, serial="HWW-FP-01").status == "retired"
     assert CollectionPoint.objects.get(organisation=park, name="North gate face scanner").signage_photo
     assert register.flags_for(park) == []
+    # Every deletion a demo gate was asked for, it confirmed with a receipt its own key signed.
+    asked = DeviceDeletion.objects.filter(device__organisation__in=[park, estate])
+    assert asked.exists() and not asked.filter(receipt__isnull=True).exists()
+    for deletion in asked.select_related("receipt"):
+        assert devices.verify_receipt(deletion.receipt.as_proof(), deletion.receipt.body)
 
-    nanjing_flags = {(flag.code, str(flag.message).split(":")[0]) for flag in register.flags_for(nanjing)}
-    for serial in ("NJ-CAM-01", "NJ-CAM-02"):
-        assert Device.objects.get(organisation=nanjing, serial=serial).status == "planned"
-        for code in ("no_alternative", "no_signage_photo", "no_current_assessment"):
-            assert any(c == code and serial in where for c, where in nanjing_flags), (code, serial)
+    order = ErasureOrder.objects.get(organisation=nanjing, kind="decommission")
+    assert order.status == "done" and order.certificate is not None
+    assert order.certificate.body["what"]["devices_retired"] == ["NJ-CAM-01", "NJ-CAM-02"]
+    assert not BiometricRecord.objects.filter(collection_point=order.point, state="active").exists()
+    erased_by_order = BiometricRecord.objects.filter(collection_point=order.point,
+                                                     tombstone_reason__startswith=f"Erasure order #{order.pk}")
+    assert order.processed == erased_by_order.count() > 0
+    assert register.flags_for(nanjing) == []
 
     assert Device.objects.get(organisation=estate, serial="GF-MG-01").status == "live"
     assert "no_alternative" in {flag.code for flag in register.flags_for(estate)}
