@@ -96,3 +96,64 @@ def test_a_worker_killed_mid_chunk_leaves_it_undone_and_a_rerun_erases_each_reco
     assert order.certificate.body["records_erased"] == 30
     assert set(BiometricRecord.objects.filter(pk__in=[r.pk for r in records]).values_list(
         "state", "tombstone_reason")) == {("deleted", f"Erasure order #{order.pk}: {REASON}")}
+
+
+def _fill_point(point, system, n: int) -> None:
+    """`n` records collected at the point, in one INSERT ... SELECT (no templates: what an
+    order erases is the row's state, and a template would only slow the fill)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO orgs_biometricrecord (organisation_id, system_id, activity_id, collection_point_id,
+                   modality, email_hash, phone_hash, member_number_hash, id_number_hash, masked_identifiers,
+                   collected_at, retain_until, state, tombstone_reason)
+               SELECT %s, %s, %s, %s, 'face', '', '', '', '', '', now() - interval '30 days',
+                      now() + interval '300 days', 'active', ''
+               FROM generate_series(1, %s)""",
+            [point.organisation_id, system.pk, point.activity_id, point.pk, n])
+        cursor.execute("ANALYZE orgs_biometricrecord")
+
+
+def test_a_decommission_order_at_100000_records_survives_a_worker_killed_halfway(start_worker, settings, tmp_path):
+    """The Nanjing order at scale: the worker dies halfway; the rerun picks up where the last
+    committed chunk ended, each record is erased once, both gates wipe and confirm, every
+    device is retired and one certificate counts all 100,000."""
+    from tests.gate import Gate
+
+    settings.MEDIA_ROOT = tmp_path
+    org = factories.organisation(name="Nanjing Sales Office", slug="sales-big")
+    owner = factories.member(org, "owner", username="owner.big")
+    office = factories.activity(org, name="Visitor face capture", collection_point="Sales office")
+    point = factories.collection_point(office, name="Sales office entrance", place_kind="sales_office", signage=True)
+    gates = [Gate(factories.live_device(point, owner, serial=f"NJ-CAM-{n}", kind="camera")) for n in (1, 2)]
+    _fill_point(point, factories.system(org), 100_000)
+    order = erasure.order_decommission(point, reason=REASON, by=owner)
+    assert order.total == 100_000
+
+    worker = start_worker()
+    tasks.run_erasure_order.delay(order.pk)
+    wait_for(lambda: ErasureOrder.objects.get(pk=order.pk).processed >= 40_000, timeout=120,
+             message="the worker to be halfway")
+    worker.kill()
+    halfway = ErasureOrder.objects.get(pk=order.pk)
+    assert 40_000 <= halfway.processed < 100_000 and halfway.status == State.RUNNING
+    assert BiometricRecord.objects.filter(collection_point=point, state="deleted").count() == halfway.processed
+
+    # The lease runs out; the sweep finds the order and a new worker carries on.
+    ErasureOrder.objects.filter(pk=order.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert erasure.stale_order_ids() == [order.pk]
+    start_worker()
+    tasks.run_erasure_order.delay(order.pk)
+    order = wait_for(lambda: ErasureOrder.objects.filter(pk=order.pk, status=State.DEVICES).first(), timeout=120,
+                     message="the rerun to erase the rest")
+    assert order.processed == 100_000
+    assert BiometricRecord.objects.filter(collection_point=point, state="deleted").count() == 100_000
+    assert [gate.poll().json()["deletions"][0]["wipe"] for gate in gates] == [True, True]
+
+    for gate in gates:
+        assert gate.work().status_code == 201
+    order.refresh_from_db()
+    assert order.status == State.DONE
+    body = order.certificate.body
+    assert (body["records_selected"], body["records_erased"]) == (100_000, 100_000)
+    assert body["what"]["devices_retired"] == ["NJ-CAM-1", "NJ-CAM-2"]
+    assert [len(device["receipts"]) for device in body["devices"]] == [1, 1]
