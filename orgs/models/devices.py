@@ -61,9 +61,12 @@ class DeviceReceipt(models.Model):
         return f"{self.device.serial} · {self.body_sha256[:12]}"
 
     def as_proof(self) -> dict:
-        """What a certificate prints of it: enough to check the signature again."""
-        return {"device": self.device.serial, "received_at": self.received_at.isoformat(), "body_sha256": self.body_sha256,
-                "signature": self.signature, "verify_key": self.verify_key, "deletions": self.deletions}
+        """What a certificate prints of it: the signed text itself (a device serial, deletion
+        ids, a time and a nonce: nothing about a person), its signature and the key, so
+        anyone can check the signature again (orgs.devices.verify_receipt)."""
+        return {"device": self.device.serial, "received_at": self.received_at.isoformat(), "body": self.body,
+                "body_sha256": self.body_sha256, "signature": self.signature, "verify_key": self.verify_key,
+                "deletions": self.deletions}
 
 
 class DeviceDeletion(models.Model):

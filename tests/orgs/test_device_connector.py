@@ -91,11 +91,12 @@ def test_the_request_waits_for_every_gate_and_its_certificate_lists_their_receip
     listed = rr.certificate.body["systems"][0]["devices"]
     assert [(d["device"], d["location"], d["deletions"]) for d in listed] == [
         ("HZ-GATE-001", "North gate, lane 1", 1), ("HZ-GATE-002", "North gate, lane 2", 1)]
-    for entry in listed:
-        proof = entry["receipts"][0]
-        body = DeviceReceipt.objects.get(body_sha256=proof["body_sha256"]).body
-        assert devices.verify_receipt(proof, body)
-        assert not devices.verify_receipt(proof, body.replace('"deleted":[', '"deleted":[9,'))
+    for entry, other in zip(listed, reversed(listed)):
+        proof = entry["receipts"][0]  # as printed on the certificate, checkable by anyone
+        assert proof["body"] == DeviceReceipt.objects.get(body_sha256=proof["body_sha256"]).body
+        assert devices.verify_receipt(proof)
+        assert not devices.verify_receipt({**proof, "body": proof["body"].replace('"deleted":[', '"deleted":[9,')})
+        assert not devices.verify_receipt({**proof, "signature": other["receipts"][0]["signature"]})
     # What the person sees on their certificate: each gate and its signed receipt.
     token = tokens.issue_status_link(rr.submission)
     page = client.get(reverse("public:certificate", kwargs={"token": token, "reference": rr.reference}))
