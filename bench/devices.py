@@ -150,7 +150,7 @@ def fill(org, system, activity, points, per_point: int) -> int:
 def start_web(port: int) -> subprocess.Popen:
     web = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}",
-         "--keep-alive", "30", "--log-level", "warning"],
+         "--keep-alive", "30", "--timeout", "120", "--log-level", "warning"],
         cwd=ROOT, env={**os.environ}, start_new_session=True)
     for _ in range(200):
         try:
@@ -325,7 +325,10 @@ def main() -> None:
             sys.exit("FAILED: the order did not finish with every record erased")
     finally:
         os.killpg(web.pid, signal.SIGTERM)
-        web.wait(timeout=10)
+        try:
+            web.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(web.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -77,15 +77,18 @@ class DeviceDeletion(models.Model):
     `request_task_id` names the request's fulfilment task that waits for it: a plain id,
     because orgs knows nothing of requests (requests_app reads it)."""
 
-    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="deletions")
-    record = models.ForeignKey(BiometricRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Millions of rows in a big order: only the indexes a query uses (Meta.indexes and the
+    # unique constraints), not one per foreign key.
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="deletions", db_index=False)
+    record = models.ForeignKey(BiometricRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               db_index=False)
     request_task_id = models.BigIntegerField(null=True, blank=True)
     # Indexed by device_deletion_order_idx, on the rows that have one.
     order = models.ForeignKey(ErasureOrder, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="device_deletions", db_index=False)
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now, editable=False)
     receipt = models.ForeignKey(DeviceReceipt, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="acknowledged")
+                                related_name="acknowledged", db_index=False)
 
     class Meta:
         ordering = ["pk"]
@@ -106,6 +109,12 @@ class DeviceDeletion(models.Model):
             models.Index(fields=["request_task_id"], condition=Q(request_task_id__isnull=False),
                          name="device_deletion_task_idx"),
             models.Index(fields=["order"], condition=Q(order__isnull=False), name="device_deletion_order_idx"),
+            # Whether an order still waits for a device: read on every receipt, however big the order.
+            models.Index(fields=["order"], condition=Q(order__isnull=False, receipt__isnull=True),
+                         name="device_deletion_order_open_idx"),
+            # The overdue check and the desk: per device, what waits and since when.
+            models.Index(fields=["device", "queued_at"], condition=Q(receipt__isnull=True),
+                         name="device_pending_since_idx"),
         ]
 
     def __repr__(self):
