@@ -39,7 +39,7 @@ TOKEN_PREFIX = "rdd_"
 # and a request waiting for it flagged for its officers.
 ACK_WINDOW = timedelta(hours=72)
 # At most this many deletions per poll and per receipt.
-BATCH = 500
+BATCH = 1000
 # last_seen_at is written at most this often per device: a poll (every minute) is a read,
 # not a write; "last seen" within a quarter hour is enough beside a 72-hour window.
 SEEN_EVERY = timedelta(minutes=15)
@@ -90,10 +90,51 @@ def authenticate(token: str) -> DeviceCredential | None:
     return credential
 
 
-def seen(credential: DeviceCredential, now: datetime | None = None) -> None:
+POLL_SQL = f"""SELECT c.id, d.serial, d.status, c.last_seen_at, q.id, q.record_id, q.order_id
+    FROM {DeviceCredential._meta.db_table} c
+    JOIN {Device._meta.db_table} d ON d.id = c.device_id
+    LEFT JOIN {DeviceDeletion._meta.db_table} q ON q.device_id = c.device_id AND q.receipt_id IS NULL
+    WHERE c.token_sha256 = %s
+    ORDER BY q.id LIMIT %s"""
+
+
+@dataclass(frozen=True)
+class Poll:
+    credential_id: int
+    serial: str
+    last_seen_at: datetime | None
+    deletions: list[dict]
+
+
+def poll(token: str, limit: int = BATCH) -> Poll | None:
+    """The device's next pending deletions, oldest first, for the token; None if the token
+    is nobody's (or a retired device's with nothing left to confirm).
+
+    The gates' hot path, every minute from each: one statement, the credential found by
+    its token's hash and the deletions read from the pending index, no ORM in between."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(POLL_SQL, [_token_sha256(token), limit])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    credential_id, serial, status, last_seen_at = rows[0][:4]
+    if isinstance(last_seen_at, str):  # SQLite hands back text
+        last_seen_at = datetime.fromisoformat(last_seen_at)
+    deletions = [{"id": pk, "record": record_id} if record_id else {"id": pk, "record": None, "wipe": True,
+                                                                      "order": order_id}
+                 for *_c, pk, record_id, order_id in rows if pk is not None]
+    if status == DeviceStatus.RETIRED and not deletions:
+        return None
+    return Poll(credential_id, serial, last_seen_at, deletions)
+
+
+def seen(credential: DeviceCredential | Poll, now: datetime | None = None) -> None:
     now = now or timezone.now()
     if credential.last_seen_at is None or credential.last_seen_at < now - SEEN_EVERY:
-        DeviceCredential.objects.filter(pk=credential.pk).update(last_seen_at=now)
+        pk = credential.credential_id if isinstance(credential, Poll) else credential.pk
+        DeviceCredential.objects.filter(pk=pk).update(last_seen_at=now)
 
 
 # --- queueing ----------------------------------------------------------------------------------
@@ -148,15 +189,6 @@ def pending_for_task(task_id: int) -> int:
     return DeviceDeletion.objects.filter(request_task_id=task_id, receipt__isnull=True).count()
 
 
-def pending_batch(credential: DeviceCredential, limit: int = BATCH) -> list[dict]:
-    """The device's next deletions, oldest first: one query on the pending index."""
-    rows = (DeviceDeletion.objects.filter(device_id=credential.device_id, receipt__isnull=True)
-            .order_by("pk").values_list("pk", "record_id", "order_id")[:limit])
-    return [{"id": pk, "record": record_id} if record_id else {"id": pk, "record": None, "wipe": True,
-                                                                  "order": order_id}
-            for pk, record_id, order_id in rows]
-
-
 # --- receipts ------------------------------------------------------------------------------------
 
 
@@ -199,28 +231,38 @@ def accept_receipt(credential: DeviceCredential, body: str, signature: str) -> A
     """Check the receipt's signature with the device's key and that every deletion it
     lists is this device's, then mark them acknowledged by it. The same receipt sent again
     is the same receipt (created False). ValidationError for anything else, changing nothing."""
-    ids = _read_receipt(credential, body, signature)
+    ids = sorted(set(_read_receipt(credential, body, signature)))
     digest = hashlib.sha256(body.encode()).hexdigest()
     device = credential.device
     existing = DeviceReceipt.objects.filter(device=device, body_sha256=digest).first()
     if existing is not None:
         return Accepted(existing, False, frozenset(), frozenset())
-    mine = DeviceDeletion.objects.filter(device=device, pk__in=ids)
-    if mine.count() != len(set(ids)):
-        raise ValidationError({"body": _("The receipt lists deletions that were not asked of this device.")},
-                              code="not_asked")
     try:
         with transaction.atomic():
             receipt = DeviceReceipt.objects.create(device=device, body=body, body_sha256=digest, signature=signature,
                                                    verify_key=credential.verify_key)
-            newly = list(mine.filter(receipt__isnull=True).select_for_update().values_list(
-                "pk", "request_task_id", "order_id"))
-            DeviceDeletion.objects.filter(pk__in=[pk for pk, _t, _o in newly]).update(receipt=receipt)
+            newly = _acknowledge(receipt, device, ids)
+            if len(newly) < len(ids) and DeviceDeletion.objects.filter(device=device, pk__in=ids).count() < len(ids):
+                raise ValidationError({"body": _("The receipt lists deletions that were not asked of this device.")},
+                                      code="not_asked")  # rolls back the receipt and its acknowledgements
             receipt.deletions = len(newly)
             receipt.save(update_fields=["deletions"])
     except IntegrityError:  # the same receipt, at the same moment, from a retry
         return Accepted(DeviceReceipt.objects.get(device=device, body_sha256=digest), False, frozenset(), frozenset())
-    return Accepted(receipt, True, frozenset(t for _p, t, _o in newly if t), frozenset(o for _p, _t, o in newly if o))
+    return Accepted(receipt, True, frozenset(t for t, _o in newly if t), frozenset(o for _t, o in newly if o))
+
+
+def _acknowledge(receipt: DeviceReceipt, device: Device, ids: list[int]) -> list[tuple]:
+    """Mark the device's still-pending deletions among `ids` as acknowledged by the receipt,
+    in one UPDATE; returns (request_task_id, order_id) of each one marked."""
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {DeviceDeletion._meta.db_table} SET receipt_id = %s
+                WHERE device_id = %s AND receipt_id IS NULL AND id IN ({placeholders})
+                RETURNING request_task_id, order_id""",
+            [receipt.pk, device.pk, *ids])
+        return cursor.fetchall()
 
 
 def verify_receipt(proof: dict) -> bool:

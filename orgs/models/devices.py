@@ -83,7 +83,7 @@ class DeviceDeletion(models.Model):
     record = models.ForeignKey(BiometricRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                db_index=False)
     request_task_id = models.BigIntegerField(null=True, blank=True)
-    # Indexed by device_deletion_order_idx, on the rows that have one.
+    # Indexed by device_deletion_order_open_idx, on the rows still waiting.
     order = models.ForeignKey(ErasureOrder, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="device_deletions", db_index=False)
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now, editable=False)
@@ -108,13 +108,10 @@ class DeviceDeletion(models.Model):
             models.Index(fields=["device", "id"], condition=Q(receipt__isnull=True), name="device_pending_idx"),
             models.Index(fields=["request_task_id"], condition=Q(request_task_id__isnull=False),
                          name="device_deletion_task_idx"),
-            models.Index(fields=["order"], condition=Q(order__isnull=False), name="device_deletion_order_idx"),
-            # Whether an order still waits for a device: read on every receipt, however big the order.
+            # Whether an order still waits for a device: read on every receipt, however big the
+            # order. (An order's certificate reads all its rows once, at the end: no index for that.)
             models.Index(fields=["order"], condition=Q(order__isnull=False, receipt__isnull=True),
                          name="device_deletion_order_open_idx"),
-            # The overdue check and the desk: per device, what waits and since when.
-            models.Index(fields=["device", "queued_at"], condition=Q(receipt__isnull=True),
-                         name="device_pending_since_idx"),
         ]
 
     def __repr__(self):

@@ -49,12 +49,13 @@ def _errors(exc: ValidationError) -> dict:
 
 @require_GET
 def pending_deletions(request):
-    credential = _device(request)
-    if credential is None:
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    polled = devices.poll(token.strip()) if scheme == "Device" else None
+    if polled is None:
         return _unauthorised()
-    devices.seen(credential)
-    batch = devices.pending_batch(credential)
-    return JsonResponse({"device": credential.device.serial, "deletions": batch, "more": len(batch) == devices.BATCH})
+    devices.seen(polled)
+    return JsonResponse({"device": polled.serial, "deletions": polled.deletions,
+                         "more": len(polled.deletions) == devices.BATCH})
 
 
 @csrf_exempt
