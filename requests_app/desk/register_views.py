@@ -39,6 +39,7 @@ LACKS = (
     ("lacks_alternative", _("another way in")),
     ("lacks_signage_photo", _("a photo of the sign")),
     ("lacks_assessment", _("a current assessment")),
+    ("lacks_separate_consent", _("separate consent to sending templates centrally")),
 )
 
 
