@@ -137,6 +137,18 @@ def give(organisation: Organisation, activity: ProcessingActivity, identifiers: 
                   guardian_relation=guardian_relation.strip() if under_14 else "")
 
 
+def _with_known(identifiers: Identifiers, latest: ConsentEvent | None) -> Identifiers:
+    """The person as the withdrawal names them, with the identifiers their latest entry
+    knew them by too: a consent given with email and phone and withdrawn by phone is
+    withdrawn whichever of the two the person is looked up by."""
+    if latest is None:
+        return identifiers
+    hashes = {f"{kind}_hash": value for kind, value in latest.identifier_hashes().items() if value}
+    masked = [part for part in latest.masked_identifiers.split(", ") if part]
+    masked += [part for part in identifiers.masked.split(", ") if part and part not in masked]
+    return Identifiers(values={}, hashes={**hashes, **identifiers.hashes}, masked=", ".join(masked))
+
+
 def withdrawal_reason(event: ConsentEvent) -> str:
     """Written on every record a withdrawal erases (the tombstone's reason)."""
     return f"Consent withdrawn: consent ledger entry #{event.pk}"
@@ -169,12 +181,13 @@ def withdraw(organisation: Organisation, activity: ProcessingActivity, identifie
             raise ValidationError({"action": [ValidationError(
                 _("This person's consent to “%(activity)s” was withdrawn already."), code="already_withdrawn",
                 params={"activity": activity.name})]})
-        event = _entry(organisation, activity, identifiers, Action.WITHDRAWN, at, recorded_by, channel=channel,
+        person = _with_known(identifiers, latest)
+        event = _entry(organisation, activity, person, Action.WITHDRAWN, at, recorded_by, channel=channel,
                        reference=reference)
         deleted = restricted = kept = 0
         if erase:
             records = (BiometricRecord.objects.filter(organisation=organisation, activity=activity)
-                       .matching(identifiers.hashes_by_kind()).exclude(state=BiometricRecord.State.DELETED))
+                       .matching(person.hashes_by_kind()).exclude(state=BiometricRecord.State.DELETED))
             on_consent = consent_based(records)
             kept = records.count() - on_consent.count()
             reason = withdrawal_reason(event)
