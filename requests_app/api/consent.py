@@ -47,7 +47,7 @@ class PersonSerializer(serializers.Serializer):
     member_number = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
     def validate(self, attrs):
-        organisation = acting_membership(self.context["request"]).organisation
+        organisation = acting_membership(self.context.get("request")).organisation
         try:
             identifiers = read_identifiers({kind.value: attrs.get(kind.value, "") for kind in IDENTIFIERS},
                                            jurisdiction=organisation.jurisdiction)
@@ -79,7 +79,7 @@ class ConsentInputSerializer(PersonSerializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        membership = acting_membership(self.context["request"])
+        membership = acting_membership(self.context.get("request"))
         self.fields["activity"].queryset = ProcessingActivity.objects.filter(
             organisation_id=membership.organisation_id if membership else None)
 

@@ -13,6 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from orgs import consent
+from orgs.identifiers import read_identifiers
 from orgs.models import (
     BiometricRecord, CalendarDay, CalendarYear, ImpactAssessment, MailWording, RetentionDuty, ReviewReminder,
 )
@@ -71,6 +73,9 @@ def case(org_a, officer_a, administrator):
     # The register: a point, its live device, the assessment that let it go live, and a reminder of its review.
     factories.live_device(factories.collection_point(office, name="Sales office"), officer_a, serial="NJ-CAM-1")
     ReviewReminder.objects.create(assessment=ImpactAssessment.objects.get(), due_at=timezone.now())
+    # The consent ledger: a visitor's consent at the kiosk.
+    consent.give(org_a, office, read_identifiers({"email": "visitor@example.com"}, jurisdiction="CN"),
+                 channel="kiosk", separate=True)
     rr.refresh_from_db()
     return rr, record
 
