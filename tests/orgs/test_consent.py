@@ -6,6 +6,7 @@ consent and for templates sent centrally without separate consent."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
 
 from orgs import consent, register
 from orgs.identifiers import read_identifiers
@@ -257,3 +258,24 @@ def test_the_central_templates_flag_is_the_measures_and_so_chinese_only(db):
     factories.assessment(activity, approved_by=owner)
     register.set_live(factories.device(factories.collection_point(activity), template_storage="central"))
     assert "central_templates_without_separate_consent" not in {f.code for f in register.flags_for(org)}
+
+
+# --- the admin's listing ---------------------------------------------------------------------
+
+
+def test_the_admin_lists_the_ledger_read_only_with_masked_identifiers(client, administrator, org_a, face, settings):
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    entry = give(org_a, face, under_14=True, guardian_name="Zhang Wei", guardian_relation="father")
+    factories.force_sign_in(client, administrator)
+
+    listing = client.get(reverse("admin:orgs_consentevent_changelist")).content.decode()
+    page = client.get(reverse("admin:orgs_consentevent_change", args=[entry.pk])).content.decode()
+
+    assert "g***@example.com" in listing and "g***@example.com" in page and "Z********" in page
+    for secret in (entry.email_hash, "guo@example.com", "Zhang Wei"):
+        assert secret not in listing and secret not in page
+    assert 'name="_save"' not in page  # nothing to change
+    assert client.get(reverse("admin:orgs_consentevent_add")).status_code == 403
+    assert client.post(reverse("admin:orgs_consentevent_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    assert ConsentEvent.objects.filter(pk=entry.pk).exists()

@@ -110,6 +110,10 @@ def test_the_status_page_and_the_officers_case_page_show_the_kept_record_and_why
     case = client.get(reverse("desk:case", args=[rr.reference])).content.decode()
     assert "Kept: held on another basis" in case
     assert "Held on another basis: necessary for a contract" in case
+    # The case file prints the certificate's content, each record's outcome and reason in it.
+    casefile = client.get(reverse("desk:casefile_html", args=[rr.reference])).content.decode()
+    assert "&quot;outcome&quot;: &quot;kept&quot;" in casefile
+    assert "Held on another basis: necessary for a contract" in casefile
 
 
 def test_a_chinese_requester_reads_the_basis_in_chinese(client, org_a, officer_a, held):
