@@ -101,9 +101,18 @@ def _check_common(organisation: Organisation, activity: ProcessingActivity, iden
         raise ValidationError(errors)
 
 
+def _check_in_order(latest: ConsentEvent | None, at: datetime) -> None:
+    """The ledger of a person and an activity reads in time order: an entry dated before their
+    latest one would change nothing of their consent as it stands, yet look as if it did."""
+    if latest is not None and at < latest.at:
+        raise ValidationError({"at": [ValidationError(
+            _("This person's latest entry about this activity is dated later: an entry cannot be dated before "
+              "it."), code="out_of_order")]})
+
+
 def _entry(organisation, activity, identifiers, action, at, recorded_by, **fields) -> ConsentEvent:
     return ConsentEvent.objects.create(
-        organisation=organisation, activity=activity, action=action, at=at or timezone.now(),
+        organisation=organisation, activity=activity, action=action, at=at,
         recorded_by=recorded_by.get_username() if recorded_by is not None else "",
         **identifiers.model_fields(), **fields)
 
@@ -117,6 +126,8 @@ def give(organisation: Organisation, activity: ProcessingActivity, identifiers: 
     of other terms (`separate` false), a child under 14's consent without a guardian named.
     The guardian's name is stored masked. One row, never changed."""
     _check_common(organisation, activity, identifiers)
+    at = at or timezone.now()
+    _check_in_order(current(organisation, activity, identifiers.hashes_by_kind()), at)
     texts = law.texts(organisation.jurisdiction)
     errors = {}
     if not separate:
@@ -173,14 +184,19 @@ def withdraw(organisation: Organisation, activity: ProcessingActivity, identifie
     A rights request's withdrawal passes erase=False: its vault task erases the records,
     each with its event (requests_app/fulfilment/vault.py)."""
     _check_common(organisation, activity, identifiers)
+    at = at or timezone.now()
     with transaction.atomic():
-        # One withdrawal at a time per activity: two kiosks at once record one.
-        ProcessingActivity.objects.select_for_update().filter(pk=activity.pk).first()
+        if erase:
+            # One withdrawal at a time per activity: two kiosks at once record one. (A request's
+            # withdrawal is serialised by the request's own row lock, and takes no other lock:
+            # its vault task already holds the records' locks.)
+            ProcessingActivity.objects.select_for_update().filter(pk=activity.pk).first()
         latest = current(organisation, activity, identifiers.hashes_by_kind())
         if latest is not None and latest.action == Action.WITHDRAWN:
             raise ValidationError({"action": [ValidationError(
                 _("This person's consent to “%(activity)s” was withdrawn already."), code="already_withdrawn",
                 params={"activity": activity.name})]})
+        _check_in_order(latest, at)
         person = _with_known(identifiers, latest)
         event = _entry(organisation, activity, person, Action.WITHDRAWN, at, recorded_by, channel=channel,
                        reference=reference)

@@ -11,7 +11,10 @@ Recording a withdrawal erases, in the same transaction, the person's records of 
 activity that rest on consent (orgs/consent.py); the answer says how many.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -26,6 +29,8 @@ from requests_app.api.permissions import DeskMember, acting_membership
 from requests_app.api.register import bad_input
 
 Action = ConsentEvent.Action
+# A kiosk's clock may run a little ahead of ours.
+FUTURE_SKEW = timedelta(minutes=5)
 
 
 class ConsentEntrySerializer(serializers.ModelSerializer):
@@ -76,6 +81,11 @@ class ConsentInputSerializer(PersonSerializer):
     guardian_relation = serializers.CharField(required=False, allow_blank=True, max_length=100)
     reference = serializers.CharField(required=False, allow_blank=True, max_length=100,
                                       help_text=_("A withdrawal: the reference of the request it came with."))
+
+    def validate_at(self, value):
+        if value > timezone.now() + FUTURE_SKEW:
+            raise serializers.ValidationError(_("A consent or withdrawal cannot be dated in the future."))
+        return value
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

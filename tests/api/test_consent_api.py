@@ -67,7 +67,8 @@ def test_a_childs_consent_needs_a_guardian(officer_api, face):
 def test_no_identifier_a_bad_one_or_an_activity_not_on_consent_is_a_400(officer_api, org_a, face):
     contract = factories.activity(org_a, name="Pass photo", legal_basis="contract", consent_type="none")
     for body, field in ((given(face, email=""), "email"), (given(face, email="not an address"), "email"),
-                        (given(contract), "activity"), (given(face, channel="carrier pigeon"), "channel")):
+                        (given(contract), "activity"), (given(face, channel="carrier pigeon"), "channel"),
+                        (given(face, at="2999-01-01T00:00:00Z"), "at")):
         refused = officer_api.post(reverse(LIST), body, format="json")
         assert refused.status_code == 400 and field in refused.json()["fields"], (body, refused.json())
     assert not ConsentEvent.objects.exists()

@@ -279,3 +279,18 @@ def test_the_admin_lists_the_ledger_read_only_with_masked_identifiers(client, ad
     assert client.get(reverse("admin:orgs_consentevent_add")).status_code == 403
     assert client.post(reverse("admin:orgs_consentevent_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
     assert ConsentEvent.objects.filter(pk=entry.pk).exists()
+
+
+def test_an_entry_dated_before_the_persons_latest_is_refused(org_a, face):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    latest = give(org_a, face)
+    with pytest.raises(ValidationError) as refused:
+        consent.withdraw(org_a, face, who(), channel="paper", at=latest.at - timedelta(days=1))
+    assert codes(refused) == {"at": ["out_of_order"]}
+    with pytest.raises(ValidationError) as refused:
+        give(org_a, face, at=latest.at - timedelta(days=1))
+    assert codes(refused) == {"at": ["out_of_order"]}
+    assert consent.withdraw(org_a, face, who(), channel="paper", at=timezone.now()).event.action == "withdrawn"
