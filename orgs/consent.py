@@ -170,7 +170,6 @@ class Withdrawal:
     event: ConsentEvent
     deleted: int  # consent-based records erased
     restricted: int  # consent-based records a statutory duty keeps for storage only
-    kept: int  # records of the activity held on another basis, left as they were
 
 
 def withdraw(organisation: Organisation, activity: ProcessingActivity, identifiers: Identifiers, *, channel: str,
@@ -178,7 +177,7 @@ def withdraw(organisation: Organisation, activity: ProcessingActivity, identifie
     """Record that the person withdrew their consent to the activity and, with `erase`,
     erase in the same transaction their records of the activity that rest on consent
     (tombstoned; kept for storage only where the activity has a statutory retention duty);
-    records held on another basis stay. Refused (ValidationError, code "already_withdrawn")
+    records of other activities, held on their own basis, stay. Refused (ValidationError, code "already_withdrawn")
     when the person's latest entry about the activity is a withdrawal already, and for an
     activity of another organisation or not resting on consent, or no identifier.
     A rights request's withdrawal passes erase=False: its vault task erases the records,
@@ -200,15 +199,14 @@ def withdraw(organisation: Organisation, activity: ProcessingActivity, identifie
         person = _with_known(identifiers, latest)
         event = _entry(organisation, activity, person, Action.WITHDRAWN, at, recorded_by, channel=channel,
                        reference=reference)
-        deleted = restricted = kept = 0
+        deleted = restricted = 0
         if erase:
             records = (BiometricRecord.objects.filter(organisation=organisation, activity=activity)
                        .matching(person.hashes_by_kind()).exclude(state=BiometricRecord.State.DELETED))
             on_consent = consent_based(records)
-            kept = records.count() - on_consent.count()
             reason = withdrawal_reason(event)
             if activity.statutory_retention:
                 restricted = erasure.restrict(on_consent, reason=reason)
             else:
                 deleted = erasure.tombstone(on_consent, reason=reason)
-    return Withdrawal(event=event, deleted=deleted, restricted=restricted, kept=kept)
+    return Withdrawal(event=event, deleted=deleted, restricted=restricted)

@@ -97,10 +97,9 @@ class ConsentInputSerializer(PersonSerializer):
 class WithdrawalResultSerializer(ConsentEntrySerializer):
     records_deleted = serializers.IntegerField(read_only=True)
     records_restricted = serializers.IntegerField(read_only=True)
-    records_kept = serializers.IntegerField(read_only=True, help_text=_("Held on another basis, left as they are."))
 
     class Meta(ConsentEntrySerializer.Meta):
-        fields = [*ConsentEntrySerializer.Meta.fields, "records_deleted", "records_restricted", "records_kept"]
+        fields = [*ConsentEntrySerializer.Meta.fields, "records_deleted", "records_restricted"]
         read_only_fields = fields
 
 
@@ -158,8 +157,7 @@ class ConsentLedgerViewSet(OrganisationScoped, mixins.ListModelMixin, mixins.Ret
             raise bad_input(exc) from None
         data = ConsentEntrySerializer(entry).data
         if withdrawal is not None:
-            data.update(records_deleted=withdrawal.deleted, records_restricted=withdrawal.restricted,
-                        records_kept=withdrawal.kept)
+            data.update(records_deleted=withdrawal.deleted, records_restricted=withdrawal.restricted)
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary=_("One person's entries and their consent to each activity as it stands "

@@ -84,7 +84,7 @@ def test_a_withdrawal_erases_the_consent_based_records_of_the_activity_and_says_
                                                  "email": "guo@example.com", "channel": "kiosk"}, format="json")
 
     assert withdrawn.status_code == 201, withdrawn.json()
-    assert (withdrawn.json()["records_deleted"], withdrawn.json()["records_kept"]) == (1, 0)
+    assert (withdrawn.json()["records_deleted"], withdrawn.json()["records_restricted"]) == (1, 0)
     assert BiometricRecord.objects.get(pk=record.pk).state == "deleted"
     assert BiometricRecord.objects.get(pk=kept.pk).state == "active"
 

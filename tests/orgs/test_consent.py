@@ -130,7 +130,7 @@ def test_withdrawal_erases_only_the_records_resting_on_consent(org_a, face):
 
     withdrawal = consent.withdraw(org_a, face, who(), channel="kiosk")
     # The contract's activity is not the consent's: withdrawing consent to face entry leaves it.
-    assert (withdrawal.deleted, withdrawal.kept) == (1, 0)
+    assert (withdrawal.deleted, withdrawal.restricted) == (1, 0)
     assert BiometricRecord.objects.get(pk=on_consent.pk).state == State.DELETED
     assert BiometricRecord.objects.get(pk=on_consent.pk).tombstone_reason == (
         f"Consent withdrawn: consent ledger entry #{withdrawal.event.pk}")
