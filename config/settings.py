@@ -430,6 +430,8 @@ SPECTACULAR_SETTINGS = {
         # The biometric record's state keeps the name it had before assessments had states too.
         "StateEnum": "orgs.models.RecordState",
         "FlagCodeEnum": "orgs.register.FlagCode",
+        "ConsentActionEnum": "orgs.models.ConsentAction",
+        "ConsentChannelEnum": "orgs.models.ConsentChannel",
     },
 }
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90)

@@ -78,6 +78,16 @@ class Identifiers:
         """The `*_hash` fields and `masked_identifiers`, as a DataSubject or BiometricRecord stores them."""
         return {**self.hashes, "masked_identifiers": self.masked}
 
+    def hashes_by_kind(self) -> dict[str, str]:
+        """{kind: hash}, as `matching()` of records and of the consent ledger takes them."""
+        return {field.removesuffix("_hash"): value for field, value in self.hashes.items()}
+
+    @classmethod
+    def from_hashes(cls, hashes_by_kind: Mapping[str, str], masked: str) -> "Identifiers":
+        """Identifiers already stored (a request's subject): their hashes and masked form, no values."""
+        return cls(values={}, hashes={f"{kind}_hash": value for kind, value in hashes_by_kind.items() if value},
+                   masked=masked)
+
 
 def read_identifiers(raw: Mapping[str, str], *, jurisdiction: str) -> Identifiers:
     """Normalise, hash and mask every identifier given in `raw` ({kind: typed value}, kinds

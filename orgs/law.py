@@ -48,6 +48,13 @@ class LawTexts:
     # The law an opt-out (deadlines.EXTRA_KINDS) is carried out under, for its letter;
     # None where the law has no such kinds.
     opt_out: object | None = None
+    # The provisions on consent asked for separately, not bundled with other terms, and on a
+    # child's consent given by its guardian, cited in the consent ledger's refusals; None
+    # where the law has no such rule.
+    separate_consent: object | None = None
+    guardian_consent: object | None = None
+    # The rule that templates sent to a central system need separate consent (Measures art. 8).
+    central_templates: object | None = None
 
 
 _IDENTITY = _("The requester's identity could not be verified")
@@ -84,6 +91,9 @@ LAW: dict[str, LawTexts] = {
         ),
         # PIPL art. 49: consult, copy, correct, delete; nothing else.
         next_of_kin_kinds=("access", "copy", "correction", "deletion"),
+        separate_consent=_("PIPL arts. 14, 29; Measures for the Application of Facial Recognition Technology art. 6"),
+        guardian_consent=_("PIPL art. 31; Measures for the Application of Facial Recognition Technology art. 6"),
+        central_templates=_("Measures for the Application of Facial Recognition Technology art. 8"),
     ),
     Jurisdiction.EU: LawTexts(
         jurisdiction=Jurisdiction.EU, regime="GDPR", currency="EUR",
@@ -96,6 +106,8 @@ LAW: dict[str, LawTexts] = {
                        "processed for nothing else"),
         retention_expired=_("Retention period expired (GDPR arts. 5(1)(e), 17(1)(a))"),
         next_of_kin=None,  # the GDPR does not cover deceased persons (recital 27)
+        separate_consent=_("GDPR arts. 7(2), 9(2)(a)"),
+        guardian_consent=_("GDPR art. 8"),
         agent=_("A representative may file with the person's signed authorisation."),
         reasons_required=_("GDPR art. 12(4): a controller that does not act on a request must say why."),
         redress=_("You may lodge a complaint with a data-protection supervisory authority and seek a judicial "
@@ -168,6 +180,8 @@ LAW: dict[str, LawTexts] = {
         retention_expired=_("Retention period expired (LGPD arts. 15(I), 16)"),
         next_of_kin=None,
         agent=_("A legally constituted representative may file for the person (LGPD art. 18 §3)."),
+        separate_consent=_("LGPD arts. 8 §4, 11(I)"),
+        guardian_consent=_("LGPD art. 14 §1"),
         reasons_required=_("LGPD art. 18 §4: a controller that cannot act at once must say why."),
         redress=_("You may petition the national data-protection authority (ANPD) (LGPD art. 18 §1) or go "
                   "to court (art. 22)."),

@@ -27,9 +27,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from orgs import assessments, devices
-from orgs.models import Alternative, CollectionPoint, Device, ImpactAssessment, Organisation, ProcessingActivity
-from orgs.models.register import FORBIDDEN_PLACES, DeviceStatus, PlaceKind
+from orgs import assessments, devices, law
+from orgs.consent import CONSENT_BASES, SEPARATE_TYPES
+from orgs.models import (
+    Alternative, CollectionPoint, Device, ImpactAssessment, Jurisdiction, Organisation, ProcessingActivity,
+)
+from orgs.models.register import FORBIDDEN_PLACES, DeviceStatus, PlaceKind, TemplateStorage
 
 Status = DeviceStatus
 # An assessment due for review this soon is flagged, and its owners reminded.
@@ -278,6 +281,9 @@ class FlagCode(models.TextChoices):
     REVIEW_DUE = "assessment_review_due", _("Impact assessment due for review")
     REVIEW_OVERDUE = "assessment_review_overdue", _("Impact assessment review overdue")
     DEVICE_OVERDUE = "device_overdue", _("Device has not confirmed its deletions")
+    BUNDLED_CONSENT = "bundled_consent", _("Consent bundled with other terms")
+    CENTRAL_WITHOUT_CONSENT = "central_templates_without_separate_consent", _(
+        "Templates sent to a central system without separate consent")
 
 
 @dataclass(frozen=True)
@@ -293,12 +299,19 @@ class Flag:
 
 def with_flags(devices: QuerySet, *, now: datetime | None = None) -> QuerySet:
     """The devices annotated with what they lack (lacks_alternative, lacks_signage_photo,
-    lacks_assessment), in the one query, for the flags and the admin's list."""
+    lacks_assessment, lacks_separate_consent), in the one query, for the flags and the admin's
+    list. lacks_separate_consent: a live device of a Chinese organisation that sends its
+    templates to a central system while its activity does not ask for separate consent
+    (Measures art. 8: templates stay on the device unless the person consents separately)."""
     current = ImpactAssessment.objects.current(now).filter(activity_id=OuterRef("collection_point__activity_id"))
+    central_without_consent = (Q(status=Status.LIVE, template_storage=TemplateStorage.CENTRAL,
+                                 organisation__jurisdiction=Jurisdiction.CN)
+                               & ~Q(collection_point__activity__consent_type__in=SEPARATE_TYPES))
     return devices.annotate(
         lacks_alternative=ExpressionWrapper(Q(collection_point__alternatives=[]), output_field=BooleanField()),
         lacks_signage_photo=ExpressionWrapper(Q(collection_point__signage_photo=""), output_field=BooleanField()),
         lacks_assessment=~Exists(current),
+        lacks_separate_consent=ExpressionWrapper(central_without_consent, output_field=BooleanField()),
     )
 
 
@@ -310,6 +323,9 @@ DEVICE_FLAGS = (
     ("lacks_assessment", FlagCode.NO_CURRENT_ASSESSMENT,
      _("Device %(device)s at %(point)s: the activity “%(activity)s” has no current impact assessment (Measures "
        "art. 9).")),
+    ("lacks_separate_consent", FlagCode.CENTRAL_WITHOUT_CONSENT,
+     _("Device %(device)s at %(point)s sends face templates to a central system, but the activity “%(activity)s” "
+       "does not ask for separate consent (Measures art. 8).")),
 )
 
 
@@ -337,15 +353,34 @@ def assessment_flag(assessment: ImpactAssessment, organisation: Organisation, no
                 due_at=assessment.review_due_at)
 
 
+def consent_flags(organisation: Organisation) -> list[Flag]:
+    """The organisation's activities that rest on consent but ask for it bundled with other
+    terms: such a consent is no consent (the consent ledger refuses to record one)."""
+    bundled = ProcessingActivity.objects.filter(organisation=organisation, legal_basis__in=CONSENT_BASES,
+                                                consent_type=ProcessingActivity.ConsentType.BUNDLED).order_by("pk")
+    citation = law.texts(organisation.jurisdiction).separate_consent
+    flags = []
+    for activity in bundled:
+        message = _("The activity “%(activity)s” rests on consent but asks for it bundled with other terms: ask for "
+                    "it separately.") % {"activity": activity.name}
+        if citation:
+            message = f"{message} ({citation})"
+        flags.append(Flag(FlagCode.BUNDLED_CONSENT.value, str(message), activity_id=activity.pk))
+    return flags
+
+
 def flags_for(organisation: Organisation, *, now: datetime | None = None) -> list[Flag]:
     """For every planned or live device of the organisation, what it lacks: an alternative at
-    its point, a photo of the point's sign, a current assessment of its activity (in device
-    order); then its standing assessments due for review within 30 days or overdue (soonest
-    first); then its devices keeping deletions waiting too long (orgs/devices.py). Three queries."""
+    its point, a photo of the point's sign, a current assessment of its activity, separate
+    consent to the templates it sends centrally (in device order); then its activities that
+    bundle consent with other terms; then its standing assessments due for review within 30
+    days or overdue (soonest first); then its devices keeping deletions waiting too long
+    (orgs/devices.py). Four queries."""
     now = now or timezone.now()
     registered = with_flags(Device.objects.filter(organisation=organisation, status__in=[Status.PLANNED, Status.LIVE]),
                             now=now).select_related("collection_point__activity").order_by("pk")
     flags = [flag for device in registered for flag in device_flags(device)]
+    flags += consent_flags(organisation)
     due = assessments.due_for_review(organisation.pk, within=REVIEW_NOTICE, now=now)
     flags += [assessment_flag(a, organisation, now) for a in due.select_related("activity").order_by("review_due_at",
                                                                                                          "pk")]

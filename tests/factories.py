@@ -218,10 +218,10 @@ from orgs.models import BiometricRecord, ErasureOrder, Modality, ProcessingActiv
 
 
 def activity(org, *, name="Annual pass entry", collection_point="Main gate", modality=Modality.FACE,
-             statutory_retention=False, **extra) -> ProcessingActivity:
+             statutory_retention=False, legal_basis="consent", consent_type="separate", **extra) -> ProcessingActivity:
     return ProcessingActivity.objects.create(
-        organisation=org, name=name, purpose="Entry with an annual pass", legal_basis="consent",
-        collection_point=collection_point, modality=modality, consent_type="bundled", retention_days=365,
+        organisation=org, name=name, purpose="Entry with an annual pass", legal_basis=legal_basis,
+        collection_point=collection_point, modality=modality, consent_type=consent_type, retention_days=365,
         statutory_retention=statutory_retention, **extra,
     )
 

@@ -3,7 +3,7 @@
 
 Imported in the order they stood in the one models.py they came from, so Django
 registers them as before (the order `apps.get_models()` gives); the register of
-collection points and devices (register) and the impact assessments (assessments) after.
+collection points and devices (register) and the impact assessments (assessments) and the consent ledger (consent) after.
 """
 
 from orgs.models.organisations import Jurisdiction, Membership, MembershipRole, Organisation
@@ -18,6 +18,7 @@ from orgs.models.register import (
 )
 from orgs.models.assessments import AssessmentState, ImpactAssessment, ReviewReminder
 from orgs.models.devices import DeviceCredential, DeviceDeletion, DeviceReceipt
+from orgs.models.consent import ConsentAction, ConsentChannel, ConsentEvent
 
 __all__ = [
     "Alternative",
@@ -29,6 +30,9 @@ __all__ = [
     "CalendarRow",
     "CalendarYear",
     "CollectionPoint",
+    "ConsentAction",
+    "ConsentChannel",
+    "ConsentEvent",
     "Connector",
     "DataSystem",
     "Device",

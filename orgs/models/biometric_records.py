@@ -44,6 +44,12 @@ class BiometricRecord(models.Model):
         "orgs.CollectionPoint", on_delete=models.PROTECT, null=True, blank=True, related_name="biometric_records",
         verbose_name=_("collection point"),
     )
+    # Collected on the person's consent: the ledger entry that gave it (orgs/consent.py). A
+    # record without one is held on its activity's legal basis (orgs.consent.record_basis).
+    consent = models.ForeignKey(
+        "orgs.ConsentEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="records",
+        verbose_name=_("consent"),
+    )
     modality = models.CharField(_("modality"), max_length=20, choices=Modality.choices)
     email_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from requests_app.api import devices, officer, owner, register
+from requests_app.api import consent, devices, officer, owner, register
 
 app_name = "api"
 
@@ -19,6 +19,8 @@ officer_router.register("biometric-records", owner.BiometricRecordViewSet, basen
 officer_router.register("collection-points", register.CollectionPointViewSet, basename="collection-point")
 officer_router.register("devices", register.DeviceViewSet, basename="device")
 officer_router.register("impact-assessments", register.ImpactAssessmentViewSet, basename="impact-assessment")
+# The consent ledger (owners and officers): consents given and withdrawn.
+officer_router.register("consent-ledger", consent.ConsentLedgerViewSet, basename="consent-entry")
 
 urlpatterns: list = [
     *officer_router.urls,

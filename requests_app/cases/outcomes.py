@@ -30,6 +30,8 @@ class RecordOutcome(models.TextChoices):
     # The US opt-outs: recorded per system; the data stay, their sale, sharing or use stops.
     OPTED_OUT = "opted_out", _("Opt-out recorded")
     USE_LIMITED = "use_limited", _("Use limited to what the law allows")
+    # A withdrawal of consent leaves a record held on another basis; its reason names the basis.
+    KEPT = "kept", _("Kept: held on another basis")
 
 
 # Outcomes that change a record held in the vault; each writes one event.
@@ -42,7 +44,8 @@ _OUTCOMES_FOR_KIND = {
     "portability": (RecordOutcome.MACHINE_READABLE, RecordOutcome.NOT_FOUND),
     "correction": (RecordOutcome.CORRECTED, RecordOutcome.NOT_FOUND),
     "deletion": (RecordOutcome.DELETED, RecordOutcome.STORAGE_ONLY, RecordOutcome.NOT_FOUND),
-    "withdraw_consent": (RecordOutcome.DELETED, RecordOutcome.STORAGE_ONLY, RecordOutcome.NOT_FOUND),
+    "withdraw_consent": (RecordOutcome.DELETED, RecordOutcome.STORAGE_ONLY, RecordOutcome.KEPT,
+                         RecordOutcome.NOT_FOUND),
     "restriction": (RecordOutcome.RESTRICTED, RecordOutcome.NOT_FOUND),
     "explanation": (RecordOutcome.EXPLAINED,),
     # "Not applicable": the system does not sell, share, target or profile with the data.
@@ -61,6 +64,7 @@ NEEDS_DETAIL = {
     RecordOutcome.CORRECTED: _("Say what was corrected (before and after)."),
     RecordOutcome.STORAGE_ONLY: _("Name the law or rule that requires keeping the data, and until when."),
     RecordOutcome.EXPLAINED: _("Write the explanation given to the requester."),
+    RecordOutcome.KEPT: _("Name the basis other than consent the data are held on."),
 }
 
 

@@ -101,6 +101,7 @@ SYSTEMS[NANJING] = SYSTEMS[NANJING] + [
 
 PARK_FINGERPRINT = "Annual-pass entry by fingerprint"
 PARK_FACE = "Annual-pass entry by face"
+PARK_PASS_PHOTO = "Photo on the annual pass"
 NANJING_FACE = "Visitor face capture at the sales office"
 GREENFIELD_FACE = "Residents' entry by face"
 AMSTERDAM_FACE = "Museum pass turnstile face match"
@@ -114,12 +115,21 @@ ACTIVITIES = {
              purpose="Admit annual-pass holders at the gate by matching their fingerprint to the pass.",
              collection_point="Ticketing office enrolment desk; north gate fingerprint reader",
              signage="Pass terms signed at purchase mention fingerprint entry."),
-        dict(name=PARK_FACE, modality=FACE, legal_basis=Basis.CONSENT, consent_type=Consent.BUNDLED,
+        # In 2019 the park texted "enrol your face or lose entry"; since the Measures came into force
+        # (June 2025) it asks each holder separately at the enrolment kiosk (the consent ledger).
+        dict(name=PARK_FACE, modality=FACE, legal_basis=Basis.SEPARATE_CONSENT, consent_type=Consent.SEPARATE,
              retention_days=395,
              purpose="Admit annual-pass holders by face recognition (replaced fingerprints from October 2019).",
              collection_point="North gate face scanner",
-             signage="Sign at the north gate; text messages to pass holders (July and October 2019): "
-                     "enrol your face or lose entry."),
+             signage="Sign at the north gate; separate consent asked at the enrolment kiosk since June 2025 "
+                     "(in 2019 text messages told pass holders: enrol your face or lose entry)."),
+        # The photo printed on the pass, for the gate staff to see the pass is its holder's: part of the
+        # pass contract, not of the consent to face entry, so withdrawing that consent leaves it.
+        dict(name=PARK_PASS_PHOTO, modality=FACE, legal_basis=Basis.CONTRACT, consent_type=Consent.NONE,
+             retention_days=395,
+             purpose="Print the holder's photo on the annual pass, so the gate staff can see the pass is used by "
+                     "its holder (the pass is personal).",
+             collection_point="Ticketing office enrolment desk", signage="Pass terms signed at purchase."),
     ],
     NANJING: [
         dict(name=NANJING_FACE, modality=FACE, legal_basis=Basis.LEGITIMATE_INTERESTS, consent_type=Consent.NONE,
@@ -197,6 +207,7 @@ PEOPLE = {p.key: p for p in [
     Person("li.na", "Li Na", "+86 139 5710 0702", "HWW-2019-0702"),
     Person("zhao.min", "Zhao Min", "+86 139 5710 0918", "HWW-2019-0918"),
     Person("sun.hao", "Sun Hao", "+86 138 0571 2231"),
+    Person("ye.qing", "Ye Qing", "+86 139 5710 1106", "HWW-2024-1106"),
     # Nanjing sales office visitors: the office knows them by the phone they gave at the door
     Person("zhou.xin", "Zhou Xin", "+86 138 2501 3344"),
     Person("huang.lei", "Huang Lei", "+86 138 2501 7781"),
@@ -240,6 +251,9 @@ def records(today: date) -> dict[str, list[RecordSpec]]:
         RecordSpec(p["li.na"], PARK_FINGERPRINT, date(2019, 5, 1)),
         RecordSpec(p["li.na"], PARK_FACE, date(2019, 7, 30)),
         RecordSpec(p["zhao.min"], PARK_FINGERPRINT, date(2019, 6, 8)),
+        # Enrolled for face entry on her consent; her pass photo is held for the pass contract.
+        RecordSpec(p["ye.qing"], PARK_FACE, date(2024, 11, 6)),
+        RecordSpec(p["ye.qing"], PARK_PASS_PHOTO, date(2024, 11, 6)),
     ]
     for i in range(1, 25):  # other pass holders; every third never enrolled a face, every fourth lapsed
         n = 1000 + 13 * i

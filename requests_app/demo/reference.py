@@ -1,6 +1,6 @@
 """The demo's setting, written from the tables of requests_app/demo/data.py: organisations,
 logins (with the owners' and the administrator's authenticators), data systems,
-processing activities and biometric records. Idempotent: each is keyed on its natural
+processing activities, biometric records and the consent ledger. Idempotent: each is keyed on its natural
 key (organisation slug, username, system and activity name); an organisation's records
 are enrolled by the run that finds it has none.
 """
@@ -18,7 +18,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from orgs.models import BiometricRecord, CollectionPoint, DataSystem, Membership, Organisation, ProcessingActivity
-from requests_app.demo import gates, scanners
+from requests_app.demo import consent, gates, scanners
 from requests_app.demo.data import (
     ACTIVITIES, DEMO_AUTHENTICATOR, DEMO_PASSWORD, LOGINS, ORGANISATIONS, SETUP_DAYS_AGO, SYSTEMS, VAULT, Role,
     demo_email, records,
@@ -53,6 +53,7 @@ def build(demo: "Demo") -> None:
             scanners.build(demo, org)
     for slug, org in demo.orgs.items():
         _biometric_records(demo, org)
+        consent.build(demo, org)
     demo.gates = gates.enrol(list(demo.orgs.values()))
 
 

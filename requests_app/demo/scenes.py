@@ -109,6 +109,25 @@ def park_expired(s: Scene) -> RightsRequest:
     return rr
 
 
+def park_consent_withdrawn(s: Scene) -> RightsRequest:
+    """PIPL art. 15: Ye Qing withdraws her consent to face entry. The vault deletes her face
+    template, which rested on that consent (the ledger, requests_app/demo/consent.py), and
+    keeps the photo on her pass, held for the pass contract, saying so on the case page."""
+    rr = s.submit(8, "19:40", Kind.WITHDRAW_CONSENT,
+                  data_description="My face enrolment for the north gate (annual pass HWW-2024-1106).",
+                  details="I withdraw my consent to face entry. I will use my pass card at lane 4.")
+    s.verify_by_code(rr, 8, "19:44")
+    s.assign(rr, 7, "09:20")
+    s.do(3, "10:00", workflow.approve, rr, actor=member(s.officer),
+         note="Delete what rests on her consent; the pass photo stays with her pass.")
+    s.worker(rr, 3, "10:01")  # her face template deleted, the pass photo kept with its basis
+    s.do(2, "15:00", workflow.record_task_outcome, s.task(rr, PAPER_ARCHIVE), actor=member(s.users["park.archive"]),
+         outcome={"connector": "manual", "outcome": "kept",
+                  "note": "Her signed pass application, with the pass photo, stays with the pass contract; it holds "
+                          "no face template."})
+    return rr  # the gate vendor's webhook has not reported yet: sent when `make run`'s worker is up
+
+
 def nanjing_overdue(s: Scene) -> RightsRequest:
     rr = s.submit(37, "15:00", Kind.DELETION,
                   data_description="Images of my face taken by the cameras at the sales office entrance when I "
@@ -299,6 +318,7 @@ SCENARIOS = [
     Scenario("li.na", PARK, park_verified),
     Scenario("zhao.min", PARK, park_refused),
     Scenario("sun.hao", PARK, park_expired),
+    Scenario("ye.qing", PARK, park_consent_withdrawn),
     Scenario("zhou.xin", NANJING, nanjing_overdue),
     Scenario("huang.lei", NANJING, nanjing_approved),
     Scenario("xu.ying", NANJING, nanjing_submitted),

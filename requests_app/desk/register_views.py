@@ -107,6 +107,7 @@ LACKS = (
     ("lacks_alternative", gettext_lazy("another way in")),
     ("lacks_signage_photo", gettext_lazy("a photo of the sign")),
     ("lacks_assessment", gettext_lazy("a current assessment")),
+    ("lacks_separate_consent", gettext_lazy("separate consent to sending templates centrally")),
 )
 
 

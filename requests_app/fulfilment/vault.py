@@ -7,13 +7,15 @@ the transaction rolls back, the task's lease runs out and the task runs again. A
 export's files are written before it (requests_app/cases/files.py: no disk under a row lock).
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from orgs import erasure, law
-from orgs.models import BiometricRecord
+from orgs import consent, erasure, law
+from orgs.identifiers import Identifiers
+from orgs.models import BiometricRecord, ConsentEvent
 from requests_app import workflow
 from requests_app.actors import SYSTEM
 from requests_app.cases import exports
@@ -23,6 +25,7 @@ from requests_app.models import FulfilmentTask, RightsRequest
 
 Kind = RightsRequest.Kind
 State = BiometricRecord.State
+# A withdrawal of consent erases only the records that rest on consent (orgs/consent.py).
 ERASE_KINDS = (Kind.DELETION, Kind.WITHDRAW_CONSENT)
 EXPORT_KINDS = (Kind.ACCESS, Kind.COPY, Kind.PORTABILITY)
 EXPORT_TRIES = 3
@@ -50,6 +53,8 @@ def run(task: FulfilmentTask, *, lease: int) -> bool:
             # The reasons go onto the requester's certificate: written in their language.
             with translation.override(rr.subject.preferred_language or None):
                 outcome, erasures = _plan(rr, locked, records, export)
+            if rr.kind == Kind.WITHDRAW_CONSENT:
+                _record_withdrawals(rr, records)
             workflow.record_task_outcome(locked, actor=SYSTEM, outcome=outcome, erasures=erasures)
         return True
     why = "the records kept changing while their export was written"
@@ -82,6 +87,8 @@ def _plan(rr: RightsRequest, task: FulfilmentTask, records: list[BiometricRecord
     entries, erasures, outcome = [], [], {"connector": task.connector}
     if rr.kind in ERASE_KINDS or rr.kind == Kind.RESTRICTION:
         deleted = _("Deleted on request %(reference)s") % {"reference": rr.reference}
+        if rr.kind == Kind.WITHDRAW_CONSENT:
+            deleted = _("Deleted: consent withdrawn on request %(reference)s") % {"reference": rr.reference}
         kept = _("Storage only on request %(reference)s: %(law)s") % {
             "reference": rr.reference, "law": law.texts(rr.jurisdiction).storage_only
         }
@@ -90,6 +97,11 @@ def _plan(rr: RightsRequest, task: FulfilmentTask, records: list[BiometricRecord
         for record in records:
             if record.state == State.DELETED:
                 continue  # nothing of it is left to delete or restrict
+            basis = consent.record_basis(record) if rr.kind == Kind.WITHDRAW_CONSENT else None
+            if basis is not None and not basis.consent:
+                # Not the consent's to end: the record stays, and the certificate says on what.
+                entries.append(_entry(record, RecordOutcome.KEPT, basis.kept_reason()))
+                continue
             if rr.kind == Kind.RESTRICTION:
                 result, reason = RecordOutcome.STORAGE_ONLY, restricted
             elif record.activity.statutory_retention:
@@ -123,6 +135,27 @@ def _plan(rr: RightsRequest, task: FulfilmentTask, records: list[BiometricRecord
         )
     outcome["records"] = entries
     return outcome, erasures
+
+
+def _record_withdrawals(rr: RightsRequest, records: list[BiometricRecord]) -> None:
+    """Write the withdrawal into the consent ledger for each activity it concerns: those of
+    the person's consent-based records here, and those the ledger holds their consent to.
+    Once per activity: a second system's task (or a rerun) finds it withdrawn already. The
+    records themselves are erased by the task's outcome, each with its event."""
+    identifiers = Identifiers.from_hashes(rr.subject.identifier_hashes(), rr.subject.masked_identifiers)
+    if not identifiers.hashes:
+        return
+    activities = {r.activity_id: r.activity for r in records
+                  if r.state != State.DELETED and consent.record_basis(r).consent}
+    ledger = (ConsentEvent.objects.filter(organisation=rr.organisation).matching(identifiers.hashes_by_kind())
+              .select_related("activity"))
+    activities.update({event.activity_id: event.activity for event in ledger})
+    for activity_id in sorted(activities):
+        try:
+            consent.withdraw(rr.organisation, activities[activity_id], identifiers,
+                             channel=ConsentEvent.Channel.REQUEST, reference=rr.reference, erase=False)
+        except ValidationError:
+            continue  # withdrawn already, or the activity no longer rests on consent
 
 
 def _entry(record: BiometricRecord, outcome: str, reason: str = "") -> dict:

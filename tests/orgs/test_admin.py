@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orgs import devices
+from orgs import consent, devices
+from orgs.identifiers import read_identifiers
 from orgs.models import (
     BiometricRecord, CalendarDay, CalendarYear, ImpactAssessment, MailWording, RetentionDuty, ReviewReminder,
 )
@@ -79,6 +80,9 @@ def case(org_a, officer_a, administrator):
     devices.queue_record_deletions(BiometricRecord.objects.filter(activity=office).values_list("pk", flat=True))
     gate.work()
     ReviewReminder.objects.create(assessment=ImpactAssessment.objects.get(), due_at=timezone.now())
+    # The consent ledger: a visitor's consent at the kiosk.
+    consent.give(org_a, office, read_identifiers({"email": "visitor@example.com"}, jurisdiction="CN"),
+                 channel="kiosk", separate=True)
     rr.refresh_from_db()
     return rr, record
 

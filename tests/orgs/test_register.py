@@ -393,10 +393,11 @@ def test_a_live_device_whose_assessment_fell_due_is_flagged(live, point):
     assert codes == ["no_current_assessment", "assessment_review_overdue"]
 
 
-def test_flags_take_three_queries_however_many_devices(org_a, gate_activity, django_assert_num_queries):
+def test_flags_take_four_queries_however_many_devices(org_a, gate_activity, django_assert_num_queries):
     point = factories.collection_point(gate_activity, alternatives=())
     for n in range(20):
         factories.device(point, serial=f"SN-{n}", modality=Modality.FACE)
-    with django_assert_num_queries(3):  # devices, assessments due, devices overdue
+    # the devices, the activities bundling consent, the assessments due, the devices overdue
+    with django_assert_num_queries(4):
         flags = register.flags_for(org_a)
     assert len(flags) == 60

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import timezone
 
-from orgs.models import BiometricRecord, Organisation
+from orgs.models import BiometricRecord, ConsentEvent, Organisation
 from requests_app.demo import data as demo
 from requests_app.models import CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest
 from requests_app.transparency import sequencer
@@ -144,9 +144,13 @@ def test_every_demo_deletion_erases_its_records_through_the_vault():
         assert {r.state for r in records} == {BiometricRecord.State.DELETED}
         assert all(r.template_ciphertext is None and not r.email_hash and not r.masked_identifiers for r in records)
         assert all(rr.reference in r.tombstone_reason for r in records)
-        # Nothing of the person's is left active in the vault.
+        # Nothing of the person's is left active in the vault, but what a withdrawal of consent
+        # keeps because it rests on another basis, listed so in the task's outcome.
         left = BiometricRecord.objects.matching(rr.subject.identifier_hashes()).filter(organisation=rr.organisation)
-        assert not left.exclude(state=BiometricRecord.State.DELETED).exists(), rr.reference
+        kept = {entry["id"] for task in rr.fulfilment_tasks.filter(connector="vault")
+                for entry in task.result.get("records", []) if entry["outcome"] == "kept"}
+        assert set(left.exclude(state=BiometricRecord.State.DELETED).values_list("pk", flat=True)) == kept, rr.reference
+        assert not kept or rr.kind == RightsRequest.Kind.WITHDRAW_CONSENT, rr.reference
 
 
 def test_every_fulfilled_demo_deletion_has_a_certificate_listing_its_erased_records():
@@ -217,3 +221,22 @@ def test_the_demo_register_tells_the_three_stories_of_the_measures():
 
     assert Device.objects.get(organisation=estate, serial="GF-MG-01").status == "live"
     assert "no_alternative" in {flag.code for flag in register.flags_for(estate)}
+
+
+def test_the_demo_withdrawal_of_consent_deletes_the_face_template_and_keeps_the_pass_photo_saying_why():
+    seed_demo()
+    park = Organisation.objects.get(slug="hangzhou-wildlife-world")
+    rr = RightsRequest.objects.get(organisation=park, kind=RightsRequest.Kind.WITHDRAW_CONSENT,
+                                   subject__email=f"ye.qing@{demo.DEMO_DOMAIN}")
+    entries = {entry["activity"]: entry for entry in rr.fulfilment_tasks.get(connector="vault").result["records"]}
+
+    assert entries["Annual-pass entry by face"]["outcome"] == "deleted"
+    assert entries["Photo on the annual pass"]["outcome"] == "kept"
+    # In Ye Qing's language, as her certificate will say it: "Held on another basis: necessary for a contract".
+    assert entries["Photo on the annual pass"]["reason"] == "基于其他依据保存：订立、履行合同所必需"
+    ledger = ConsentEvent.objects.filter(organisation=park, reference=rr.reference)
+    assert list(ledger.values_list("action", "activity__name")) == [("withdrawn", "Annual-pass entry by face")]
+    # The park's other face-gate holders consented at the kiosk; Guo Bing never did.
+    assert ConsentEvent.objects.filter(organisation=park, action="given").count() >= 10
+    guo = RightsRequest.objects.get(organisation=park, subject__email=f"guo.bing@{demo.DEMO_DOMAIN}").subject
+    assert not ConsentEvent.objects.matching(guo.identifier_hashes()).exists()

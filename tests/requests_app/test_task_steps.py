@@ -251,7 +251,7 @@ EXPECTED = {
     "portability": {"machine_readable", "not_found"},
     "correction": {"corrected", "not_found"},
     "deletion": {"deleted", "storage_only", "not_found"},
-    "withdraw_consent": {"deleted", "storage_only", "not_found"},
+    "withdraw_consent": {"deleted", "storage_only", "kept", "not_found"},
     "restriction": {"restricted", "not_found"},
     "explanation": {"explained"},
 }
