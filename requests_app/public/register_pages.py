@@ -67,11 +67,25 @@ def point_page(request, slug, public_id):
 
 
 def sign(request, slug, public_id):
+    """The printable sign. In China it is bilingual, Chinese and English (a gate's visitors
+    read either), the visitor's chosen language first; elsewhere in the visitor's language."""
     point = _published(slug, public_id)
     with _organisation_language(request, point.organisation):
-        lines = [line.strip() for line in point.local_notice.splitlines() if line.strip()][:SIGN_NOTICE_LINES]
+        first = get_language()
+        lines = _notice_lines(point)
+    second, second_lines = None, []
+    if point.organisation.jurisdiction == Jurisdiction.CN:
+        second = "en" if first.startswith("zh") else "zh-hans"
+        with translation.override(second):
+            second_lines = _notice_lines(point)
     return _render(request, point.organisation, "public/register_sign.html", {
-        "point": point, "notice_lines": lines, "request_url": qr.request_url(point)})
+        "point": point, "notice_lines": lines, "request_url": qr.request_url(point),
+        "second_language": second, "second_notice_lines": second_lines})
+
+
+def _notice_lines(point: CollectionPoint) -> list[str]:
+    """The opening of the notice in the active language (its Chinese text where there is one)."""
+    return [line.strip() for line in point.local_notice.splitlines() if line.strip()][:SIGN_NOTICE_LINES]
 
 
 def qr_code(request, slug, public_id):
