@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from requests_app.cases import deadlines, selectors
 from requests_app.cases.outcomes import RecordOutcome
-from orgs.models import DataSystem
+from orgs.models import Alternative, DataSystem
 from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest, sealed
 
 TEXT = 4000
@@ -268,6 +268,14 @@ class RefuseInput(StepInput):
     legal_ground = _text(max_length=200)
 
 
+class ProvideAlternativeInput(StepInput):
+    alternative = serializers.ChoiceField(choices=Alternative.choices,
+                                          help_text=_("The other way in than a face scan provided."))
+    details = _text(max_length=1000, help_text=_("How the requester uses it; sent to them."))
+    available_from = serializers.DateField(required=False, allow_null=True, default=None,
+                                           help_text=_("From when it can be used (optional)."))
+
+
 class BodyInput(StepInput):
     body = _text()
 
@@ -371,6 +379,7 @@ INPUT_FOR: dict[str, type[StepInput]] = {
     "extend": ExtendInput,
     "approve": ApproveInput,
     "refuse": RefuseInput,
+    "provide_alternative": ProvideAlternativeInput,
     "start_fulfilment": EmptyInput,
     "record_task_outcome": RecordTaskOutcomeInput,
     "retry_task": TaskInput,
