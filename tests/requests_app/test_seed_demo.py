@@ -206,3 +206,15 @@ def test_the_demo_register_tells_the_three_stories_of_the_measures():
 
     assert Device.objects.get(organisation=estate, serial="GF-MG-01").status == "live"
     assert "no_alternative" in {flag.code for flag in register.flags_for(estate)}
+
+
+def test_a_greenfield_resident_asks_for_another_way_in_than_the_face_only_terminal():
+    seed_demo()
+
+    rr = RightsRequest.objects.get(kind=RightsRequest.Kind.ALTERNATIVE,
+                                   organisation__slug="hangzhou-greenfield-estate")
+    assert rr.collection_point.name == "Main gate face terminal" and rr.alternative_wanted == "card"
+    actions = list(rr.events.order_by("seq").values_list("action", flat=True))
+    assert actions[-3:] == ["provide_alternative", "alternative_not_working", "provide_alternative"]
+    assert rr.status == RightsRequest.Status.FULFILLING  # waiting for the resident's answer
+    assert not rr.fulfilment_tasks.exists()
