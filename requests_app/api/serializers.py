@@ -276,6 +276,10 @@ class ProvideAlternativeInput(StepInput):
                                            help_text=_("From when it can be used (optional)."))
 
 
+class NoteInput(StepInput):
+    note = _text(max_length=2000)
+
+
 class BodyInput(StepInput):
     body = _text()
 
@@ -380,6 +384,7 @@ INPUT_FOR: dict[str, type[StepInput]] = {
     "approve": ApproveInput,
     "refuse": RefuseInput,
     "provide_alternative": ProvideAlternativeInput,
+    "close_unconfirmed_alternative": NoteInput,
     "start_fulfilment": EmptyInput,
     "record_task_outcome": RecordTaskOutcomeInput,
     "retry_task": TaskInput,

@@ -37,9 +37,10 @@ from requests_app.transparency import proofs
 LETTERS = ("refusal", "extension", "fulfilment")
 FORMATS = ("html", "pdf")
 # The events each letter reports; the newest one counts (a case refused twice gets the second).
-# A request for another way in is fulfilled when the person confirms it works.
+# A request for another way in is fulfilled when the person confirms it works (or, with no
+# answer in time, closed by the officer without it).
 LETTER_EVENTS = {"refusal": ("refuse",), "extension": ("extend",),
-                 "fulfilment": ("finish_fulfilment", "confirm_alternative")}
+                 "fulfilment": ("finish_fulfilment", "confirm_alternative", "close_unconfirmed_alternative")}
 
 
 def letters_for(actions) -> list[str]:
@@ -260,7 +261,10 @@ def _fulfilment(rr: RightsRequest, event, texts) -> dict:
 def _alternative(rr: RightsRequest, texts) -> dict:
     provided = rr.events.filter(action="provide_alternative").order_by("-seq").first()
     confirmed = rr.events.filter(action="confirm_alternative").order_by("-seq").first()
+    unconfirmed = rr.events.filter(action="close_unconfirmed_alternative").order_by("-seq").first()
     return {
+        "alternative_unconfirmed": sealed.opened(unconfirmed) if unconfirmed else None,
+        "alternative_closed_at": unconfirmed.created_at if unconfirmed else None,
         "alternative": sealed.opened(provided) if provided else None,
         "alternative_provided_at": provided.created_at if provided else None,
         "alternative_confirmation": sealed.opened(confirmed) if confirmed else None,

@@ -224,6 +224,12 @@ class ProvideAlternativeForm(ActionForm):
                 "point": point.local_name, "alternatives": point.alternatives_display() or _("none")}
 
 
+class CloseUnconfirmedForm(ActionForm):
+    action = "close_unconfirmed_alternative"
+    note = _text(_("Note (on the record and in the letter)"), rows=2, max_length=2000,
+                 help_text=_("E.g. “the guard has let the resident in by card every day since”."))
+
+
 class MessageForm(ActionForm):
     action = "message_subject"
     body = _text(_("Message to the requester"), rows=4)
@@ -375,7 +381,7 @@ class CloseClaimForm(ClaimForm):
 # Each step's form, by the step's name (workflow.steps.OFFICER_STEPS).
 FORM_FOR: dict[str, type[ActionForm]] = {form.action: form for form in (
     RevealForm, AssignForm, VerifyForm, NextOfKinCheckForm, PowerOfAttorneyForm, QuestionForm, ExtendForm,
-    ApproveForm, RefuseForm, ProvideAlternativeForm, StartFulfilmentForm, OutcomeForm, RetryForm, RepointForm, FinishForm, MessageForm,
+    ApproveForm, RefuseForm, ProvideAlternativeForm, CloseUnconfirmedForm, StartFulfilmentForm, OutcomeForm, RetryForm, RepointForm, FinishForm, MessageForm,
     NoteForm, AssessForm, OfferForm, PaymentForm, CloseClaimForm,
 )}
 

@@ -23,7 +23,12 @@ background work through requests_app.broker by name, never importing the tasks.
 """
 
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
-from requests_app.workflow.alternatives import alternative_not_working, confirm_alternative, provide_alternative
+from requests_app.workflow.alternatives import (
+    alternative_not_working,
+    close_unconfirmed_alternative,
+    confirm_alternative,
+    provide_alternative,
+)
 from requests_app.workflow.carrying_out import (
     ERASURE_KINDS,
     Erasure,
@@ -107,7 +112,7 @@ __all__ = [
     # conversation.py
     "message_subject", "add_note", "Contact", "reveal_contact", "subject_message", "add_evidence",
     # alternatives.py
-    "provide_alternative", "confirm_alternative", "alternative_not_working",
+    "provide_alternative", "confirm_alternative", "alternative_not_working", "close_unconfirmed_alternative",
     # claims.py
     "claim_compensation", "assess_claim", "offer_compensation", "accept_offer", "decline_offer",
     "record_payment", "close_claim",

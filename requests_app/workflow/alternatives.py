@@ -5,14 +5,18 @@ officer records the other way in provided (`provide_alternative`: which one, how
 from when), the person is mailed it and answers on their status page. It works
 (`confirm_alternative`): the request is fulfilled. It does not (`alternative_not_working`):
 the request goes back to review with their words, and the officer provides another way, or
-refuses with a reason and a legal ground like any refusal (review.refuse).
+refuses with a reason and a legal ground like any refusal (review.refuse). A person who
+never answers does not hold the case open for ever: CONFIRM_WITHIN after the newest
+provision the officer may close it as fulfilled, with a note, the letter saying it was not
+confirmed (`close_unconfirmed_alternative`).
 
 Nothing here touches a record: no fulfilment task is ever made for this kind
 (carrying_out.start_fulfilment refuses it), so the face records stay as they are.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -23,6 +27,9 @@ from requests_app.models import RightsRequest
 from requests_app.workflow.transitions import require_text, transition
 
 KIND = RightsRequest.Kind.ALTERNATIVE
+# How long the person has to say whether the way in works before the officer may close the
+# request without their answer (calendar days from the newest provision).
+CONFIRM_WITHIN = timedelta(days=14)
 
 
 def _require_kind(rights_request: RightsRequest) -> None:
@@ -65,6 +72,34 @@ def alternative_not_working(rights_request: RightsRequest, *, actor: Actor, comm
     require_text(comment=comment)
     with transition(rights_request, "alternative_not_working", actor) as step:
         step.data = {"comment": comment.strip()}
+
+
+def close_unconfirmed_alternative(rights_request: RightsRequest, *, actor: Actor, note: str) -> None:
+    """Close as fulfilled a request whose person did not answer within CONFIRM_WITHIN of the
+    newest provision (being carried out -> fulfilled), with the officer's note (required,
+    sealed); the person is told, and the letter says it was not confirmed. Refused earlier."""
+    _require_kind(rights_request)
+    require_text(note=note)
+    with transition(rights_request, "close_unconfirmed_alternative", actor) as step:
+        provided_at = unanswered_since(step.request)
+        if provided_at is None or step.now < provided_at + CONFIRM_WITHIN:
+            raise TransitionNotAllowed(_("The requester has %(days)d days from the way in provided to answer.")
+                                       % {"days": CONFIRM_WITHIN.days})
+        step.request.closed_at = step.now
+        step.data = {"note": note.strip(), "provided_at": provided_at.isoformat()}
+
+
+def unanswered_since(rights_request: RightsRequest):
+    """When the way in now waiting for the person's answer was provided; None if none waits."""
+    if rights_request.status != RightsRequest.Status.FULFILLING:
+        return None
+    event = rights_request.events.filter(action="provide_alternative").order_by("-seq").first()
+    return event.created_at if event is not None else None
+
+
+def may_close_unconfirmed(rights_request: RightsRequest) -> bool:
+    provided_at = unanswered_since(rights_request)
+    return provided_at is not None and timezone.now() >= provided_at + CONFIRM_WITHIN
 
 
 def provided(rights_request: RightsRequest) -> dict | None:

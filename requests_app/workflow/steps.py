@@ -34,7 +34,7 @@ from requests_app.cases import deadlines, selectors
 from requests_app.cases.selectors import CaseFile
 from requests_app.errors import NotPermitted, TransitionNotAllowed
 from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RightsRequest
-from requests_app.workflow import task_steps
+from requests_app.workflow import alternatives, task_steps
 from requests_app.workflow.transitions import CLAIM_RULES, RULES, Rule
 
 Status = RightsRequest.Status
@@ -145,6 +145,10 @@ def _all_tasks_done(case: CaseFile) -> bool:
 def _an_alternative(case: CaseFile) -> bool:
     """A request for another way in: provided by its own step, confirmed by the person."""
     return case.request.kind == RightsRequest.Kind.ALTERNATIVE
+
+
+def _unanswered_long_enough(case: CaseFile) -> bool:
+    return _an_alternative(case) and alternatives.may_close_unconfirmed(case.request)
 
 
 def _in_the_systems(case: CaseFile) -> bool:
@@ -291,6 +295,14 @@ _OFFICER_STEPS = [
                                                                          explanation=d.get("explanation", "")),
         _("Finish fulfilment"), _("Finish fulfilment"), _("Finish fulfilment once every task is done."),
         _("The request is fulfilled."), when=_all_tasks_done),
+    OfficerStep(
+        "close_unconfirmed_alternative", lambda rr, a, d: workflow.close_unconfirmed_alternative(
+            rr, actor=a, note=d["note"]),
+        _("Close without the requester's answer"), _("Close as fulfilled"),
+        _("Close a request for another way in whose requester did not say, within 14 days of the way in "
+          "provided, whether it works; the letter says it was not confirmed."),
+        _("The request is closed as fulfilled, without the requester's confirmation."),
+        when=_unanswered_long_enough),
     OfficerStep(
         "message_subject", lambda rr, a, d: workflow.message_subject(rr, actor=a, body=d["body"]),
         _("Write to the requester"), _("Send"), _("Write to the requester."),

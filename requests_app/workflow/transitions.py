@@ -89,6 +89,8 @@ RULES: dict[str, Rule] = {
                                  then=[effects.tell_the_assignee_of_the_reply]),
     "alternative_not_working": _rule({Status.FULFILLING}, Status.IN_REVIEW, {S},
                                      then=[effects.tell_the_assignee_of_the_reply]),
+    # No answer within alternatives.CONFIRM_WITHIN: the officer may close it, saying so.
+    "close_unconfirmed_alternative": _rule({Status.FULFILLING}, Status.FULFILLED, DECIDERS),
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
     "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
     # A pause that runs too long (deadlines.Policy pause_chase_after, pause_close_after).

@@ -19,12 +19,15 @@ to) and each POST run in a savepoint rolled back after, so every post meets the 
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from orgs.models import DataSystem, Membership, Organisation
 from requests_app import tasks, workflow
@@ -129,9 +132,19 @@ def _alternative(status, org, officer):
     return rr
 
 
+def _alternative_unanswered(status, org, officer):
+    """Another way in provided 20 days ago and never answered (fulfilling): the officer may close it."""
+    if status != Status.FULFILLING:
+        return _alternative(status, org, officer)
+    with time_machine.travel(timezone.now() - timedelta(days=20), tick=False):
+        rr = _alternative(status, org, officer)
+    return rr
+
+
 # Built in this order: the one with tasks last (its data systems would give the others tasks).
 CASES: dict[str, Callable] = {"plain": _plain, "relative": _relative, "agent": _agent, "eu": _eu,
-                              "alternative": _alternative, "tasks": _with_tasks}
+                              "alternative": _alternative, "unanswered": _alternative_unanswered,
+                              "tasks": _with_tasks}
 
 
 def _claim_in(claim_status):
@@ -192,6 +205,8 @@ TRIES: dict[str, Try] = {
                   case="relative"),
     "provide_alternative": Try(lambda c: {"alternative": "staff", "details": "Show the pass at the lodge"},
                                case="alternative"),
+    "close_unconfirmed_alternative": Try(lambda c: {"note": "Let in by the guard every day since."},
+                                         case="unanswered"),
     "start_fulfilment": Try(),
     "record_task_outcome": Try(
         lambda c: {"task": _pk(c["manual"]), "outcome": "deleted", "detail": "Struck from the ledger"},

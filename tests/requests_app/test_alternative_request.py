@@ -6,10 +6,14 @@ works (fulfilled) or says it does not (back to review); refusing it needs a reas
 legal ground like any refusal. No data system is touched. State is built through the
 workflow (tests/factories.py)."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from orgs.models import BiometricRecord
 from requests_app import fulfilment, workflow
@@ -233,6 +237,33 @@ def test_the_person_cannot_confirm_before_anything_was_provided(org_a, officer_a
     assert not SUBJECT_STEPS["confirm_alternative"].offered(rr)
     with pytest.raises(TransitionNotAllowed):
         workflow.confirm_alternative(rr, actor=SUBJECT)
+
+
+def test_no_answer_in_14_days_the_officer_may_close_it_and_the_letter_says_so(org_a, officer_a):
+    with time_machine.travel(timezone.now() - timedelta(days=13), tick=False):
+        rr = provided(org_a, officer_a)
+    client = desk(officer_a)
+    assert "close_unconfirmed_alternative" not in client.get(reverse("desk:case", args=[rr.reference])).context["offered"]
+    too_early = client.post(reverse("desk:case_action", args=[rr.reference, "close_unconfirmed_alternative"]),
+                            {"note": "No answer."})
+    assert too_early.status_code == 409
+
+    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1), tick=False):
+        assert "close_unconfirmed_alternative" in client.get(
+            reverse("desk:case", args=[rr.reference])).context["offered"]
+        without_note = client.post(reverse("desk:case_action", args=[rr.reference, "close_unconfirmed_alternative"]),
+                                   {"note": ""})
+        closed = client.post(reverse("desk:case_action", args=[rr.reference, "close_unconfirmed_alternative"]),
+                             {"note": "The guard has let the resident in by card every day since."})
+
+    assert without_note.status_code == 400 and closed.status_code == 302
+    rr.refresh_from_db()
+    assert rr.status == Status.FULFILLED and rr.closed_at is not None
+    html = documents.render_html(documents.for_request(rr, "fulfilment"))
+    assert "closed without your confirmation" in html and "every day since" in html
+    assert "Confirmed by you" not in html
+    assert Notification.objects.filter(request=rr, kind=Notification.Kind.SUBJECT_UPDATE,
+                                       event__action="close_unconfirmed_alternative").exists()
 
 
 # --- refusing it -------------------------------------------------------------------------------

@@ -175,6 +175,12 @@ def _alternative(provided: bool):
     return setup
 
 
+def _alternative_unanswered(w):
+    """Another way in provided 15 days ago and never answered."""
+    with time_machine.travel(timezone.now() - timedelta(days=15), tick=False):
+        return _alternative(provided=True)(w)
+
+
 def _claim(claim_status):
     def setup(w):
         rr = factories.refused_request(w.org_a, w.officer_a)
@@ -220,6 +226,9 @@ CASES: dict[str, Case] = {
     "alternative_not_working": Case({"subject"}, _alternative(provided=True),
                                     lambda rr, a, w: workflow.alternative_not_working(rr, actor=a,
                                                                                       comment="No reader")),
+    "close_unconfirmed_alternative": Case(DECIDERS, _alternative_unanswered,
+                                          lambda rr, a, w: workflow.close_unconfirmed_alternative(
+                                              rr, actor=a, note="Let in by card every day since")),
     "withdraw": Case({"subject"}, _in(Status.IN_REVIEW), lambda rr, a, w: workflow.withdraw(rr, actor=a)),
     "expire": Case({"system"}, _expirable, lambda rr, a, w: workflow.expire(rr, actor=a)),
     "chase_subject": Case({"system"}, _paused_long_ago, lambda rr, a, w: workflow.chase_subject(rr, actor=a)),
