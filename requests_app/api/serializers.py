@@ -112,7 +112,7 @@ class RequestDetailSerializer(RequestRowSerializer):
 
     class Meta(RequestRowSerializer.Meta):
         fields = RequestRowSerializer.Meta.fields + [
-            "filed_by", "collection_point", "data_description", "details", "verified_at", "clock_started_at",
+            "filed_by", "collection_point", "data_description", "details", "alternative_wanted", "verified_at", "clock_started_at",
             "target_at", "extensions", "extension_reason", "refusal_reason", "refusal_legal_ground", "appeal_closes_at",
             "closed_at", "certificate", "claims", "fulfilment_tasks", "events",
         ]

@@ -230,7 +230,9 @@ def status(request, token):
             "evidence_form": forms.EvidenceForm(auto_id=f"id_{rr.reference}_%s"),
             "appeal_form": forms.AppealForm(auto_id=f"id_{rr.reference}_%s"),
             "claim_form": forms.ClaimForm(rr=rr, auto_id=f"id_{rr.reference}_claim_%s"),
-            "alternative": alternatives.provided(rr) if rr.kind == RightsRequest.Kind.ALTERNATIVE else None,
+            # The way in provided, while it waits for their answer and once they confirmed it.
+            "alternative": alternatives.provided(rr) if rr.kind == RightsRequest.Kind.ALTERNATIVE and rr.status in (
+                RightsRequest.Status.FULFILLING, RightsRequest.Status.FULFILLED) else None,
             "alternative_form": forms.AlternativeAnswerForm(auto_id=f"id_{rr.reference}_alt_%s"),
         }
         for rr in requests

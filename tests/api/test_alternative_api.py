@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from requests_app import workflow
+from requests_app.actors import SUBJECT
 from requests_app.actors import member as as_member
 from requests_app.cases import tokens
 from requests_app.models import RightsRequest
@@ -81,6 +82,8 @@ def test_the_officer_provides_it_through_the_api(org_a, officer_a):
     rr.refresh_from_db()
     assert rr.status == Status.FULFILLING
     assert rr.events.order_by("-seq").first().opened["available_from"] == "2026-12-09"
+    detail = factories.member_api(officer_a, org_a).get(reverse("api:request-detail", args=[rr.reference])).json()
+    assert detail["alternative_wanted"] == "code" and detail["events"][-1]["action"] == "provide_alternative"
 
 
 def test_a_bad_input_is_a_400_and_changes_nothing(org_a, officer_a):
@@ -136,6 +139,22 @@ def test_the_person_confirms_through_the_citizens_api(api, org_a, officer_a):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "fulfilled" and body["can_confirm_alternative"] is False
+
+
+def test_subscribers_hear_the_request_fulfilled_when_the_person_confirms(api, org_a, officer_a):
+    from orgs.models import EventSubscription
+    from requests_app.models import EventDelivery
+
+    factories.event_subscription(org_a, url="https://hooks.example.com/rd",
+                                 events=[EventSubscription.Event.FULFILLED])
+    rr = in_review(org_a, officer_a)
+    workflow.provide_alternative(rr, actor=as_member(officer_a), alternative="code", details=DETAILS)
+    assert not EventDelivery.objects.filter(request=rr).exists()
+
+    workflow.confirm_alternative(rr, actor=SUBJECT)
+
+    delivery = EventDelivery.objects.get(request=rr)
+    assert delivery.event == EventSubscription.Event.FULFILLED
 
 
 def test_another_person_s_link_cannot_confirm_through_the_api(api, org_a, officer_a):

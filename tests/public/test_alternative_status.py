@@ -103,6 +103,9 @@ def test_it_does_not_work_returns_it_to_the_officer(client, org_a, officer_a):
     rr.refresh_from_db()
     assert rr.status == Status.IN_REVIEW
     assert rr.events.order_by("-seq").first().opened["comment"] == "The office is closed at weekends."
+    case = page(client.get(citizen.status_url(token))).find("article", id=f"case-{rr.reference}")
+    assert "The other way in provided" not in case.text  # it did not work: the officer looks again
+    assert "You said the other way in does not work." in case.text
 
 
 def test_another_person_s_link_cannot_confirm(client, org_a, officer_a):
