@@ -45,7 +45,7 @@ class LawTexts:
     # Where the decision on an appeal is final (deadlines.Policy.appeal_decision_final):
     # what its letter says instead of another appeal, with the external route.
     appeal_final: object | None = None
-    # The law an opt-out (deadlines.EXTRA_KINDS) is carried out under, for its letter;
+    # The law an opt-out (deadlines.OPT_OUT_KINDS) is carried out under, for its letter;
     # None where the law has no such kinds.
     opt_out: object | None = None
     # The provisions on consent asked for separately, not bundled with other terms, and on a
@@ -55,6 +55,9 @@ class LawTexts:
     guardian_consent: object | None = None
     # The rule that templates sent to a central system need separate consent (Measures art. 8).
     central_templates: object | None = None
+    # The law that gives a person another way in than a face scan (the `alternative`
+    # request), for the form and the letters; None where the law has no such request.
+    alternative: object | None = None
 
 
 _IDENTITY = _("The requester's identity could not be verified")
@@ -81,6 +84,10 @@ LAW: dict[str, LawTexts] = {
                        "it caused: the person's loss or the organisation's gain, or an amount set on the "
                        "circumstances."),
         compensation_basis=_("Basis (PIPL art. 69)"),
+        alternative=_("Where face recognition is not the only way to verify who you are, you may ask for another "
+                      "reasonable and convenient way, such as a card, a code or a check by staff (Measures for the "
+                      "Security Management of Facial Recognition Technology art. 10; Supreme People's Court "
+                      "provisions on facial recognition, Fa Shi [2021] No. 15, art. 10)."),
         refusal_grounds=(
             ("cn_47_2", _("PIPL art. 47(2): a statutory retention period has not expired")),
             ("cn_45_18", _("PIPL arts. 45, 18(1), 35: laws or regulations require confidentiality")),

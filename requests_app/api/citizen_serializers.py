@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from orgs.models import Alternative
 from requests_app.models import CompensationClaim, Message, RequestEvent, RightsRequest
 from requests_app.public.forms import CURRENCIES
 
@@ -67,6 +68,10 @@ class CitizenRequestInputSerializer(serializers.Serializer):
     requester_email = serializers.CharField(required=False, allow_blank=True, max_length=254)
     data_description = serializers.CharField(max_length=2000)
     details = serializers.CharField(required=False, allow_blank=True, max_length=TEXT)
+    alternative_wanted = serializers.ChoiceField(
+        choices=Alternative.choices, required=False, allow_blank=True,
+        help_text=_("Required with the kind `alternative` (where the organisation's law has it): the other way "
+                    "in the person would like."))
     language = serializers.ChoiceField(choices=[code for code, _label in settings.LANGUAGES], required=False)
     claim = CitizenClaimInputSerializer(required=False, allow_null=True)
     evidence = CitizenFileSerializer(many=True, required=False, max_length=settings.MAX_UPLOAD_FILES)
@@ -84,7 +89,8 @@ class CitizenRequestInputSerializer(serializers.Serializer):
         identity, claim = data["identity"], data.get("claim") or {}
         form_data = {
             "kinds": data["kinds"], "filed_by": data["filed_by"], "data_description": data["data_description"],
-            "details": data.get("details", ""), "requester_name": data.get("requester_name", ""),
+            "details": data.get("details", ""), "alternative_wanted": data.get("alternative_wanted", ""),
+            "requester_name": data.get("requester_name", ""),
             "requester_email": data.get("requester_email", ""),
             "deceased_arranged_otherwise": data.get("deceased_arranged_otherwise", ""),
             **{name: identity.get(name, "") for name in CitizenIdentitySerializer().fields},
@@ -147,11 +153,22 @@ class EmptyInputSerializer(StepInputSerializer):
     pass
 
 
+class AlternativeAnswerInputSerializer(StepInputSerializer):
+    works = serializers.BooleanField(help_text=_("Whether the other way in provided works."))
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                    help_text=_("Required when it does not work: what went wrong."))
+
+    def as_form(self) -> tuple[dict, dict]:
+        data = self.validated_data
+        return {"works": "yes" if data["works"] else "no", "comment": data.get("comment", "")}, {}
+
+
 # Each requester's step's input, by the step's name.
 INPUT_FOR: dict[str, type[StepInputSerializer]] = {
     "reply": ReplyInputSerializer, "add_evidence": EvidenceInputSerializer, "withdraw": EmptyInputSerializer,
     "appeal": AppealInputSerializer, "claim_compensation": ClaimInputSerializer,
     "accept_offer": OfferAnswerInputSerializer, "decline_offer": OfferAnswerInputSerializer,
+    "confirm_alternative": AlternativeAnswerInputSerializer,
 }
 
 
@@ -211,12 +228,15 @@ class CitizenCaseSerializer(serializers.ModelSerializer):
     can_appeal = serializers.BooleanField(read_only=True)
     can_write = serializers.BooleanField(read_only=True)
     can_claim = serializers.BooleanField(read_only=True, help_text=_("No open claim: compensation may be claimed."))
+    can_confirm_alternative = serializers.BooleanField(
+        read_only=True, help_text=_("Another way in was provided: say whether it works (confirm-alternative)."))
 
     class Meta:
         model = RightsRequest
         fields = ["reference", "kind", "status", "received_at", "due_at", "closed_at", "appeal_closes_at",
                   "refusal_reason", "refusal_legal_ground", "certificate", "events", "messages", "claims",
-                  "can_withdraw", "can_appeal", "can_write", "can_claim"]
+                  "alternative_wanted", "can_withdraw", "can_appeal", "can_write", "can_claim",
+                  "can_confirm_alternative"]
 
     @extend_schema_field(CitizenEventSerializer(many=True))
     def get_events(self, rr) -> list[dict]:

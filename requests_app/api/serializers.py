@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from requests_app.cases import deadlines, selectors
 from requests_app.cases.outcomes import RecordOutcome
-from orgs.models import DataSystem
+from orgs.models import Alternative, DataSystem
 from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RequestEvent, RightsRequest, sealed
 
 TEXT = 4000
@@ -112,7 +112,7 @@ class RequestDetailSerializer(RequestRowSerializer):
 
     class Meta(RequestRowSerializer.Meta):
         fields = RequestRowSerializer.Meta.fields + [
-            "filed_by", "collection_point", "data_description", "details", "verified_at", "clock_started_at",
+            "filed_by", "collection_point", "data_description", "details", "alternative_wanted", "verified_at", "clock_started_at",
             "target_at", "extensions", "extension_reason", "refusal_reason", "refusal_legal_ground", "appeal_closes_at",
             "closed_at", "certificate", "claims", "fulfilment_tasks", "events",
         ]
@@ -268,6 +268,18 @@ class RefuseInput(StepInput):
     legal_ground = _text(max_length=200)
 
 
+class ProvideAlternativeInput(StepInput):
+    alternative = serializers.ChoiceField(choices=Alternative.choices,
+                                          help_text=_("The other way in than a face scan provided."))
+    details = _text(max_length=1000, help_text=_("How the requester uses it; sent to them."))
+    available_from = serializers.DateField(required=False, allow_null=True, default=None,
+                                           help_text=_("From when it can be used (optional)."))
+
+
+class NoteInput(StepInput):
+    note = _text(max_length=2000)
+
+
 class BodyInput(StepInput):
     body = _text()
 
@@ -371,6 +383,8 @@ INPUT_FOR: dict[str, type[StepInput]] = {
     "extend": ExtendInput,
     "approve": ApproveInput,
     "refuse": RefuseInput,
+    "provide_alternative": ProvideAlternativeInput,
+    "close_unconfirmed_alternative": NoteInput,
     "start_fulfilment": EmptyInput,
     "record_task_outcome": RecordTaskOutcomeInput,
     "retry_task": TaskInput,

@@ -155,6 +155,7 @@ def case_file(rights_request: RightsRequest, *, now: datetime | None = None) -> 
             "assignee": _user(rr.assignee),
             "data_description": rr.data_description,
             "details": rr.details,
+            "alternative_wanted": rr.alternative_wanted,
             "received_at": _when(rr.received_at, tz),
             "verified_at": _when(rr.verified_at, tz),
             "clock_started_at": _when(rr.clock_started_at, tz),

@@ -90,7 +90,11 @@ OPT_OUT_SALE = "opt_out_sale"  # of sale or sharing (CCPA §1798.120; VCDPA §59
 LIMIT_SENSITIVE = "limit_sensitive"  # of the use of sensitive personal information (CCPA §1798.121)
 OPT_OUT_TARGETED = "opt_out_targeted"  # of targeted advertising (VCDPA §59.1-577(A)(5)(i))
 OPT_OUT_PROFILING = "opt_out_profiling"  # of profiling (VCDPA §59.1-577(A)(5)(iii))
-EXTRA_KINDS = frozenset({OPT_OUT_SALE, LIMIT_SENSITIVE, OPT_OUT_TARGETED, OPT_OUT_PROFILING})
+OPT_OUT_KINDS = frozenset({OPT_OUT_SALE, LIMIT_SENSITIVE, OPT_OUT_TARGETED, OPT_OUT_PROFILING})
+# Another way in than a face scan: China's face-recognition Measures art. 10 and the Supreme
+# People's Court's provisions (Fa Shi [2021] No. 15) art. 10; no other law here has it.
+ALTERNATIVE = "alternative"
+EXTRA_KINDS = OPT_OUT_KINDS | {ALTERNATIVE}
 
 
 def _days(n: int) -> Period:
@@ -116,7 +120,8 @@ POLICIES: dict[str, Policy] = {
                # PIPL names no pause; today's pausing, by name.
                pause_reasons=(_CLARIFY, _IDENTITY_DOUBT),
                pause_chase_after=_days(15),
-               pause_close_after=_days(30)),
+               pause_close_after=_days(30),
+               extra_kinds=frozenset({ALTERNATIVE})),
         Policy("EU", _("European Union (GDPR)"), _months(1), None,
                ClockStart.RECEIPT, True, _months(2), 1, None, _months(1), None,
                _months(1), _days(365), source="GDPR art. 12(3), 12(6)",

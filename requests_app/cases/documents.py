@@ -31,13 +31,21 @@ from orgs.certificates import canonical_json
 from orgs.models import ErasureCertificate, ErasureOrder, Modality
 from requests_app.cases import deadlines
 from requests_app.cases.outcomes import RecordOutcome
-from requests_app.models import Attachment, RightsRequest
+from requests_app.models import Attachment, RightsRequest, sealed
 from requests_app.transparency import proofs
 
 LETTERS = ("refusal", "extension", "fulfilment")
 FORMATS = ("html", "pdf")
-# The event each letter reports; the newest one counts (a case refused twice gets the second).
-LETTER_EVENTS = {"refusal": "refuse", "extension": "extend", "fulfilment": "finish_fulfilment"}
+# The events each letter reports; the newest one counts (a case refused twice gets the second).
+# A request for another way in is fulfilled when the person confirms it works (or, with no
+# answer in time, closed by the officer without it).
+LETTER_EVENTS = {"refusal": ("refuse",), "extension": ("extend",),
+                 "fulfilment": ("finish_fulfilment", "confirm_alternative", "close_unconfirmed_alternative")}
+
+
+def letters_for(actions) -> list[str]:
+    """The letters a case has, given the actions of its events."""
+    return [name for name in LETTERS if set(LETTER_EVENTS[name]) & set(actions)]
 # Files that came from the requester or are the case's own evidence are not "provided" to them.
 NOT_PROVIDED = (Attachment.Purpose.EVIDENCE, Attachment.Purpose.AUTHORISATION, Attachment.Purpose.DEATH_EVIDENCE)
 
@@ -206,13 +214,14 @@ def check_certificate(number: str, sha256: str) -> ErasureCertificate | None:
 
 def available(rights_request: RightsRequest) -> list[str]:
     """The documents this request has: the certificate once issued, each letter once decided."""
-    actions = set(rights_request.events.filter(action__in=LETTER_EVENTS.values()).values_list("action", flat=True))
+    every = [action for actions in LETTER_EVENTS.values() for action in actions]
+    actions = set(rights_request.events.filter(action__in=every).values_list("action", flat=True))
     names = ["certificate"] if rights_request.certificate_id else []
-    return names + [name for name in LETTERS if LETTER_EVENTS[name] in actions]
+    return names + letters_for(actions)
 
 
 def _event(rights_request: RightsRequest, name: str):
-    event = rights_request.events.filter(action=LETTER_EVENTS[name]).order_by("-seq").first()
+    event = rights_request.events.filter(action__in=LETTER_EVENTS[name]).order_by("-seq").first()
     if event is None:
         raise Http404
     return event
@@ -254,7 +263,24 @@ def _fulfilment(rr: RightsRequest, event, texts) -> dict:
     return {"systems": systems, "files": list(files), "certificate": rr.certificate,
             "check_url": check_url(rr.certificate) if rr.certificate else "",
             # An opt-out's letter names the law it was carried out under (orgs/law.py opt_out).
-            "opt_out_law": (texts.opt_out or "") if rr.kind in deadlines.EXTRA_KINDS else ""}
+            "opt_out_law": (texts.opt_out or "") if rr.kind in deadlines.OPT_OUT_KINDS else "",
+            # Another way in: what was provided, the person's confirmation, and the law (orgs/law.py).
+            **(_alternative(rr, texts) if rr.kind == RightsRequest.Kind.ALTERNATIVE else {})}
+
+
+def _alternative(rr: RightsRequest, texts) -> dict:
+    provided = rr.events.filter(action="provide_alternative").order_by("-seq").first()
+    confirmed = rr.events.filter(action="confirm_alternative").order_by("-seq").first()
+    unconfirmed = rr.events.filter(action="close_unconfirmed_alternative").order_by("-seq").first()
+    return {
+        "alternative_unconfirmed": sealed.opened(unconfirmed) if unconfirmed else None,
+        "alternative_closed_at": unconfirmed.created_at if unconfirmed else None,
+        "alternative": sealed.opened(provided) if provided else None,
+        "alternative_provided_at": provided.created_at if provided else None,
+        "alternative_confirmation": sealed.opened(confirmed) if confirmed else None,
+        "alternative_confirmed_at": confirmed.created_at if confirmed else None,
+        "alternative_law": texts.alternative or "",
+    }
 
 
 LETTER_CONTEXT = {"refusal": _refusal, "extension": _extension, "fulfilment": _fulfilment}

@@ -41,7 +41,10 @@ MAX_ATTEMPTS = 10  # then left for a person to look at (admin), like a notificat
 OUTBOX = Outbox(EventDelivery, lease=LEASE, max_attempts=MAX_ATTEMPTS)
 RETRY_STATUSES = {408, 429}
 # Workflow actions that are events subscribers may hear of (requests_app/workflow/effects.py).
-EVENT_FOR_ACTION = {"submit": Event.RECEIVED, "finish_fulfilment": Event.FULFILLED}
+# A request for another way in is fulfilled by the person's confirmation (or the officer's
+# close without it), not by finish_fulfilment.
+EVENT_FOR_ACTION = {"submit": Event.RECEIVED, "finish_fulfilment": Event.FULFILLED,
+                    "confirm_alternative": Event.FULFILLED, "close_unconfirmed_alternative": Event.FULFILLED}
 
 
 def payload(rr: RightsRequest, event: str) -> dict:

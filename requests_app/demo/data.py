@@ -217,6 +217,7 @@ PEOPLE = {p.key: p for p in [
     Person("lin.yan", "Lin Yan", "+86 137 5800 0601", "GF-07-0601"),
     Person("he.qiang", "He Qiang", "+86 137 5800 1501", "GF-03-1501"),
     Person("qian.hui", "Qian Hui", "+86 137 5800 0903", "GF-09-0903"),
+    Person("tang.li", "Tang Li", "+86 137 5800 1108", "GF-11-0108"),
     # Amsterdam Museum Pass holders
     Person("eva.dekker", "Eva Dekker", "+31 6 2345 0815", "AMP-2022-0815"),
     Person("daan.visser", "Daan Visser", "+31 6 2345 1907", "AMP-2023-1907"),
@@ -272,7 +273,7 @@ def records(today: date) -> dict[str, list[RecordSpec]]:
         records[NANJING].append(RecordSpec(visitor, NANJING_FACE, recent(10 + 23 * i), 10 + 23 * i > 180))
 
     records[GREENFIELD] += [RecordSpec(p[k], GREENFIELD_FACE, recent(d))
-                            for k, d in [("ma.jun", 320), ("lin.yan", 300), ("he.qiang", 410)]]
+                            for k, d in [("ma.jun", 320), ("lin.yan", 300), ("he.qiang", 410), ("tang.li", 260)]]
     for i in range(1, 8):
         resident = Person(f"resident{i}", phone=f"+86 137 5800 {2000 + 41 * i}", member_number=f"GF-{i:02d}-0{i}02")
         records[GREENFIELD].append(RecordSpec(resident, GREENFIELD_FACE, recent(150 + 97 * i), 150 + 97 * i > 730))

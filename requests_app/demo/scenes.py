@@ -3,6 +3,7 @@ and every step of its history, days back from today in the organisation's time z
 (every step is in the past). SCENARIOS lists them in the order they are seeded.
 """
 
+from orgs.models import CollectionPoint
 from requests_app import workflow
 from requests_app.actors import SUBJECT, SYSTEM, member
 from requests_app.demo.data import (
@@ -200,6 +201,28 @@ def greenfield_withdrawn(s: Scene) -> RightsRequest:
     return rr
 
 
+def greenfield_another_way_in(s: Scene) -> RightsRequest:
+    """A resident asks for another way in than the face-only terminal (Measures art. 10; SPC
+    provisions art. 10), filed from the terminal's entry on the public register. The card the
+    office first gives opens only the car gate; the resident says so, and the office provides
+    a check by the guard instead, which waits for the resident's answer."""
+    point = CollectionPoint.objects.get(organisation=s.org, name="Main gate face terminal")
+    rr = s.submit(9, "20:15", Kind.ALTERNATIVE, alternative_wanted="card", collection_point=point,
+                  data_description="The face terminal at the main pedestrian gate.",
+                  details="The terminal often fails to recognise me with my glasses on. I want to enter with my "
+                          "resident card instead.")
+    s.verify_by_code(rr, 9, "20:20")
+    s.assign(rr, 8, "09:00")
+    s.do(6, "10:30", workflow.provide_alternative, rr, actor=member(s.officer), alternative="card",
+         details="Resident card GF-11-0108 enabled for entry; hold it to the reader beside the gate.")
+    s.do(5, "19:40", workflow.alternative_not_working, rr, actor=SUBJECT,
+         comment="The only card reader is at the car gate; the pedestrian gate has none.")
+    s.do(3, "11:00", workflow.provide_alternative, rr, actor=member(s.officer), alternative="staff",
+         details="Show your resident card to the guard at the pedestrian gate (staffed 06:00-24:00); a card "
+                 "reader is ordered for that gate.")
+    return rr  # being carried out: waiting for the resident to confirm the guard's check works
+
+
 def amsterdam_fulfilled(s: Scene) -> RightsRequest:
     rr = s.submit(45, "13:00", Kind.ACCESS, data_description="Museum pass AMP-2022-0815: what face data do you hold?")
     s.verify(rr, 44, "10:00", "Pass number and date of birth matched the pass record.")
@@ -326,6 +349,7 @@ SCENARIOS = [
     Scenario("lin.yan", GREENFIELD, greenfield_due_soon),
     Scenario("he.qiang", GREENFIELD, greenfield_withdrawn),
     Scenario("qian.hui", GREENFIELD, greenfield_approved),
+    Scenario("tang.li", GREENFIELD, greenfield_another_way_in),
     Scenario("eva.dekker", AMSTERDAM, amsterdam_fulfilled),
     Scenario("daan.visser", AMSTERDAM, amsterdam_extended),
     Scenario("sanne.bakker", AMSTERDAM, amsterdam_appealed),

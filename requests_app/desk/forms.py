@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from orgs import law
-from orgs.models import DataSystem
+from orgs.models import Alternative, DataSystem
 from requests_app.cases import deadlines, selectors
 from requests_app.fulfilment.forms import HandOutcomeForm
 from requests_app.models import CompensationClaim, RightsRequest
@@ -201,6 +201,35 @@ class RefuseForm(ActionForm, GroundFields):
         return cleaned
 
 
+class ProvideAlternativeForm(ActionForm):
+    """The other way in than a face scan provided (workflow.provide_alternative); the choice
+    the person asked for comes first, and the point's own alternatives are named."""
+
+    action = "provide_alternative"
+    alternative = forms.ChoiceField(label=_("Other way in provided"), choices=Alternative.choices,
+                                    widget=forms.RadioSelect)
+    details = _text(_("How the requester uses it"), rows=2, max_length=1000,
+                    help_text=_("Sent to the requester: e.g. “card no. ****4821, collect it at the property office, "
+                                "weekdays 9–17” or “door code sent by text message”."))
+    available_from = forms.DateField(label=_("Available from (optional)"), required=False,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.rr.alternative_wanted and "alternative" not in self.initial:
+            self.fields["alternative"].initial = self.rr.alternative_wanted
+        point = self.rr.collection_point
+        if point is not None:
+            self.fields["alternative"].help_text = _("Offered at %(point)s: %(alternatives)s") % {
+                "point": point.local_name, "alternatives": point.alternatives_display() or _("none")}
+
+
+class CloseUnconfirmedForm(ActionForm):
+    action = "close_unconfirmed_alternative"
+    note = _text(_("Note (on the record and in the letter)"), rows=2, max_length=2000,
+                 help_text=_("E.g. “the guard has let the resident in by card every day since”."))
+
+
 class MessageForm(ActionForm):
     action = "message_subject"
     body = _text(_("Message to the requester"), rows=4)
@@ -352,7 +381,7 @@ class CloseClaimForm(ClaimForm):
 # Each step's form, by the step's name (workflow.steps.OFFICER_STEPS).
 FORM_FOR: dict[str, type[ActionForm]] = {form.action: form for form in (
     RevealForm, AssignForm, VerifyForm, NextOfKinCheckForm, PowerOfAttorneyForm, QuestionForm, ExtendForm,
-    ApproveForm, RefuseForm, StartFulfilmentForm, OutcomeForm, RetryForm, RepointForm, FinishForm, MessageForm,
+    ApproveForm, RefuseForm, ProvideAlternativeForm, CloseUnconfirmedForm, StartFulfilmentForm, OutcomeForm, RetryForm, RepointForm, FinishForm, MessageForm,
     NoteForm, AssessForm, OfferForm, PaymentForm, CloseClaimForm,
 )}
 

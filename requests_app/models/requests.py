@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orgs.models import Jurisdiction, Organisation
+from orgs.models import Alternative, Jurisdiction, Organisation
 
 
 class DataSubject(models.Model):
@@ -100,6 +100,8 @@ class RequestKind(models.TextChoices):
     LIMIT_SENSITIVE = "limit_sensitive", _("Limit the use of my sensitive personal information")
     OPT_OUT_TARGETED = "opt_out_targeted", _("Opt out of targeted advertising")
     OPT_OUT_PROFILING = "opt_out_profiling", _("Opt out of profiling")
+    # Another way in than a face scan (China: Measures art. 10; SPC Fa Shi [2021] No. 15 art. 10).
+    ALTERNATIVE = "alternative", _("Another way in than my face")
 
 
 class FiledBy(models.TextChoices):
@@ -131,6 +133,11 @@ class RightsRequest(models.Model):
     jurisdiction = models.CharField(_("jurisdiction"), max_length=8, choices=Jurisdiction.choices)
     data_description = models.TextField(_("what data, collected where"), blank=True)
     details = models.TextField(_("details"), blank=True)
+    # An `alternative` request: the other way in the person would like (their own words go
+    # in `details`); blank for every other kind.
+    alternative_wanted = models.CharField(
+        _("other way in wanted"), max_length=8, choices=Alternative.choices, blank=True
+    )
     # The scanner the request is about, when filed from its entry on the public register (or
     # the QR code on its sign); kept as the point was chosen, and emptied if the point goes.
     collection_point = models.ForeignKey(

@@ -17,6 +17,9 @@ list); empty values (None, "") are left as they are. Today:
   `external_id` (how another system knows the person: often their email or number)
 - erase_record: `reason`
 - record_payment: `reference`, `difference_reason`; close_claim: `note`
+- provide_alternative: `details` (how the person uses the other way in: a card number...);
+  confirm_alternative, alternative_not_working: the person's `comment`;
+  close_unconfirmed_alternative: the officer's `note`
 
 Left in clear on purpose: codes, ids, amounts, dates, statuses, the refusal's legal
 ground (a statement of law, not about the person), the system's own error texts.
@@ -78,6 +81,10 @@ SEALED: dict[str, tuple[str, ...]] = {
     "erase_record": ("reason",),
     "record_payment": ("reference", "difference_reason"),
     "close_claim": ("note",),
+    "provide_alternative": ("details",),
+    "confirm_alternative": ("comment",),
+    "alternative_not_working": ("comment",),
+    "close_unconfirmed_alternative": ("note",),
 }
 
 REMOVED = _("[removed when the contact details were purged]")

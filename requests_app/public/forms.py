@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from orgs import law
-from orgs.models import Organisation
+from orgs.models import Alternative, Organisation
 from requests_app.cases import deadlines
 from requests_app.errors import InvalidInput
 from requests_app.models import CompensationClaim, RightsRequest
@@ -74,6 +74,12 @@ class RequestForm(forms.Form):
         label=_("What are you asking for?"), choices=RightsRequest.Kind.choices, widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one thing you are asking for.")},
     )
+    # Only where the organisation's law has the request for another way in (China's face rules).
+    alternative_wanted = forms.ChoiceField(
+        label=_("Which other way in would you like?"), required=False, choices=Alternative.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Only if you ask for another way in than your face. Say more below if you like."),
+    )
     data_description = forms.CharField(
         label=_("Which data, and where was it collected?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example: “face scan at the north gate when I entered with my annual pass”."),
@@ -122,6 +128,10 @@ class RequestForm(forms.Form):
         self.fields["kinds"].choices = [
             (code, label) for code, label in RightsRequest.Kind.choices if deadlines.offers_kind(policy, code)
         ]
+        if deadlines.offers_kind(policy, RightsRequest.Kind.ALTERNATIVE):
+            self.fields["alternative_wanted"].help_text = self.law.alternative
+        else:
+            del self.fields["alternative_wanted"]
         # Who may file, and the currency a claim defaults to, follow the organisation's law.
         if self.law.next_of_kin is None:
             self.fields["filed_by"].choices = [
@@ -154,6 +164,11 @@ class RequestForm(forms.Form):
             self.add_error("authorisation", _("Attach the person's signed authorisation."))
         if data.get("claim_amount") and not data.get("claim_currency"):
             self.add_error("claim_currency", _("Choose the currency of the amount."))
+        if (RightsRequest.Kind.ALTERNATIVE in (data.get("kinds") or ()) and "alternative_wanted" in self.fields
+                and not data.get("alternative_wanted") and "alternative_wanted" not in self.errors):
+            self.add_error("alternative_wanted", _("Say which other way in you would like."))
+        if RightsRequest.Kind.ALTERNATIVE not in (data.get("kinds") or ()):
+            data["alternative_wanted"] = ""  # asked only with that request
         return data
 
     def _clean_next_of_kin(self, data: dict) -> None:
@@ -262,10 +277,31 @@ class OfferAnswerForm(StepForm):
             self.fields["claim"].queryset = self.rr.claims.all()
 
 
+class AlternativeAnswerForm(StepForm):
+    """Whether the other way in provided works; what does not work, when it does not."""
+
+    refusal = None
+    works = forms.TypedChoiceField(
+        label=_("Does the other way in work for you?"), widget=forms.RadioSelect, coerce=lambda value: value == "yes",
+        choices=[("yes", _("Yes, it works")), ("no", _("No, it does not work"))],
+        error_messages={"required": _("Say whether the other way in works.")},
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}),
+                              help_text=_("Optional if it works; if it does not, say what went wrong."))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("works") is False and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", _("Say what does not work, so the organisation can put it right."))
+        return cleaned
+
+
 # Each requester's step's form, by the step's name (workflow.steps.SUBJECT_STEPS).
 FORM_FOR: dict[str, type[StepForm]] = {
     "reply": MessageForm, "add_evidence": EvidenceForm, "withdraw": WithdrawForm, "appeal": AppealForm,
     "claim_compensation": ClaimForm, "accept_offer": OfferAnswerForm, "decline_offer": OfferAnswerForm,
+    "confirm_alternative": AlternativeAnswerForm,
 }
 
 

@@ -33,7 +33,7 @@ from requests_app.delivery import status_links
 from requests_app.errors import InvalidInput, WorkflowError
 from requests_app.models import Attachment, CompensationClaim, RightsRequest, VerificationChallenge, sealed
 from requests_app.public import forms, limits
-from requests_app.workflow import intake
+from requests_app.workflow import alternatives, intake
 from requests_app.workflow.steps import SUBJECT_STEPS
 
 RESEND_COOL_DOWN = timedelta(seconds=60)
@@ -132,7 +132,8 @@ def _intake_arguments(data: dict) -> dict:
         ),
         "filed_by": data["filed_by"], "requester_name": data["requester_name"],
         "requester_email": data["requester_email"], "data_description": data["data_description"],
-        "details": data["details"], "language": get_language(), "evidence": data["evidence"],
+        "details": data["details"], "alternative_wanted": data.get("alternative_wanted") or "",
+        "language": get_language(), "evidence": data["evidence"],
         "authorisation": data["authorisation"], "death_evidence": data["death_evidence"], "claim": claim,
         "deceased_arranged_otherwise": {"yes": True, "no": False}.get(data.get("deceased_arranged_otherwise") or ""),
     }
@@ -229,6 +230,10 @@ def status(request, token):
             "evidence_form": forms.EvidenceForm(auto_id=f"id_{rr.reference}_%s"),
             "appeal_form": forms.AppealForm(auto_id=f"id_{rr.reference}_%s"),
             "claim_form": forms.ClaimForm(rr=rr, auto_id=f"id_{rr.reference}_claim_%s"),
+            # The way in provided, while it waits for their answer and once they confirmed it.
+            "alternative": alternatives.provided(rr) if rr.kind == RightsRequest.Kind.ALTERNATIVE and rr.status in (
+                RightsRequest.Status.FULFILLING, RightsRequest.Status.FULFILLED) else None,
+            "alternative_form": forms.AlternativeAnswerForm(auto_id=f"id_{rr.reference}_alt_%s"),
         }
         for rr in requests
     ]
@@ -244,7 +249,8 @@ def abilities(rr: RightsRequest) -> dict[str, bool]:
     """What the status page (and the citizens' API) offers on the request: its steps' own tests."""
     return {"can_withdraw": SUBJECT_STEPS["withdraw"].offered(rr), "can_appeal": SUBJECT_STEPS["appeal"].offered(rr),
             "can_write": SUBJECT_STEPS["reply"].offered(rr),
-            "can_claim": SUBJECT_STEPS["claim_compensation"].offered(rr)}
+            "can_claim": SUBJECT_STEPS["claim_compensation"].offered(rr),
+            "can_confirm_alternative": SUBJECT_STEPS["confirm_alternative"].offered(rr)}
 
 
 def _request_language(request, rr: RightsRequest):

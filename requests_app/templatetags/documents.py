@@ -20,4 +20,4 @@ def documents_of(rights_request) -> list[str]:
 def document_names(events, has_certificate=False) -> list[str]:
     actions = {event.get("action") for event in events}
     names = ["certificate"] if has_certificate else []
-    return names + [name for name in documents.LETTERS if documents.LETTER_EVENTS[name] in actions]
+    return names + documents.letters_for(actions)

@@ -74,3 +74,11 @@ def pause_closes_at(event):
 
     value = event.data.get("closes_at") if event is not None and isinstance(event.data, dict) else None
     return parse_datetime(value) if isinstance(value, str) else value
+
+
+@register.filter
+def alternative_label(code):
+    """"Card or pass" for "card" (orgs Alternative: another way in than a face scan); an unknown code as it is."""
+    from orgs.models import Alternative
+
+    return Alternative(code).label if code in Alternative.values else (code or "")

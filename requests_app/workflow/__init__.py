@@ -10,7 +10,8 @@ and references), verification.py (that the request comes from the person), revie
 (assigning, deadlines, approval, refusal, appeal), questions.py (asking the requester,
 and the clock paused meanwhile), carrying_out.py (the work in the data systems, the
 erasure certificate), closing.py (withdrawal, expiry, removing contact details),
-conversation.py (messages, notes, evidence, a look at the contact details) and
+conversation.py (messages, notes, evidence, a look at the contact details),
+alternatives.py (another way in than a face scan, provided and confirmed) and
 claims.py (compensation). This module only gathers them, so that callers write
 `workflow.approve(...)` wherever a step lives; the step modules never import it.
 
@@ -22,6 +23,12 @@ background work through requests_app.broker by name, never importing the tasks.
 """
 
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed, WorkflowError
+from requests_app.workflow.alternatives import (
+    alternative_not_working,
+    close_unconfirmed_alternative,
+    confirm_alternative,
+    provide_alternative,
+)
 from requests_app.workflow.carrying_out import (
     ERASURE_KINDS,
     Erasure,
@@ -104,6 +111,8 @@ __all__ = [
     "withdraw", "expire", "unverified_deletion_offer", "CONTACT_FIELDS", "purge_contact_details",
     # conversation.py
     "message_subject", "add_note", "Contact", "reveal_contact", "subject_message", "add_evidence",
+    # alternatives.py
+    "provide_alternative", "confirm_alternative", "alternative_not_working", "close_unconfirmed_alternative",
     # claims.py
     "claim_compensation", "assess_claim", "offer_compensation", "accept_offer", "decline_offer",
     "record_payment", "close_claim",

@@ -30,7 +30,11 @@ Role = Membership.Role
 
 
 def start_fulfilment(rights_request: RightsRequest, *, actor: Actor) -> list[FulfilmentTask]:
-    """Create one FulfilmentTask per data system of the organisation that may hold the data."""
+    """Create one FulfilmentTask per data system of the organisation that may hold the data.
+    Refused for a request for another way in: it is carried out by people, in its own steps
+    (alternatives.py), and changes no record."""
+    if rights_request.kind == RightsRequest.Kind.ALTERNATIVE:
+        raise TransitionNotAllowed(_("Another way in is provided with its own step, not in the data systems."))
     with transition(rights_request, "start_fulfilment", actor) as step:
         rr = step.request
         systems = DataSystem.objects.filter(organisation=rr.organisation, holds_personal_data=True)
@@ -131,6 +135,8 @@ def finish_fulfilment(rights_request: RightsRequest, *, actor: Actor, explanatio
     named in the event, so the subject's update mail can quote its number. A request for
     an explanation (PIPL art. 48) is finished by an officer with the explanation, which
     the requester receives as a message."""
+    if rights_request.kind == RightsRequest.Kind.ALTERNATIVE:
+        raise TransitionNotAllowed(_("A request for another way in is fulfilled when the person confirms it works."))
     if rights_request.kind == RightsRequest.Kind.EXPLANATION:
         if actor.kind == ActorKind.SYSTEM:
             raise TransitionNotAllowed(_("An explanation is written by an officer."))

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs import calendars, law
-from orgs.models import CollectionPoint, Organisation
+from orgs.models import Alternative, CollectionPoint, Organisation
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind
 from requests_app.cases import deadlines, reminders
 from requests_app.cases.subjects import Identity, build_subject
@@ -49,6 +49,7 @@ def submit_many(
     language: str = "en",
     deceased_arranged_otherwise: bool | None = None,
     collection_point: CollectionPoint | None = None,
+    alternative_wanted: str = "",
 ) -> list[RightsRequest]:
     """File one request per kind from the public, as one submission: one subject, one
     verification challenge (on the first request) whose code verifies them all, one
@@ -56,12 +57,16 @@ def submit_many(
     contact (an agent's mailbox never verifies: CCPA regs §7063) or, for a deceased
     person, to the relative's own (PIPL art. 49; an officer then checks the evidence).
     A collection point is kept on the requests only if it is the organisation's own and on
-    its public register; any other is ignored (the caller resolves it from a public link)."""
+    its public register; any other is ignored (the caller resolves it from a public link).
+    A request for another way in (kind `alternative`) says which one the person would like
+    (`alternative_wanted`, an orgs Alternative); it is kept on that request only."""
     if not organisation.accepts_public_requests:
         raise NotPermitted(_("This organisation does not take requests through Rightsdesk."))
     if not kinds or any(kind not in RightsRequest.Kind.values for kind in kinds) or len(set(kinds)) != len(kinds):
         raise InvalidInput({"kind": _("Choose what you are asking for.")})
     kinds = offered_kinds_first(organisation, kinds)
+    if RightsRequest.Kind.ALTERNATIVE in kinds and alternative_wanted not in Alternative.values:
+        raise InvalidInput({"alternative_wanted": _("Say which other way in you would like.")})
     if filed_by not in RightsRequest.FiledBy.values:
         raise InvalidInput({"filed_by": _("Choose who is filing the request.")})
     if filed_by != RightsRequest.FiledBy.SELF:
@@ -95,6 +100,7 @@ def submit_many(
                 jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
                 details=details.strip(), received_at=now, status=Status.SUBMITTED,
                 deceased_arranged_otherwise=deceased_arranged_otherwise, collection_point=collection_point,
+                alternative_wanted=alternative_wanted if kind == RightsRequest.Kind.ALTERNATIVE else "",
                 clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
                 acknowledge_by=deadlines.acknowledge_by(
                     policy, received_at=now, tz=tz, kind=kind, calendar=calendars.calendar_for(organisation.jurisdiction)

@@ -34,7 +34,7 @@ from requests_app.cases import deadlines, selectors
 from requests_app.cases.selectors import CaseFile
 from requests_app.errors import NotPermitted, TransitionNotAllowed
 from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RightsRequest
-from requests_app.workflow import task_steps
+from requests_app.workflow import alternatives, task_steps
 from requests_app.workflow.transitions import CLAIM_RULES, RULES, Rule
 
 Status = RightsRequest.Status
@@ -139,7 +139,20 @@ def _webhook_needing_hands(case: CaseFile) -> bool:
 
 
 def _all_tasks_done(case: CaseFile) -> bool:
-    return all(task.status == FulfilmentTask.Status.DONE for task in case.tasks)
+    return all(task.status == FulfilmentTask.Status.DONE for task in case.tasks) and not _an_alternative(case)
+
+
+def _an_alternative(case: CaseFile) -> bool:
+    """A request for another way in: provided by its own step, confirmed by the person."""
+    return case.request.kind == RightsRequest.Kind.ALTERNATIVE
+
+
+def _unanswered_long_enough(case: CaseFile) -> bool:
+    return _an_alternative(case) and alternatives.may_close_unconfirmed(case.request)
+
+
+def _in_the_systems(case: CaseFile) -> bool:
+    return not _an_alternative(case)
 
 
 def _requester_confirmed(case: CaseFile) -> bool:
@@ -250,9 +263,16 @@ _OFFICER_STEPS = [
         "refuse", lambda rr, a, d: workflow.refuse(rr, actor=a, reason=d["reason"], legal_ground=d["legal_ground"]),
         _("Refuse"), _("Refuse the request"), _("Refuse, with reason and legal ground."), _refused, when=_refusable),
     OfficerStep(
+        "provide_alternative", lambda rr, a, d: workflow.provide_alternative(
+            rr, actor=a, alternative=d["alternative"], details=d["details"], available_from=d.get("available_from")),
+        _("Provide another way in"), _("Record and tell the requester"),
+        _("Record the other way in than a face scan provided to the requester (which one, how to use it, from "
+          "when); they are asked to confirm it works."),
+        _("The other way in is recorded and the requester is asked to confirm it works."), when=_an_alternative),
+    OfficerStep(
         "start_fulfilment", lambda rr, a, d: workflow.start_fulfilment(rr, actor=a),
         _("Start fulfilment"), _("Start fulfilment"), _("Start fulfilment: one task per data system."),
-        _("Fulfilment started in the organisation's data systems.")),
+        _("Fulfilment started in the organisation's data systems."), when=_in_the_systems),
     OfficerStep(
         "record_task_outcome", _record_by_hand,
         _("Record by hand what was done in a system"), _("Record the outcome"),
@@ -275,6 +295,14 @@ _OFFICER_STEPS = [
                                                                          explanation=d.get("explanation", "")),
         _("Finish fulfilment"), _("Finish fulfilment"), _("Finish fulfilment once every task is done."),
         _("The request is fulfilled."), when=_all_tasks_done),
+    OfficerStep(
+        "close_unconfirmed_alternative", lambda rr, a, d: workflow.close_unconfirmed_alternative(
+            rr, actor=a, note=d["note"]),
+        _("Close without the requester's answer"), _("Close as fulfilled"),
+        _("Close a request for another way in whose requester did not say, within 14 days of the way in "
+          "provided, whether it works; the letter says it was not confirmed."),
+        _("The request is closed as fulfilled, without the requester's confirmation."),
+        when=_unanswered_long_enough),
     OfficerStep(
         "message_subject", lambda rr, a, d: workflow.message_subject(rr, actor=a, body=d["body"]),
         _("Write to the requester"), _("Send"), _("Write to the requester."),
@@ -368,12 +396,31 @@ def _an_offer(rr: RightsRequest) -> bool:
     return rr.claims.filter(status=ClaimStatus.OFFERED).exists()
 
 
+def _answer_the_alternative(rr: RightsRequest, data: dict):
+    if data["works"]:
+        return workflow.confirm_alternative(rr, actor=SUBJECT, comment=data.get("comment", ""))
+    return workflow.alternative_not_working(rr, actor=SUBJECT, comment=data.get("comment", ""))
+
+
+def _alternative_answered(rr: RightsRequest, data: dict, result) -> str:
+    if data["works"]:
+        return _("Thank you: you confirmed the other way in works. Your request is fulfilled.")
+    return _("Thank you: the organisation is told the other way in does not work, with your words.")
+
+
+def _an_alternative_request(rr: RightsRequest) -> bool:
+    return rr.kind == RightsRequest.Kind.ALTERNATIVE
+
+
 _SUBJECT_STEPS = [
     SubjectStep("reply", ("answer", "subject_message"), _reply,
                 _("Write to the organisation (answers its question if it asked one)."), _("Your message was sent.")),
     SubjectStep("add_evidence", ("add_evidence",), _add_evidence,
                 _("Add files to the request (PDF or images, at most 10 MB each), base64-encoded."),
                 _("Your files were added.")),
+    SubjectStep("confirm_alternative", ("confirm_alternative", "alternative_not_working"), _answer_the_alternative,
+                _("Answer whether the other way in provided works (`works`), with a comment (required when it "
+                  "does not)."), _alternative_answered, when=_an_alternative_request),
     SubjectStep("withdraw", ("withdraw",), lambda rr, d: workflow.withdraw(rr, actor=SUBJECT),
                 _("Withdraw the request (before fulfilment)."), _("Your request was withdrawn.")),
     SubjectStep("appeal", ("appeal",), lambda rr, d: workflow.appeal(rr, actor=SUBJECT, grounds=d["grounds"]),

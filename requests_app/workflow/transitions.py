@@ -84,6 +84,15 @@ RULES: dict[str, Rule] = {
     # When a task failed or went silent (requests_app/workflow/task_steps.py).
     "retry_task": _rule({Status.FULFILLING}, None, DECIDERS, then=[effects.hand_out_the_task]),
     "repoint_task": _rule({Status.FULFILLING}, None, DECIDERS, then=[effects.hand_out_the_task]),
+    # Another way in than a face scan (workflow/alternatives.py): the officer provides it; the
+    # person confirms it works (fulfilled) or says it does not (back to review).
+    "provide_alternative": _rule({Status.IN_REVIEW, Status.APPROVED}, Status.FULFILLING, DECIDERS),
+    "confirm_alternative": _rule({Status.FULFILLING}, Status.FULFILLED, {S},
+                                 then=[effects.tell_the_assignee_of_the_reply]),
+    "alternative_not_working": _rule({Status.FULFILLING}, Status.IN_REVIEW, {S},
+                                     then=[effects.tell_the_assignee_of_the_reply]),
+    # No answer within alternatives.CONFIRM_WITHIN: the officer may close it, saying so.
+    "close_unconfirmed_alternative": _rule({Status.FULFILLING}, Status.FULFILLED, DECIDERS),
     "withdraw": _rule(OPEN_BEFORE_FULFILMENT, Status.WITHDRAWN, {S}),
     "expire": _rule({Status.SUBMITTED}, Status.EXPIRED, {SYS}),
     # A pause that runs too long (deadlines.Policy pause_chase_after, pause_close_after).

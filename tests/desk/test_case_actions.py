@@ -123,6 +123,23 @@ def _on_power_of_attorney(org, officer, *, verified=False):
     return rr, {"attachment": poa.pk, "check_performed": "Durable power of attorney, notarised"}
 
 
+def _alternative(status, **data):
+    """A request for another way in than a face scan (CN), in `status`."""
+    def setup(org, officer):
+        return factories.request_in_state(status, org, officer, kind="alternative", alternative_wanted="card"), dict(data)
+    return setup
+
+
+def _unanswered(days_ago):
+    """Another way in provided `days_ago` days ago, never answered."""
+    def setup(org, officer):
+        with time_machine.travel(timezone.now() - timedelta(days=days_ago), tick=False):
+            rr = factories.in_review_request(org, officer, kind="alternative", alternative_wanted="card")
+            workflow.provide_alternative(rr, actor=member(officer), alternative="card", details="Card at the office")
+        return rr, {"note": "Let in by card every day since."}
+    return setup
+
+
 @dataclass
 class Step:
     allowed: Callable  # (org, officer) -> (request, POST data) in a state where the step works
@@ -149,6 +166,11 @@ STEPS = {
                     "approve", _in(Status.VERIFIED, confirmed="True")),
     "refuse": Step(_in(Status.IN_REVIEW, reason="Fraud case open", legal_ground="cn_47_2"), Status.REFUSED,
                    "refuse", _in(Status.APPROVED, reason="Too late", legal_ground="cn_47_2")),
+    "provide_alternative": Step(_alternative(Status.IN_REVIEW, alternative="card", details="Card at the office"),
+                                Status.FULFILLING, "provide_alternative",
+                                _alternative(Status.VERIFIED, alternative="card", details="Too early")),
+    "close_unconfirmed_alternative": Step(_unanswered(15), Status.FULFILLED, "close_unconfirmed_alternative",
+                                          _unanswered(3)),
     "start_fulfilment": Step(_in(Status.APPROVED), Status.FULFILLING, "start_fulfilment", _in(Status.IN_REVIEW)),
     "record_task_outcome": Step(_manual_task, None, "record_task_outcome",
                            lambda org, officer: _manual_task(org, officer, done=True)),

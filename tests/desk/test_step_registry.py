@@ -19,16 +19,20 @@ to) and each POST run in a savepoint rolled back after, so every post meets the 
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from orgs.models import DataSystem, Membership, Organisation
 from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, SYSTEM
+from requests_app.actors import member as as_member
 from requests_app.api.serializers import INPUT_FOR
 from requests_app.cases import selectors
 from requests_app.desk.forms import FORM_FOR
@@ -115,8 +119,31 @@ def _with_tasks(status, org, officer):
     return rr
 
 
+def _alternative(status, org, officer):
+    """A request for another way in than a face scan (CN): provided to be fulfilling, and
+    confirmed by the person to be fulfilled (it never has tasks)."""
+    wanted = {"kind": RightsRequest.Kind.ALTERNATIVE, "alternative_wanted": "card", "email": f"alt-{status}@example.com"}
+    if status not in (Status.FULFILLING, Status.FULFILLED):
+        return factories.request_in_state(status, org, officer, **wanted)
+    rr = factories.in_review_request(org, officer, **wanted)
+    workflow.provide_alternative(rr, actor=as_member(officer), alternative="card", details="Card at the office")
+    if status == Status.FULFILLED:
+        workflow.confirm_alternative(rr, actor=SUBJECT)
+    return rr
+
+
+def _alternative_unanswered(status, org, officer):
+    """Another way in provided 20 days ago and never answered (fulfilling): the officer may close it."""
+    if status != Status.FULFILLING:
+        return _alternative(status, org, officer)
+    with time_machine.travel(timezone.now() - timedelta(days=20), tick=False):
+        rr = _alternative(status, org, officer)
+    return rr
+
+
 # Built in this order: the one with tasks last (its data systems would give the others tasks).
 CASES: dict[str, Callable] = {"plain": _plain, "relative": _relative, "agent": _agent, "eu": _eu,
+                              "alternative": _alternative, "unanswered": _alternative_unanswered,
                               "tasks": _with_tasks}
 
 
@@ -176,6 +203,10 @@ TRIES: dict[str, Try] = {
     "refuse": Try(lambda c: {"reason": factories.REFUSAL_REASON, "legal_ground": "cn_47_2"},
                   lambda c: {"reason": factories.REFUSAL_REASON, "legal_ground": factories.REFUSAL_GROUND},
                   case="relative"),
+    "provide_alternative": Try(lambda c: {"alternative": "staff", "details": "Show the pass at the lodge"},
+                               case="alternative"),
+    "close_unconfirmed_alternative": Try(lambda c: {"note": "Let in by the guard every day since."},
+                                         case="unanswered"),
     "start_fulfilment": Try(),
     "record_task_outcome": Try(
         lambda c: {"task": _pk(c["manual"]), "outcome": "deleted", "detail": "Struck from the ledger"},

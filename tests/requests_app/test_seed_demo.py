@@ -240,3 +240,15 @@ def test_the_demo_withdrawal_of_consent_deletes_the_face_template_and_keeps_the_
     assert ConsentEvent.objects.filter(organisation=park, action="given").count() >= 10
     guo = RightsRequest.objects.get(organisation=park, subject__email=f"guo.bing@{demo.DEMO_DOMAIN}").subject
     assert not ConsentEvent.objects.matching(guo.identifier_hashes()).exists()
+
+
+def test_a_greenfield_resident_asks_for_another_way_in_than_the_face_only_terminal():
+    seed_demo()
+
+    rr = RightsRequest.objects.get(kind=RightsRequest.Kind.ALTERNATIVE,
+                                   organisation__slug="hangzhou-greenfield-estate")
+    assert rr.collection_point.name == "Main gate face terminal" and rr.alternative_wanted == "card"
+    actions = list(rr.events.order_by("seq").values_list("action", flat=True))
+    assert actions[-3:] == ["provide_alternative", "alternative_not_working", "provide_alternative"]
+    assert rr.status == RightsRequest.Status.FULFILLING  # waiting for the resident's answer
+    assert not rr.fulfilment_tasks.exists()

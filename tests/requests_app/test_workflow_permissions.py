@@ -164,6 +164,23 @@ def _recountable(w):
     return rr, rr
 
 
+def _alternative(provided: bool):
+    """A request for another way in than a face scan (CN), in review; `provided`: the
+    officer provided a way in (fulfilling, waiting for the person's answer)."""
+    def setup(w):
+        rr = factories.in_review_request(w.org_a, w.officer_a, kind="alternative", alternative_wanted="card")
+        if provided:
+            workflow.provide_alternative(rr, actor=member(w.officer_a), alternative="card", details="Card")
+        return rr, rr
+    return setup
+
+
+def _alternative_unanswered(w):
+    """Another way in provided 15 days ago and never answered."""
+    with time_machine.travel(timezone.now() - timedelta(days=15), tick=False):
+        return _alternative(provided=True)(w)
+
+
 def _claim(claim_status):
     def setup(w):
         rr = factories.refused_request(w.org_a, w.officer_a)
@@ -202,6 +219,16 @@ CASES: dict[str, Case] = {
     "retry_task": Case(DECIDERS, _failed_webhook_task, lambda task, a, w: task_steps.retry_task(task, actor=a)),
     "repoint_task": Case(DECIDERS, _failed_webhook_task, lambda task, a, w: task_steps.repoint_task(
         task, actor=a, webhook_url="https://vendor-new.example.com/hooks")),
+    "provide_alternative": Case(DECIDERS, _alternative(provided=False), lambda rr, a, w: workflow.provide_alternative(
+        rr, actor=a, alternative="staff", details="Show your card to the guard")),
+    "confirm_alternative": Case({"subject"}, _alternative(provided=True),
+                                lambda rr, a, w: workflow.confirm_alternative(rr, actor=a, comment="Works")),
+    "alternative_not_working": Case({"subject"}, _alternative(provided=True),
+                                    lambda rr, a, w: workflow.alternative_not_working(rr, actor=a,
+                                                                                      comment="No reader")),
+    "close_unconfirmed_alternative": Case(DECIDERS, _alternative_unanswered,
+                                          lambda rr, a, w: workflow.close_unconfirmed_alternative(
+                                              rr, actor=a, note="Let in by card every day since")),
     "withdraw": Case({"subject"}, _in(Status.IN_REVIEW), lambda rr, a, w: workflow.withdraw(rr, actor=a)),
     "expire": Case({"system"}, _expirable, lambda rr, a, w: workflow.expire(rr, actor=a)),
     "chase_subject": Case({"system"}, _paused_long_ago, lambda rr, a, w: workflow.chase_subject(rr, actor=a)),
