@@ -204,10 +204,37 @@ def test_the_sign_shows_the_name_the_notices_first_lines_and_the_qr_code(client,
     assert "<script>" not in html
 
 
-def test_a_chinese_organisations_sign_is_in_chinese(client, gate):
-    html = client.get(_url("register_sign", gate)).content.decode()
+def test_a_chinese_organisations_sign_is_in_chinese_then_english(client, gate):
+    response = client.get(_url("register_sign", gate))
+    doc, html = page(response), response.content.decode()
 
-    assert "北门" in html and "杭州野生动物世界在此闸机采集年卡持有人的人脸。" in html and "North gate" not in html
+    assert "北门" in doc.find("h1").text
+    assert "杭州野生动物世界在此闸机采集年卡持有人的人脸。" in html and "扫码查阅" in html
+    second = doc.find("section", cls="sign-second")
+    assert second.get("lang") == "en" and "North gate" in second.find("h2").text
+    assert "scans the faces of annual pass holders" in second.text
+    assert html.index("杭州野生动物世界在此闸机") < html.index("scans the faces of annual pass holders")
+    assert "Scan to see, correct or delete your face data" in html
+
+
+def test_a_visitor_who_chose_english_reads_english_first_then_chinese(client, gate):
+    client.cookies["django_language"] = "en"
+    doc = page(client.get(_url("register_sign", gate)))
+
+    assert "North gate" in doc.find("h1").text
+    second = doc.find("section", cls="sign-second")
+    assert second.get("lang") == "zh-hans" and "北门" in second.find("h2").text
+
+
+def test_a_sign_outside_china_is_in_one_language(client):
+    org = factories.organisation(name="Artis Zoo", slug="artis", jurisdiction="EU", time_zone="Europe/Amsterdam")
+    activity = factories.activity(org, name="Season ticket entry", collection_point="Main entrance")
+    point = factories.collection_point(activity, name="Main entrance", name_zh="正门", signage=True, published=True)
+    client.cookies["django_language"] = "en"
+    doc = page(client.get(_url("register_sign", point)))
+
+    assert "Main entrance" in doc.find("h1").text
+    assert doc.find("section", cls="sign-second") is None and "正门" not in doc.find("main").text
 
 
 def test_the_photo_of_a_published_points_sign_is_served_as_an_image(client, gate):
