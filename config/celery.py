@@ -33,4 +33,6 @@ app.conf.beat_schedule = {
     "enforce-retention": {"task": "orgs.enforce_retention", "schedule": crontab(hour=2, minute=30)},
     # Hourly: a review brought forward by a change (orgs/register.py) is told within the hour.
     "remind-assessment-reviews": {"task": "orgs.remind_assessment_reviews", "schedule": 3600.0},
+    # Hourly: the filing threshold's count (Measures art. 15), its obligations, their reminders.
+    "check-filings": {"task": "orgs.check_filings", "schedule": 3600.0},
 }

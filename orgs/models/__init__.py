@@ -3,7 +3,8 @@
 
 Imported in the order they stood in the one models.py they came from, so Django
 registers them as before (the order `apps.get_models()` gives); the register of
-collection points and devices (register) and the impact assessments (assessments) after.
+collection points and devices (register), the impact assessments (assessments) and the
+filing obligations (filing) after.
 """
 
 from orgs.models.organisations import Jurisdiction, Membership, MembershipRole, Organisation
@@ -17,6 +18,7 @@ from orgs.models.register import (
     Alternative, CollectionPoint, Device, DeviceKind, DeviceStatus, PlaceKind, TemplateStorage,
 )
 from orgs.models.assessments import AssessmentState, ImpactAssessment, ReviewReminder
+from orgs.models.filing import FilingKind, FilingObligation, FilingReminder, FilingStatus, FilingTrigger
 
 __all__ = [
     "Alternative",
@@ -36,6 +38,11 @@ __all__ = [
     "ErasureCertificate",
     "ErasureOrder",
     "EventSubscription",
+    "FilingKind",
+    "FilingObligation",
+    "FilingReminder",
+    "FilingStatus",
+    "FilingTrigger",
     "ImpactAssessment",
     "Jurisdiction",
     "MailWording",
