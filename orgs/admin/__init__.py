@@ -1,7 +1,8 @@
 """The admin of orgs: organisations and their people, data systems and activities, the
 vault's biometric records, erasure orders and certificates, webhooks and API tokens,
 mail wordings, working-day calendars, the users (with the sign-in unlock) and their
-passkeys, and the register of collection points and devices with the impact assessments.
+passkeys, the register of collection points and devices with the impact assessments, and
+the filing obligations (read only).
 
 Django's autodiscover imports this package, so it imports every module that registers
 a ModelAdmin. `shared` and `times` hold what requests_app's admin uses too.
@@ -22,4 +23,5 @@ from orgs.admin import (  # noqa: F401  (each registers its admins on import)
     users,
     passkeys,
     register,
+    filing,
 )

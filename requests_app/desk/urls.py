@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from requests_app.desk import bulk_views, document_views, mail_views, register_views, report_views, views
+from requests_app.desk import (
+    bulk_views, document_views, filing_views, mail_views, register_views, report_views, views,
+)
 
 app_name = "desk"
 
@@ -24,6 +26,9 @@ urlpatterns: list = [
     path("dashboard/", report_views.dashboard, name="dashboard"),
     # The register of scanners and what needs attention (requests_app/desk/register_views.py).
     path("scanners/", register_views.scanners, name="scanners"),
+    # The filing threshold (Measures art. 15): count, obligations, pack (requests_app/desk/filing_views.py).
+    path("filing/", filing_views.filing_page, name="filing"),
+    path("filing/pack.<str:fmt>", filing_views.filing_pack_view, name="filing_pack"),
     # The organisation's own words in requesters' mails (owners; requests_app/desk/mail_views.py).
     path("mails/", mail_views.mail_wordings, name="mail_wordings"),
     path("mails/<slug:kind>/<str:language>/", mail_views.mail_wording, name="mail_wording"),
