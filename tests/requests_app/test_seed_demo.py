@@ -206,3 +206,23 @@ def test_the_demo_register_tells_the_three_stories_of_the_measures():
 
     assert Device.objects.get(organisation=estate, serial="GF-MG-01").status == "live"
     assert "no_alternative" in {flag.code for flag in register.flags_for(estate)}
+
+
+def test_the_demo_park_is_over_the_filing_threshold_with_its_first_filing_open():
+    """The park holds the faces of 100,000 and more pass holders (counted once each), so the
+    real check opened its first filing, twelve days before the seeding; the other Chinese
+    organisations are far below and owe nothing; a second run adds no one."""
+    from orgs import filing
+    from orgs.models import FilingObligation
+
+    seed_demo()
+    park = Organisation.objects.get(slug="hangzhou-wildlife-world")
+    people = filing.people_count(park)
+    [obligation] = FilingObligation.objects.all()
+    assert obligation.organisation == park and obligation.kind == "first" and obligation.status == "open"
+    assert people >= filing.THRESHOLD and obligation.people_counted >= filing.THRESHOLD
+    assert timedelta(days=11) < timezone.now() - obligation.opened_at < timedelta(days=13)
+    assert 0 < filing.days_left(obligation) < 30
+
+    seed_demo()
+    assert filing.people_count(park) == people and FilingObligation.objects.count() == 1
