@@ -33,3 +33,13 @@ class FilingObligationAdmin(ViewOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("why"))
     def why(self, obj):
         return "; ".join(filing.describe(obj))
+
+
+@admin.register(FilingReminder)
+@zoned_times("sent_at", model=FilingReminder)
+class FilingReminderAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ("obligation", "stage", "sent_at", "subject")
+    list_select_related = ("obligation__organisation",)
+    list_filter = ("stage", "obligation__organisation")
+    fields = ("obligation", "stage", "sent_at", "recipients", "subject")
+    actions = None
