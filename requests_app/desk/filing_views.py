@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from orgs import filing, filing_pack, law
 from orgs.models import FilingObligation, FilingStatus, Membership
@@ -75,9 +76,10 @@ def filing_page(request, membership):
 
 
 @desk_view()
+@require_GET
 def filing_pack_view(request, membership, fmt):
     organisation = membership.organisation
-    if not filing.applies(organisation) or request.method != "GET":
+    if not filing.applies(organisation):
         raise Http404
     pack = filing_pack.build(organisation)
     filename = f"{organisation.slug}-filing-pack"

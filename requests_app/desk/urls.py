@@ -28,7 +28,8 @@ urlpatterns: list = [
     path("scanners/", register_views.scanners, name="scanners"),
     # The filing threshold (Measures art. 15): count, obligations, pack (requests_app/desk/filing_views.py).
     path("filing/", filing_views.filing_page, name="filing"),
-    path("filing/pack.<str:fmt>", filing_views.filing_pack_view, name="filing_pack"),
+    *(path(f"filing/pack.{fmt}", filing_views.filing_pack_view, {"fmt": fmt}, name=f"filing_pack_{fmt}")
+      for fmt in ("html", "pdf", "json")),
     # The organisation's own words in requesters' mails (owners; requests_app/desk/mail_views.py).
     path("mails/", mail_views.mail_wordings, name="mail_wordings"),
     path("mails/<slug:kind>/<str:language>/", mail_views.mail_wording, name="mail_wording"),

@@ -20,7 +20,7 @@ URL = reverse("desk:filing")
 
 
 def pack_url(fmt):
-    return reverse("desk:filing_pack", args=[fmt])
+    return reverse(f"desk:filing_pack_{fmt}")
 
 
 @pytest.fixture
