@@ -25,7 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from orgs import filing
-from orgs.models import FilingObligation, FilingReminder, FilingStatus, Membership, Organisation
+from orgs.models import FilingObligation, FilingReminder, FilingStatus, Jurisdiction, Membership, Organisation
 from orgs.review_reminders import languages_for
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def remind_due(*, now: datetime | None = None, limit: int = 500) -> int:
     left unsent (its claim released) for the next run."""
     now = now or timezone.now()
     sent = 0
-    obligations = (FilingObligation.objects.filter(status=FilingStatus.OPEN, organisation__jurisdiction="CN")
+    obligations = (FilingObligation.objects.filter(status=FilingStatus.OPEN, organisation__jurisdiction=Jurisdiction.CN)
                    .select_related("organisation").order_by("due_at", "pk"))
     for obligation in obligations[:limit]:
         stage = stage_now(obligation, now=now)

@@ -238,6 +238,20 @@ def test_a_new_modality_opens_a_refiling_a_known_one_does_not(filed, faces):
     assert filing.describe(refiling) == ["New modality: Palm"]
 
 
+def test_a_new_activity_of_a_new_modality_is_a_new_purpose_and_a_new_modality(filed, org_a):
+    from orgs.models import ProcessingActivity
+
+    palms = ProcessingActivity(organisation=org_a, name="Staff palm check", purpose="Staff entry to the keepers' area",
+                               legal_basis="consent", collection_point="Keepers' door", modality="palm",
+                               consent_type="separate", retention_days=90)
+    register.save_activity(palms)
+
+    [refiling] = refilings()
+    assert [c["trigger"] for c in refiling.changes] == ["new_purpose", "new_modality"]
+    assert filing.describe(refiling) == ["New purpose: Staff palm check: Staff entry to the keepers' area",
+                                         "New modality: Palm"]
+
+
 def test_trivial_edits_open_no_refiling(filed, faces):
     point = faces.collection_points.get()
     point.notice = "A new wording of the sign's notice."
