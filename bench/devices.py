@@ -147,9 +147,10 @@ def fill(org, system, activity, points, per_point: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             """INSERT INTO orgs_biometricrecord (organisation_id, system_id, activity_id, collection_point_id,
-                   modality, email_hash, phone_hash, member_number_hash, id_number_hash, masked_identifiers,
+                   modality, email_hash, phone_hash, member_number_hash, id_number_hash, person_hash, masked_identifiers,
                    collected_at, retain_until, state, tombstone_reason)
-               SELECT %s, %s, %s, p, 'face', md5(p::text || '-' || n::text), '', '', '', '',
+               SELECT %s, %s, %s, p, 'face', md5(p::text || '-' || n::text), '', '', '',
+                      md5(p::text || '-' || n::text), '',
                       now() - interval '30 days', now() + interval '300 days', 'active', ''
                FROM unnest(%s::bigint[]) AS p, generate_series(1, %s) AS n""",
             [org.pk, system.pk, activity.pk, [p.pk for p in points], per_point])

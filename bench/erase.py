@@ -76,7 +76,7 @@ def fill(activity, system, count: int) -> None:
     now = timezone.now()
     collected, retain = now - timedelta(days=200), now + timedelta(days=165)
     columns = ("organisation_id", "system_id", "activity_id", "modality", "email_hash", "phone_hash",
-               "member_number_hash", "id_number_hash", "masked_identifiers", "template_ciphertext",
+               "member_number_hash", "id_number_hash", "person_hash", "masked_identifiers", "template_ciphertext",
                "collected_at", "retain_until", "state", "tombstone_reason")
     with connection.cursor() as cursor:
         # As bulk loaders do: drop the secondary indexes, COPY, build them again (sorted, fast).
@@ -92,7 +92,8 @@ def fill(activity, system, count: int) -> None:
                 phone_hash = hashlib.sha256(b"p%d" % n).hexdigest() if n % 2 else ""
                 copy.write_row((
                     activity.organisation_id, system.pk, activity.pk, "face", email_hash, phone_hash,
-                    hashlib.sha256(b"m%d" % n).hexdigest(), "", f"v{n % 10}***@example.com",
+                    hashlib.sha256(b"m%d" % n).hexdigest(), "", phone_hash or email_hash,  # the person: person_key
+                    f"v{n % 10}***@example.com",
                     templates[n % len(templates)], collected, retain, "active", "",
                 ))
         for _name, definition in indexes:

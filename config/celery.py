@@ -35,4 +35,6 @@ app.conf.beat_schedule = {
     "remind-assessment-reviews": {"task": "orgs.remind_assessment_reviews", "schedule": 3600.0},
     # What waits on device receipts already in, if the process that took them died before moving on.
     "settle-device-receipts": {"task": "requests.settle_device_receipts", "schedule": 300.0},
+    # Hourly: the filing threshold's count (Measures art. 15), its obligations, their reminders.
+    "check-filings": {"task": "orgs.check_filings", "schedule": 3600.0},
 }

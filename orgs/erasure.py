@@ -37,6 +37,8 @@ def retention_reason(jurisdiction: str) -> str:
 
 # What singles the person out; a tombstone keeps none of it unless a named duty says so.
 IDENTIFIER_FIELDS = ("email_hash", "phone_hash", "member_number_hash", "id_number_hash", "masked_identifiers")
+# A record's fields that hold them: the four and their copy, the person's key (orgs/models/biometric_records.py).
+RECORD_IDENTIFIER_FIELDS = (*IDENTIFIER_FIELDS, "person_hash")
 
 
 def duties_keeping_identifiers(organisation_ids) -> list[RetentionDuty]:
@@ -66,9 +68,9 @@ def tombstone(records: QuerySet, *, reason: str) -> int:
     pending = records.exclude(state=State.DELETED)
     kept = kept_by(duties_keeping_identifiers(pending.values("organisation_id")))
     if kept is None:
-        cleared = {field: "" for field in IDENTIFIER_FIELDS}
+        cleared = {field: "" for field in RECORD_IDENTIFIER_FIELDS}
     else:
-        cleared = {field: Case(When(kept, then=F(field)), default=Value("")) for field in IDENTIFIER_FIELDS}
+        cleared = {field: Case(When(kept, then=F(field)), default=Value("")) for field in RECORD_IDENTIFIER_FIELDS}
     return pending.update(
         state=State.DELETED, template_ciphertext=None, tombstoned_at=timezone.now(), tombstone_reason=reason[:200],
         **cleared,

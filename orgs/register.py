@@ -10,6 +10,9 @@ of Facial Recognition Technology, 2025), and its steps.
   or device (or of an activity's purpose, basis, modality or retention, `save_activity`)
   makes the activity's assessment due for review now (art. 9). The admin and the API
   save through these, never with `.save()` alone.
+  Each also tells orgs/filing.py of a substantive change (a new point, a new or changed
+  purpose, a modality the organisation did not use), which opens a re-filing once the
+  organisation has filed (Measures art. 15).
 - `set_live` / `retire`: the device's only status changes; going live needs a current
   impact assessment of its activity (orgs.assessments.current_assessment).
 - `flags_for`: what the owner's desk shows as missing.
@@ -27,10 +30,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from orgs import assessments, devices, law
+from orgs import assessments, devices, filing, law
 from orgs.consent import CONSENT_BASES, SEPARATE_TYPES
 from orgs.models import (
-    Alternative, CollectionPoint, Device, ImpactAssessment, Jurisdiction, Organisation, ProcessingActivity,
+    Alternative, CollectionPoint, Device, FilingTrigger, ImpactAssessment, Jurisdiction, Organisation,
+    ProcessingActivity,
 )
 from orgs.models.register import FORBIDDEN_PLACES, DeviceStatus, PlaceKind, TemplateStorage
 
@@ -167,6 +171,8 @@ def save_point(point: CollectionPoint, *, now: datetime | None = None) -> int:
         before = (CollectionPoint.objects.select_for_update().filter(pk=point.pk).values(*POINT_WATCHED).first()
                   if point.pk else None)
         point.save()
+        if before is None:
+            filing.note_change(point.organisation, trigger=FilingTrigger.NEW_POINT, what=point.name, now=now)
         changed = _changed(CollectionPoint, before, point, POINT_WATCHED)
         if not changed or not point.devices.filter(status=Status.LIVE).exists():
             return 0
@@ -189,6 +195,9 @@ def save_device(device: Device, *, now: datetime | None = None) -> int:
         else:  # the status and its times are the steps' alone: a stale copy never writes them back
             device.save(update_fields=[f.attname for f in Device._meta.concrete_fields
                                        if f.editable and not f.primary_key])
+        if (before is None or before["modality"] != device.modality) and _new_modality(device.organisation_id,
+                                                                                       device.modality, device=device):
+            filing.note_change(device.organisation, trigger=FilingTrigger.NEW_MODALITY, what=device.modality, now=now)
         changed = _changed(Device, before, device, DEVICE_WATCHED)
         if not changed or before["status"] != Status.LIVE:
             return 0
@@ -208,11 +217,35 @@ def save_activity(activity: ProcessingActivity, *, now: datetime | None = None) 
         before = (ProcessingActivity.objects.select_for_update().filter(pk=activity.pk)
                   .values(*ACTIVITY_WATCHED).first() if activity.pk else None)
         activity.save()
+        _note_activity_for_filing(activity, before, now)
         changed = _changed(ProcessingActivity, before, activity, ACTIVITY_WATCHED)
         if not changed or not Device.objects.filter(collection_point__activity=activity, status=Status.LIVE).exists():
             return 0
         reason = _("Changed in the activity: %(what)s.") % {"what": ", ".join(changed)}
         return assessments.mark_review_due({activity.pk}, reason=reason, now=now)
+
+
+def _new_modality(organisation_id: int, modality: str, *, device: Device | None = None,
+                  activity: ProcessingActivity | None = None) -> bool:
+    """No other activity or device of the organisation uses this modality."""
+    activities = ProcessingActivity.objects.filter(organisation_id=organisation_id, modality=modality)
+    devices = Device.objects.filter(organisation_id=organisation_id, modality=modality)
+    if activity is not None:
+        activities = activities.exclude(pk=activity.pk)
+    if device is not None:
+        devices = devices.exclude(pk=device.pk)
+    return not (activities.exists() or devices.exists())
+
+
+def _note_activity_for_filing(activity: ProcessingActivity, before: dict | None, now) -> None:
+    """A new activity, or a changed purpose, is a new purpose; a modality no other activity or device
+    uses is a new modality (Measures art. 15: a substantive change opens a re-filing once filed)."""
+    if before is None or before["purpose"].strip() != activity.purpose.strip():
+        filing.note_change(activity.organisation, trigger=FilingTrigger.NEW_PURPOSE,
+                           what=f"{activity.name}: {activity.purpose}", now=now)
+    if (before is None or before["modality"] != activity.modality) and _new_modality(
+            activity.organisation_id, activity.modality, activity=activity):
+        filing.note_change(activity.organisation, trigger=FilingTrigger.NEW_MODALITY, what=activity.modality, now=now)
 
 
 # --- the device's status ------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Celery tasks of orgs: the biometric vault's erasure orders and retention, in chunks; the
-reminders of impact assessments due for review."""
+reminders of impact assessments due for review; the filing threshold's check and reminders."""
 
 from celery import shared_task
 
-from orgs import erasure, review_reminders
+from orgs import erasure, filing, filing_reminders, review_reminders
 
 
 @shared_task(name="orgs.run_erasure_order", acks_late=True)
@@ -27,3 +27,12 @@ def remind_assessment_reviews() -> int:
     """Mail the owners of each impact assessment due for review within 30 days, or overdue,
     once per due date; returns how many mails went out. Safe to run twice: the second sends nothing."""
     return review_reminders.remind_due()
+
+
+@shared_task(name="orgs.check_filings", acks_late=True)
+def check_filings() -> int:
+    """Count each Chinese organisation's people and open or close its first filing (Measures
+    art. 15), then mail the reminders and escalations due; returns how many mails went out.
+    Safe to run twice: the second opens, closes and sends nothing."""
+    filing.check_all()
+    return filing_reminders.remind_due()

@@ -544,3 +544,35 @@ def live_device(point, approver, **extra) -> Device:
     if register_assessments.current_assessment(point.activity) is None:
         assessment(point.activity, approved_by=approver)
     return register.set_live(device(point, **extra))
+
+
+# --- Builders for the filing threshold (tests/orgs/test_filing.py, tests/desk/test_filing_desk.py) ----
+
+from django.db import connection  # noqa: E402
+
+
+def face_people(activity, people: int, *, records_each: int = 1, first: int = 0, point=None,
+                state: str = "active") -> int:
+    """`people` distinct people (numbered from `first`), each with `records_each` face records
+    of the activity, in one INSERT ... SELECT generate_series (PostgreSQL; no templates):
+    100,000 rows in a few seconds. Each carries only its person key (person n's is the same
+    in every record and every call): the count reads nothing else. Returns the rows written."""
+    org = activity.organisation
+    data_system = (DataSystem.objects.filter(organisation=org, connector=DataSystem.Connector.VAULT).order_by("pk")
+                   .first() or system(org))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO orgs_biometricrecord (organisation_id, system_id, activity_id, collection_point_id, modality,
+                email_hash, phone_hash, member_number_hash, id_number_hash, person_hash, masked_identifiers,
+                template_ciphertext, collected_at, retain_until, state, tombstoned_at, tombstone_reason)
+            SELECT %s, %s, %s, %s, %s, '', '', '', '', h, 'p***@example.com', NULL,
+                   now() - interval '30 days', now() + interval '335 days', %s,
+                   CASE WHEN %s = 'active' THEN NULL ELSE now() END, ''
+            FROM (SELECT md5('person-' || g) AS h
+                  FROM generate_series(%s, %s) AS g) AS people, generate_series(1, %s) AS r
+            """,
+            [org.pk, data_system.pk, activity.pk, getattr(point, "pk", None), activity.modality, state, state,
+             first, first + people - 1, records_each],
+        )
+        return cursor.rowcount

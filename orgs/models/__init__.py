@@ -3,7 +3,8 @@
 
 Imported in the order they stood in the one models.py they came from, so Django
 registers them as before (the order `apps.get_models()` gives); the register of
-collection points and devices (register) and the impact assessments (assessments) and the consent ledger (consent) after.
+collection points and devices (register), the impact assessments (assessments), the device
+connector (devices), the consent ledger (consent) and the filing obligations (filing) after.
 """
 
 from orgs.models.organisations import Jurisdiction, Membership, MembershipRole, Organisation
@@ -19,6 +20,7 @@ from orgs.models.register import (
 from orgs.models.assessments import AssessmentState, ImpactAssessment, ReviewReminder
 from orgs.models.devices import DeviceCredential, DeviceDeletion, DeviceReceipt
 from orgs.models.consent import ConsentAction, ConsentChannel, ConsentEvent
+from orgs.models.filing import FilingKind, FilingObligation, FilingReminder, FilingStatus, FilingTrigger
 
 __all__ = [
     "Alternative",
@@ -44,6 +46,11 @@ __all__ = [
     "ErasureCertificate",
     "ErasureOrder",
     "EventSubscription",
+    "FilingKind",
+    "FilingObligation",
+    "FilingReminder",
+    "FilingStatus",
+    "FilingTrigger",
     "ImpactAssessment",
     "Jurisdiction",
     "MailWording",

@@ -1,5 +1,15 @@
 """The vault's biometric records: encrypted templates, found by the keyed hashes of
-their identifiers, tombstoned (never simply dropped) when deleted or restricted."""
+their identifiers, tombstoned (never simply dropped) when deleted or restricted.
+
+`person_hash` says whose record it is, for counting people rather than records (the
+filing threshold of the face-recognition Measures, art. 15; orgs/filing.py): the keyed
+hash of the strongest identifier the record carries, in the order of PERSON_KEY_ORDER
+(an ID number names one person for life; a phone number or an email address may
+change hands or be shared; a member or pass number is only the organisation's own). It
+is set whenever a record is saved or bulk-created through the model, so no enrolment
+path can forget it; a record with no identifier has none ("") and counts as a person of
+its own. Erasure clears it with the other identifiers (orgs/erasure.py).
+"""
 
 from django.db import models
 from django.db.models import Q
@@ -10,7 +20,23 @@ from orgs.models.organisations import Organisation
 from orgs.models.processing import DataSystem, Modality, ProcessingActivity
 
 
+# The strongest identifier first: the one a person's records are counted by.
+PERSON_KEY_ORDER = ("id_number_hash", "phone_hash", "email_hash", "member_number_hash")
+
+
+def person_key(record: "BiometricRecord") -> str:
+    """The keyed hash of the record's strongest identifier ("" if it carries none). Hashes
+    are keyed per kind (orgs/identifiers.py), so two kinds never give the same value."""
+    return next((value for value in (getattr(record, name) for name in PERSON_KEY_ORDER) if value), "")
+
+
 class BiometricRecordQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for record in objs:
+            record.person_hash = person_key(record)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def active(self):
         return self.filter(state=BiometricRecord.State.ACTIVE)
 
@@ -55,6 +81,8 @@ class BiometricRecord(models.Model):
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     member_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The strongest of the four above (person_key): whose record it is, for counting people.
+    person_hash = models.CharField(max_length=64, blank=True, editable=False)
     masked_identifiers = models.CharField(_("identifiers (masked)"), max_length=300, blank=True)
     template_ciphertext = models.BinaryField(null=True, editable=False)
     collected_at = models.DateTimeField(_("collected at"))
@@ -86,6 +114,10 @@ class BiometricRecord(models.Model):
             models.Index(fields=["phone_hash"], name="biometric_phone_hash_idx"),
             models.Index(fields=["member_number_hash"], name="biometric_member_hash_idx"),
             models.Index(fields=["id_number_hash"], name="biometric_id_hash_idx"),
+            # The filing threshold's count of distinct people whose face data is held (orgs/filing.py):
+            # an index-only scan over the organisation's face records still holding data.
+            models.Index(fields=["organisation", "person_hash"], name="biometric_face_person_idx",
+                         condition=Q(modality="face", state__in=["active", "restricted"])),
         ]
 
     def __str__(self):
@@ -94,6 +126,13 @@ class BiometricRecord(models.Model):
     def __repr__(self):
         # Never the template, not even its ciphertext.
         return f"<BiometricRecord {self.pk} {self.modality} {self.state}>"
+
+    def save(self, *args, **kwargs):
+        self.person_hash = person_key(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(PERSON_KEY_ORDER):
+            kwargs["update_fields"] = {*update_fields, "person_hash"}
+        super().save(*args, **kwargs)
 
     def set_template(self, template: bytes) -> None:
         self.template_ciphertext = crypto.encrypt_template(template)

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from requests_app.api import consent, devices, officer, owner, register
+from requests_app.api import consent, devices, filing, officer, owner, register
 
 app_name = "api"
 
@@ -27,6 +27,7 @@ urlpatterns: list = [
     path("dashboard/", officer.DashboardView.as_view(), name="dashboard"),
     path("organisation/", owner.OrganisationView.as_view(), name="organisation"),
     path("register/flags/", register.RegisterFlagsView.as_view(), name="register-flags"),
+    path("filing/", filing.FilingView.as_view(), name="filing"),
 ]
 
 # --- citizens (no account) and systems: requests_app/api/citizen.py, systems.py ---------------

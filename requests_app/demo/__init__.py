@@ -12,6 +12,7 @@ status, a date, a record's state or an event by hand.
     data.py       the tables: organisations, logins, systems, activities, people, records
     reference.py  writes the tables' organisations, logins, systems and records (idempotent)
     scanners.py   the register of scanners: collection points, devices, impact assessments
+    filing.py     the park over the filing threshold: its crowd of pass holders, its open filing
     scenes.py     the requests, one story each (SCENARIOS)
     engine.py     Scene: replays a story's steps at past dates, as subject, officer or worker
     quiet.py      what is silenced while seeding (mail, broker, noisy loggers)

@@ -1,8 +1,9 @@
 """The organisation's register of scanners on the desk (Measures 2025; orgs/register.py):
-what needs attention first (a device with no other way in, no photo of its sign, no
-current impact assessment, an assessment due for review, a device that has not confirmed
-its deletions), then every collection point with its devices, each device's connector
-(last seen, deletions waiting), and the orders to remove a point with their progress.
+the filing threshold's count and any filing open or overdue (Measures art. 15, linking to
+/desk/filing/), what needs attention first (a device with no other way in, no photo of its
+sign, no current impact assessment, an assessment due for review, a device that has not
+confirmed its deletions), then every collection point with its devices, each device's
+connector (last seen, deletions waiting), and the orders to remove a point with their progress.
 
 The register itself is kept in the admin and through the owners' API, where its rules
 are enforced; here an owner may order a point removed (orgs.erasure.order_decommission),
@@ -22,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from orgs import assessments, erasure, register
-from orgs.models import CollectionPoint, Device, ErasureOrder, Membership
+from orgs import assessments, erasure, filing, register
+from orgs.models import CollectionPoint, Device, ErasureOrder, FilingObligation, FilingStatus, Membership
 from requests_app import broker
 from requests_app.cases import documents
 from requests_app.desk.access import desk_view
@@ -61,7 +62,7 @@ def scanners(request, membership):
     return render(request, "desk/register.html", {
         "membership": membership, "organisation": organisation, "flags": register.flags_for(organisation, now=now),
         "rows": rows, "orders": orders, "is_owner": membership.role == Membership.Role.OWNER,
-        "decommission_form": DecommissionForm(),
+        "decommission_form": DecommissionForm(), "filing": _filing(organisation, now),
     })
 
 
@@ -100,6 +101,15 @@ def order_certificate(request, membership, order_id, fmt):
 
 def _scanners_url() -> str:
     return reverse("desk:scanners")
+
+
+def _filing(organisation, now) -> dict | None:
+    """The filing threshold's line at the top (Measures art. 15): organisations in China only."""
+    if not filing.applies(organisation):
+        return None
+    open_ones = list(FilingObligation.objects.filter(organisation=organisation, status=FilingStatus.OPEN))
+    return {"count": filing.people_count(organisation), "threshold": filing.THRESHOLD, "open": len(open_ones),
+            "overdue": sum(o.is_overdue(now) for o in open_ones)}
 
 
 # What a device in use lacks, in the words of the page's "Lacks" column.

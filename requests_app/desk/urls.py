@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from requests_app.desk import bulk_views, document_views, mail_views, register_views, report_views, views
+from requests_app.desk import (
+    bulk_views, document_views, filing_views, mail_views, register_views, report_views, views,
+)
 
 app_name = "desk"
 
@@ -27,6 +29,10 @@ urlpatterns: list = [
     path("scanners/<uuid:public_id>/decommission/", register_views.decommission, name="decommission"),
     path("scanners/orders/<int:order_id>/certificate.<str:fmt>", register_views.order_certificate,
          name="order_certificate"),
+    # The filing threshold (Measures art. 15): count, obligations, pack (requests_app/desk/filing_views.py).
+    path("filing/", filing_views.filing_page, name="filing"),
+    *(path(f"filing/pack.{fmt}", filing_views.filing_pack_view, {"fmt": fmt}, name=f"filing_pack_{fmt}")
+      for fmt in ("html", "pdf", "json")),
     # The organisation's own words in requesters' mails (owners; requests_app/desk/mail_views.py).
     path("mails/", mail_views.mail_wordings, name="mail_wordings"),
     path("mails/<slug:kind>/<str:language>/", mail_views.mail_wording, name="mail_wording"),

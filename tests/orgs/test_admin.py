@@ -13,10 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orgs import consent, devices
+from orgs import consent, devices, filing, filing_reminders
 from orgs.identifiers import read_identifiers
 from orgs.models import (
-    BiometricRecord, CalendarDay, CalendarYear, ImpactAssessment, MailWording, RetentionDuty, ReviewReminder,
+    BiometricRecord, CalendarDay, CalendarYear, FilingReminder, ImpactAssessment, MailWording, RetentionDuty,
+    ReviewReminder,
 )
 from requests_app import workflow
 from requests_app.actors import SUBJECT, member
@@ -45,7 +46,7 @@ def admin_client(client, administrator):
 
 
 @pytest.fixture
-def case(org_a, officer_a, administrator):
+def case(org_a, officer_a, administrator, monkeypatch):
     """One object of every model: a deletion request carried into fulfilment, with a claim
     (verifying it wrote a Notification), and a finished erasure order with its certificate."""
     record = biometric_record(org_a)
@@ -83,6 +84,10 @@ def case(org_a, officer_a, administrator):
     # The consent ledger: a visitor's consent at the kiosk.
     consent.give(org_a, office, read_identifiers({"email": "visitor@example.com"}, jurisdiction="CN"),
                  channel="kiosk", separate=True)
+    # A filing obligation (the rule at a threshold of one person: 100,000 rows would slow every test here)
+    # and a reminder of it, as the sweep claims one.
+    monkeypatch.setattr(filing, "THRESHOLD", 1)
+    filing_reminders.claim(filing.check(org_a).opened, FilingReminder.Stage.TEN_DAYS, now=timezone.now())
     rr.refresh_from_db()
     return rr, record
 

@@ -104,9 +104,9 @@ def _fill_point(point, system, n: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             """INSERT INTO orgs_biometricrecord (organisation_id, system_id, activity_id, collection_point_id,
-                   modality, email_hash, phone_hash, member_number_hash, id_number_hash, masked_identifiers,
+                   modality, email_hash, phone_hash, member_number_hash, id_number_hash, person_hash, masked_identifiers,
                    collected_at, retain_until, state, tombstone_reason)
-               SELECT %s, %s, %s, %s, 'face', '', '', '', '', '', now() - interval '30 days',
+               SELECT %s, %s, %s, %s, 'face', '', '', '', '', '', '', now() - interval '30 days',
                       now() + interval '300 days', 'active', ''
                FROM generate_series(1, %s)""",
             [point.organisation_id, system.pk, point.activity_id, point.pk, n])

@@ -252,3 +252,23 @@ def test_a_greenfield_resident_asks_for_another_way_in_than_the_face_only_termin
     assert actions[-3:] == ["provide_alternative", "alternative_not_working", "provide_alternative"]
     assert rr.status == RightsRequest.Status.FULFILLING  # waiting for the resident's answer
     assert not rr.fulfilment_tasks.exists()
+
+
+def test_the_demo_park_is_over_the_filing_threshold_with_its_first_filing_open():
+    """The park holds the faces of 100,000 and more pass holders (counted once each), so the
+    real check opened its first filing, twelve days before the seeding; the other Chinese
+    organisations are far below and owe nothing; a second run adds no one."""
+    from orgs import filing
+    from orgs.models import FilingObligation
+
+    seed_demo()
+    park = Organisation.objects.get(slug="hangzhou-wildlife-world")
+    people = filing.people_count(park)
+    [obligation] = FilingObligation.objects.all()
+    assert obligation.organisation == park and obligation.kind == "first" and obligation.status == "open"
+    assert people >= filing.THRESHOLD and obligation.people_counted >= filing.THRESHOLD
+    assert timedelta(days=11) < timezone.now() - obligation.opened_at < timedelta(days=13)
+    assert 0 < filing.days_left(obligation) < 30
+
+    seed_demo()
+    assert filing.people_count(park) == people and FilingObligation.objects.count() == 1
