@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from orgs import current
+from orgs import current, erasure
 from orgs.models import DataSystem, Membership
 from requests_app import workflow
 from requests_app.actors import SUBJECT
@@ -48,14 +48,19 @@ def _patterns_of(namespace):
 
 @pytest.fixture
 def case_b(org_b, officer_b):
-    """Organisation B's case with one of everything a URL can name: request, file, claim, manual task."""
+    """Organisation B's case with one of everything a URL can name: request, file, claim, manual
+    task, collection point, decommission order."""
     factories.system(org_b, name="Pass ledger B", connector=DataSystem.Connector.MANUAL, owner=officer_b)
     rr = factories.fulfilling_request(org_b, officer_b, email="b-person@example.com")
     attachment = workflow.add_evidence(rr, actor=SUBJECT, upload=SimpleUploadedFile("pass.pdf", b"%PDF-1.4 pass"),
                                        purpose="evidence")
     claim = factories.claim(rr)
     task = rr.fulfilment_tasks.get()
-    return {"request": rr, "attachment": attachment, "claim": claim, "task": task}
+    # A collection point of B's register, ordered removed, the order done with its certificate.
+    point = factories.collection_point(factories.activity(org_b, name="Visitor capture B"), name="Sales office B")
+    order = erasure.order_decommission(point, reason="Ordered out", by=officer_b)
+    factories.run_order(order)
+    return {"request": rr, "attachment": attachment, "claim": claim, "task": task, "point": point, "order": order}
 
 
 def values_of_b(case_b) -> dict:
@@ -67,7 +72,8 @@ def values_of_b(case_b) -> dict:
         "attachment_id": [case_b["attachment"].pk],
         "claim_id": [case_b["claim"].pk],
         "task_id": [case_b["task"].pk],
-        "public_id": [case_b["task"].public_id],
+        "public_id": [case_b["task"].public_id, case_b["point"].public_id],
+        "order_id": [case_b["order"].pk],
         "pk": [rr.pk],
         "request_id": [rr.pk],
         "fmt": ["json", "html"],
