@@ -134,6 +134,28 @@ def _silent_webhook_task(w):
     return rr, task
 
 
+def _vault_task_confirmed_by_its_gate(w):
+    """A vault task waiting for a gate that keeps templates, whose signed receipt is in."""
+    from orgs import devices
+    from orgs.models import BiometricRecord
+    from requests_app import fulfilment
+    from tests.gate import Gate
+
+    activity = factories.activity(w.org_a, name="Face entry", collection_point="North gate")
+    point = factories.collection_point(activity)
+    gate = Gate(factories.live_device(point, w.officer_a))
+    vault = factories.system(w.org_a, name="Gate vault")
+    record = factories.person_record(activity, data_system=vault)
+    BiometricRecord.objects.filter(pk=record.pk).update(collection_point=point)
+    rr = factories.approved_request(w.org_a, w.officer_a)
+    fulfilment.begin(rr.pk)
+    task = rr.fulfilment_tasks.get(system=vault)
+    fulfilment.run_task(task.pk)
+    receipt = gate.signed([d["id"] for d in gate.poll().json()["deletions"]])
+    devices.accept_receipt(gate.device.credential, receipt["body"], receipt["signature"])
+    return rr, task
+
+
 def _expirable(w):
     with time_machine.travel(timezone.now() - timedelta(days=100), tick=False):
         rr = factories.submitted_request(w.org_a)
@@ -216,6 +238,8 @@ CASES: dict[str, Case] = {
         task, actor=a, lease=1, status_code=202)),
     "flag_silent_task": Case({"system"}, _silent_webhook_task, lambda task, a, w: task_steps.flag_silent_task(
         task, actor=a, now=timezone.now())),
+    "record_device_receipts": Case({"system"}, _vault_task_confirmed_by_its_gate,
+                                   lambda task, a, w: task_steps.record_device_receipts(task, actor=a)),
     "retry_task": Case(DECIDERS, _failed_webhook_task, lambda task, a, w: task_steps.retry_task(task, actor=a)),
     "repoint_task": Case(DECIDERS, _failed_webhook_task, lambda task, a, w: task_steps.repoint_task(
         task, actor=a, webhook_url="https://vendor-new.example.com/hooks")),
