@@ -22,6 +22,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -29,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import BiometricRecord, Device, DeviceCredential, DeviceDeletion, DeviceReceipt, ErasureOrder
@@ -120,8 +122,10 @@ def poll(token: str, limit: int = BATCH) -> Poll | None:
     if not rows:
         return None
     credential_id, serial, status, last_seen_at = rows[0][:4]
-    if isinstance(last_seen_at, str):  # SQLite hands back text
-        last_seen_at = datetime.fromisoformat(last_seen_at)
+    if isinstance(last_seen_at, str):  # SQLite hands back text, in UTC without its offset
+        last_seen_at = parse_datetime(last_seen_at)
+    if last_seen_at is not None and timezone.is_naive(last_seen_at):
+        last_seen_at = timezone.make_aware(last_seen_at, dt_timezone.utc)
     deletions = [{"id": pk, "record": record_id} if record_id else {"id": pk, "record": None, "wipe": True,
                                                                       "order": order_id}
                  for *_c, pk, record_id, order_id in rows if pk is not None]
