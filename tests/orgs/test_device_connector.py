@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,6 +98,12 @@ def test_the_request_waits_for_every_gate_and_its_certificate_lists_their_receip
         assert devices.verify_receipt(proof)
         assert not devices.verify_receipt({**proof, "body": proof["body"].replace('"deleted":[', '"deleted":[9,')})
         assert not devices.verify_receipt({**proof, "signature": other["receipts"][0]["signature"]})
+    # What the officer sees on the case: each gate and its receipt.
+    desk = Client()
+    factories.force_sign_in(desk, officer_a)
+    case = desk.get(reverse("desk:case", args=[rr.reference]))
+    assert case.status_code == 200
+    assert "Deleted on device HZ-GATE-001 (1 copy)" in case.content.decode()
     # What the person sees on their certificate: each gate and its signed receipt.
     token = tokens.issue_status_link(rr.submission)
     page = client.get(reverse("public:certificate", kwargs={"token": token, "reference": rr.reference}))
