@@ -59,11 +59,12 @@ def scanners(request, membership):
              "can_decommission": point.pk not in open_points and any(
                  d.status != Device.Status.RETIRED for d in point.devices.all())}
             for point in points]
-    return render(request, "desk/register.html", {
-        "membership": membership, "organisation": organisation, "flags": register.flags_for(organisation, now=now),
-        "rows": rows, "orders": orders, "is_owner": membership.role == Membership.Role.OWNER,
-        "decommission_form": DecommissionForm(), "filing": _filing(organisation, now),
-    })
+    with timezone.override(organisation.time_zone):  # dates as the organisation counts them
+        return render(request, "desk/register.html", {
+            "membership": membership, "organisation": organisation, "flags": register.flags_for(organisation, now=now),
+            "rows": rows, "orders": orders, "is_owner": membership.role == Membership.Role.OWNER,
+            "decommission_form": DecommissionForm(), "filing": _filing(organisation, now),
+        })
 
 
 @desk_view(roles={Membership.Role.OWNER})

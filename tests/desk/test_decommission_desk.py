@@ -97,3 +97,10 @@ def test_the_page_shows_what_each_device_keeps_waiting(sales_office, owner_a, of
     gate.poll()
     html = signed_in(officer_a).get(URL).content.decode()
     assert "3 waiting since" in html and "last seen" in html
+
+
+def test_the_page_shows_times_in_the_organisations_zone(sales_office, officer_a):
+    point, gate = sales_office
+    gate.poll()
+    html = signed_in(officer_a).get(URL).content.decode()
+    assert "last seen" in html and "CST" in html and " UTC" not in html
