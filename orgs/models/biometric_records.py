@@ -68,13 +68,16 @@ class BiometricRecord(models.Model):
     # holds a copy, deleted through the device connector (orgs/devices.py).
     collection_point = models.ForeignKey(
         "orgs.CollectionPoint", on_delete=models.PROTECT, null=True, blank=True, related_name="biometric_records",
-        verbose_name=_("collection point"),
+        verbose_name=_("collection point"), db_index=False,
     )
     # Collected on the person's consent: the ledger entry that gave it (orgs/consent.py). A
     # record without one is held on its activity's legal basis (orgs.consent.record_basis).
+    # Neither this nor collection_point above is indexed: no query looks records up by them (a
+    # decommission order walks its selection in id order), and each index is paid for on every
+    # erasure of a million rows.
     consent = models.ForeignKey(
         "orgs.ConsentEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="records",
-        verbose_name=_("consent"),
+        verbose_name=_("consent"), db_index=False,
     )
     modality = models.CharField(_("modality"), max_length=20, choices=Modality.choices)
     email_hash = models.CharField(max_length=64, blank=True, editable=False)
