@@ -2,7 +2,8 @@
 
 Each gate has its own token and Ed25519 key (from a JSON file, as the demo writes it to
 var/demo-gates.json, or as `bench/devices.py` makes them). Every `--every` seconds each
-gate that is online polls GET /api/v1/device/deletions/, "deletes" what it is asked, and
+gate that is online polls GET /api/v1/device/deletions/, "deletes" what it is asked (one
+record, a range of an order's records, or everything), and
 acknowledges with a receipt signed by its key (POST /api/v1/device/receipts/). With
 `--offline SERIAL:SECONDS` a gate stays away that long first, its deletions queued
 meanwhile, then comes back and sends its inventory (POST /api/v1/device/inventory/).
@@ -70,6 +71,9 @@ class Gate:
             for deletion in deletions:
                 if deletion.get("wipe"):
                     self.holds.clear()
+                elif deletion.get("range"):
+                    first, last = deletion["range"]
+                    self.holds = {held for held in self.holds if not first <= held <= last}
                 else:
                     self.holds.discard(deletion["record"])
             ids = [d["id"] for d in deletions]

@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -92,7 +92,8 @@ def authenticate(token: str) -> DeviceCredential | None:
     return credential
 
 
-POLL_SQL = f"""SELECT c.id, d.serial, d.status, c.last_seen_at, q.id, q.record_id, q.order_id
+POLL_SQL = f"""SELECT c.id, d.serial, d.status, c.last_seen_at, q.id, q.record_id, q.order_id,
+        q.first_record_id, q.last_record_id
     FROM {DeviceCredential._meta.db_table} c
     JOIN {Device._meta.db_table} d ON d.id = c.device_id
     LEFT JOIN {DeviceDeletion._meta.db_table} q ON q.device_id = c.device_id AND q.receipt_id IS NULL
@@ -126,12 +127,19 @@ def poll(token: str, limit: int = BATCH) -> Poll | None:
         last_seen_at = parse_datetime(last_seen_at)
     if last_seen_at is not None and timezone.is_naive(last_seen_at):
         last_seen_at = timezone.make_aware(last_seen_at, dt_timezone.utc)
-    deletions = [{"id": pk, "record": record_id} if record_id else {"id": pk, "record": None, "wipe": True,
-                                                                      "order": order_id}
-                 for *_c, pk, record_id, order_id in rows if pk is not None]
+    deletions = [_deletion(*row[4:]) for row in rows if row[4] is not None]
     if status == DeviceStatus.RETIRED and not deletions:
         return None
     return Poll(credential_id, serial, last_seen_at, deletions)
+
+
+def _deletion(pk, record_id, order_id, first, last) -> dict:
+    """What a device is told to delete: one record, a range of an order's records, or all."""
+    if record_id:
+        return {"id": pk, "record": record_id}
+    if first is not None:
+        return {"id": pk, "record": None, "range": [first, last], "order": order_id}
+    return {"id": pk, "record": None, "wipe": True, "order": order_id}
 
 
 def seen(credential: DeviceCredential | Poll, now: datetime | None = None) -> None:
@@ -171,6 +179,29 @@ def queue_record_deletions(record_ids, *, request_task_id: int | None = None,
                 ON CONFLICT DO NOTHING""",
             [request_task_id, order.pk if order else None, timezone.now(), *record_ids,
              DeviceStatus.LIVE.value, TemplateStorage.ON_DEVICE.value])
+        return cursor.rowcount
+
+
+def queue_ranges(order: ErasureOrder, record_ids) -> int:
+    """An erasure order's chunk: one deletion per live device that keeps templates at a point
+    of the chunk's records, naming the range of their ids (a point serves one activity, so
+    every record of the range at the device's point is the order's). Returns how many rows.
+    Not for a retention order, whose range would also hold records still within retention."""
+    record_ids = list(record_ids)
+    if not record_ids:
+        return 0
+    placeholders = ", ".join(["%s"] * len(record_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {DeviceDeletion._meta.db_table}
+                    (device_id, order_id, first_record_id, last_record_id, records, queued_at)
+                SELECT d.id, %s, MIN(r.id), MAX(r.id), COUNT(r.id), %s
+                FROM {BiometricRecord._meta.db_table} r
+                JOIN {Device._meta.db_table} d ON d.collection_point_id = r.collection_point_id
+                WHERE r.id IN ({placeholders}) AND d.status = %s AND d.template_storage = %s
+                GROUP BY d.id
+                ON CONFLICT DO NOTHING""",
+            [order.pk, timezone.now(), *record_ids, DeviceStatus.LIVE.value, TemplateStorage.ON_DEVICE.value])
         return cursor.rowcount
 
 
@@ -316,7 +347,7 @@ def receipts_of(deletions) -> list[dict]:
     """Per device, how many of these deletions it was asked and the receipts that
     acknowledged them, for a certificate: serial, location, count, each receipt's proof.
     Two aggregate queries, whatever the number of deletions (an order's are millions)."""
-    counts = dict(deletions.order_by().values_list("device_id").annotate(n=Count("pk")))
+    counts = dict(deletions.order_by().values_list("device_id").annotate(n=Sum("records")))
     receipts = DeviceReceipt.objects.filter(pk__in=deletions.filter(receipt__isnull=False).values("receipt_id"))
     by_device: dict[int, list] = {}
     for receipt in receipts.select_related("device").order_by("received_at", "pk"):

@@ -164,10 +164,13 @@ def run_next_chunk(order_id: int, chunk_size: int = CHUNK_SIZE) -> bool:
         if ids:
             order.processed += tombstone(BiometricRecord.objects.filter(pk__in=ids), reason=tombstone_reason(order))
             order.last_id = ids[-1]
-            if order.kind != ErasureOrder.Kind.DECOMMISSION:
-                # The copies on devices that keep templates go too; a decommission order
-                # has each device wipe everything at the end instead (`finish`).
+            # The copies on devices that keep templates go too: a retention order names each
+            # record (its ranges would hold records still kept), an ordered deletion the
+            # chunk's range per device; a decommission order has each device wipe all at the end.
+            if order.kind == ErasureOrder.Kind.RETENTION:
                 devices.queue_record_deletions(ids, order=order)
+            elif order.kind == ErasureOrder.Kind.ORDER:
+                devices.queue_ranges(order, ids)
         more = len(ids) == chunk_size
         if more:
             order.lease_until = None

@@ -44,6 +44,9 @@ class Gate:
         for deletion in deletions:
             if deletion.get("wipe"):
                 self.holds.clear()
+            elif deletion.get("range"):
+                first, last = deletion["range"]
+                self.holds = {held for held in self.holds if not first <= held <= last}
             else:
                 self.holds.discard(deletion["record"])
         return self.send(self.signed([d["id"] for d in deletions]))

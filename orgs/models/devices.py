@@ -70,9 +70,10 @@ class DeviceReceipt(models.Model):
 
 
 class DeviceDeletion(models.Model):
-    """One deletion a device must carry out: one record's template (a request's, or an
-    order's record), or, with no record, every template the device holds (a decommission
-    order: the device is then retired). Pending until a receipt acknowledges it.
+    """One deletion a device must carry out: one record's template (a request's, or a
+    retention order's record), a range of an erasure order's records, or, with neither,
+    every template the device holds (a decommission order: the device is then retired).
+    Pending until a receipt acknowledges it.
 
     `request_task_id` names the request's fulfilment task that waits for it: a plain id,
     because orgs knows nothing of requests (requests_app reads it)."""
@@ -86,6 +87,12 @@ class DeviceDeletion(models.Model):
     # Indexed by device_deletion_order_open_idx, on the rows still waiting.
     order = models.ForeignKey(ErasureOrder, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="device_deletions", db_index=False)
+    # An erasure order's chunk at one device: every template it holds of the order's records
+    # with ids from first to last (a point serves one activity, so all of them): one row per
+    # device and chunk, not per record (`records` counts them, for the certificate).
+    first_record_id = models.BigIntegerField(null=True, blank=True)
+    last_record_id = models.BigIntegerField(null=True, blank=True)
+    records = models.PositiveIntegerField(default=1, db_default=1)  # raw INSERTs of one record each
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now, editable=False)
     receipt = models.ForeignKey(DeviceReceipt, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="acknowledged", db_index=False)
@@ -98,8 +105,12 @@ class DeviceDeletion(models.Model):
             # A record is deleted from a device once, whatever asks for it again.
             models.UniqueConstraint(fields=["device", "record"], condition=Q(record__isnull=False),
                                     name="device_deletion_once_per_record"),
-            models.UniqueConstraint(fields=["device", "order"], condition=Q(record__isnull=True),
+            models.UniqueConstraint(fields=["device", "order"],
+                                    condition=Q(record__isnull=True, first_record_id__isnull=True),
                                     name="device_wipe_once_per_order"),
+            models.UniqueConstraint(fields=["device", "order", "first_record_id"],
+                                    condition=Q(first_record_id__isnull=False),
+                                    name="device_range_once_per_order"),
             models.CheckConstraint(condition=Q(record__isnull=False) | Q(order__isnull=False),
                                    name="device_deletion_names_what"),
         ]

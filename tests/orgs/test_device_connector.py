@@ -236,6 +236,31 @@ def test_a_decommission_order_wipes_every_gate_retires_them_and_issues_one_certi
     assert north.poll().status_code == 401
 
 
+def test_an_ordered_deletion_asks_each_gate_for_ranges_and_certifies_every_record(org_a, owner_a, point, gates):
+    north, south = gates
+    records = factories.vault_records(point.activity, 25)
+    BiometricRecord.objects.filter(pk__in=[r.pk for r in records]).update(collection_point=point)
+    other_point = factories.collection_point(factories.activity(org_a, name="Staff entry", collection_point="Staff"),
+                                             name="Staff door")
+    staff_gate = Gate(factories.live_device(other_point, owner_a, serial="HZ-STAFF-1"))
+    for gate in gates:
+        gate.holds |= {r.pk for r in records}
+    order = factories.erasure_order(org_a, activity=point.activity)
+
+    factories.run_order(order, chunk_size=10)
+    assert order.status == ErasureOrder.Status.DEVICES and order.processed == 25
+    asked = north.poll().json()["deletions"]
+    assert [d["range"] for d in asked] == [[records[0].pk, records[9].pk], [records[10].pk, records[19].pk],
+                                           [records[20].pk, records[24].pk]]
+    assert staff_gate.poll().json()["deletions"] == []  # another point's gate holds none of them
+    north.work(), south.work()
+    assert not north.holds and not south.holds
+    order.refresh_from_db()
+    assert order.status == ErasureOrder.Status.DONE
+    assert [(d["device"], d["deletions"]) for d in order.certificate.body["devices"]] == [
+        ("HZ-GATE-001", 25), ("HZ-GATE-002", 25)]
+
+
 def test_a_retention_order_waits_for_the_gates_too(org_a, point, gates):
     north, south = gates
     old = factories.vault_records(point.activity, 3, retain_until=timezone.now() - timedelta(days=1))
