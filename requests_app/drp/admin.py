@@ -17,6 +17,9 @@ from requests_app.models import DrpAgent, DrpCallback, DrpRequest, DrpToken
 
 
 class DrpAgentForm(forms.ModelForm):
+    identity_assurance_url = forms.URLField(label=_("identity assurance document"), required=False,
+                                            assume_scheme="https")
+
     class Meta:
         model = DrpAgent
         fields = ("agent_id", "name", "verify_key", "contact_email", "identity_assurance_url", "callback_prefixes",
