@@ -16,7 +16,9 @@ from requests_app import workflow
 from requests_app.actors import SUBJECT
 from requests_app.cases.subjects import Identity
 from requests_app.delivery import destinations
-from requests_app.drp import callbacks, mapping, messages
+from requests_app.cases import drp_states as mapping
+from requests_app.delivery import drp_callbacks as callbacks
+from requests_app.drp import messages
 from requests_app.drp.messages import Opened, Refused
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from requests_app.models import DrpRequest, DrpToken, RightsRequest

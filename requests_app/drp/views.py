@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from requests_app.drp import agents, callbacks, filing, messages, status
+from requests_app.cases import drp_status as status
+from requests_app.delivery import drp_callbacks as callbacks
+from requests_app.drp import agents, filing, messages
 from requests_app.drp.messages import Refused
 from requests_app.models import DrpRequest
 from requests_app.public import limits

@@ -105,7 +105,7 @@ class DrpRequest(models.Model):
     relationships = models.JSONField(_("relationships"), default=list, blank=True)
     status_callback = models.URLField(_("status callback"), max_length=500, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
-    # The status, reason and expected_by last told (drp/callbacks.py): a callback per change.
+    # The status, reason and expected_by last told (delivery/drp_callbacks.py): a callback per change.
     told_state = models.CharField(max_length=120, blank=True, editable=False)
 
     class Meta:

@@ -11,7 +11,7 @@ from orgs.models import DataSystem
 from requests_app.actors import ActorKind
 from requests_app.broker import enqueue
 from requests_app.delivery import event_webhooks, notifications
-from requests_app.drp import callbacks as drp_callbacks
+from requests_app.delivery import drp_callbacks
 from requests_app.models import Notification, RequestEvent, VerificationChallenge
 
 Effect = Callable[[RequestEvent], None]

@@ -20,7 +20,7 @@ from requests_app import broker, workflow
 from requests_app.actors import SYSTEM
 from requests_app.cases import deadlines, reminders
 from requests_app.delivery import event_webhooks, notifications
-from requests_app.drp import callbacks as drp_callbacks
+from requests_app.delivery import drp_callbacks
 from requests_app.delivery.notifications import Outgoing
 from requests_app.errors import WorkflowError
 from requests_app.models import (

@@ -16,7 +16,7 @@ from nacl.signing import VerifyKey
 
 from requests_app import tasks, workflow
 from requests_app.actors import SUBJECT, member
-from requests_app.drp import callbacks
+from requests_app.delivery import drp_callbacks as callbacks
 from requests_app.errors import Unavailable
 from requests_app.models import DrpCallback, RightsRequest
 from requests_app.workflow import sweeps

@@ -1,4 +1,4 @@
-"""The three tables of requests_app/drp/mapping.py are whole: every right of DRP 3.01, every
+"""The three tables of requests_app/cases/drp_states.py are whole: every right of DRP 3.01, every
 status of a RightsRequest, every refusal ground of every law maps to something the
 protocol knows; and a request's status reads as its DRP state in each case."""
 
@@ -7,8 +7,8 @@ from django.utils import translation
 
 from orgs.law import LAW
 from requests_app.actors import member
-from requests_app.drp import mapping
-from requests_app.drp.status import status_body
+from requests_app.cases import drp_states as mapping
+from requests_app.cases.drp_status import status_body
 from requests_app import workflow
 from requests_app.models import DrpRequest, RightsRequest
 from tests import factories

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from requests_app.drp import mapping
+from requests_app.cases import drp_states as mapping
 from requests_app.models import DrpRequest, RightsRequest
 
 

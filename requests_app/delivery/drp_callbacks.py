@@ -28,7 +28,7 @@ from nacl.signing import SigningKey
 from requests_app.broker import enqueue
 from requests_app.delivery import destinations
 from requests_app.delivery.outbox import Outbox
-from requests_app.drp import status
+from requests_app.cases import drp_status as status
 from requests_app.errors import Unavailable
 from requests_app.models import DrpCallback, DrpRequest, RequestEvent, RightsRequest
 
