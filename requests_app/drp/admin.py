@@ -4,6 +4,7 @@ organisations it may address. Tokens, requests and callbacks are only looked at:
 show never more than which pair holds one, requests change only through the workflow.
 """
 
+import base64
 import binascii
 
 from django import forms
@@ -26,7 +27,11 @@ class DrpAgentForm(forms.ModelForm):
                   "organisations", "active")
 
     def clean_verify_key(self):
+        """Base64 as the DRP directory holds it since DRP 0.9.1; a key given in hex (64
+        digits, as before 0.9.1) is taken and stored as base64."""
         value = self.cleaned_data["verify_key"].strip()
+        if len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value):
+            value = base64.b64encode(bytes.fromhex(value)).decode()
         try:
             VerifyKey(value.encode(), encoder=Base64Encoder)
         except (binascii.Error, ValueError, TypeError):

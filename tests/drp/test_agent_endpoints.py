@@ -87,3 +87,22 @@ def test_an_inactive_agent_cannot_set_up_or_use_its_token(paired, client):
 
     assert paired.info(client).status_code == 403
     assert paired.register(client).status_code == 403
+
+
+def test_an_administrator_registers_an_agent_by_its_base64_or_hex_verify_key(ggf):
+    from nacl.encoding import HexEncoder
+
+    from requests_app.drp.admin import DrpAgentForm
+    from tests.drp.agent import Agent
+
+    agent = Agent("NEW_AGENT", ggf.slug)
+    data = {"agent_id": agent.agent_id, "name": "New", "contact_email": "tech@new.example", "active": "on",
+            "callback_prefixes": "https://new.example/drp/\n", "organisations": [ggf.pk]}
+    for key in (agent.verify_key, agent.key.verify_key.encode(HexEncoder).decode()):
+        form = DrpAgentForm({**data, "verify_key": key})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["verify_key"] == agent.verify_key
+    for bad in ("abc", "A" * 44, agent.verify_key[:-4]):
+        assert "verify_key" in DrpAgentForm({**data, "verify_key": bad}).errors
+    assert "callback_prefixes" in DrpAgentForm({**data, "verify_key": agent.verify_key,
+                                                "callback_prefixes": "ftp://x"}).errors
