@@ -233,6 +233,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rightsdesk <no-reply@rightsdesk.localhost>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The Data Rights Protocol's signing key of status callbacks (base64 of a 32-byte Ed25519 seed);
+# empty: one derived from SECRET_KEY (requests_app/delivery/drp_callbacks.py).
+DRP_SIGNING_KEY = env_str("DRP_SIGNING_KEY", "")
 SMS_BACKEND = env_str(
     "SMS_BACKEND", "requests_app.delivery.sms.ConsoleBackend" if DEBUG else "requests_app.delivery.sms.UnconfiguredBackend"
 )

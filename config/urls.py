@@ -22,6 +22,8 @@ urlpatterns = [
     path("api/docs/", csp_replace({"style-src": ["'self'", "'unsafe-inline'"]})(
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("log/", include("requests_app.transparency.urls")),
+    # The Data Rights Protocol 1.0 (requests_app/drp/): its paths are the specification's.
+    path("v1/", include("requests_app.drp.urls")),
     path("", include("requests_app.urls")),
     path("", include("requests_app.public.urls")),
 ]

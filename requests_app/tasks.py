@@ -26,6 +26,7 @@ from requests_app import fulfilment, workflow
 from requests_app.fulfilment import devices as device_receipts
 from requests_app.cases import tokens
 from requests_app.delivery import event_webhooks, notifications
+from requests_app.delivery import drp_callbacks
 from requests_app.delivery.sms import send_sms
 from requests_app.errors import Unavailable
 from requests_app.models import VerificationChallenge
@@ -120,6 +121,13 @@ def deliver_event(delivery_id: int) -> None:
     """POST one event delivery to its subscription, signed, once: a rerun finds it sent or
     leased. An endpoint down, slow or answering 5xx raises Unavailable and is retried."""
     event_webhooks.deliver(delivery_id)
+
+
+@shared_task(name="requests.deliver_drp_callback", acks_late=True, **RETRY)
+def deliver_drp_callback(callback_id: int) -> None:
+    """POST one DRP status callback to its agent, signed, once (requests_app/delivery/drp_callbacks.py);
+    an agent down, slow or answering 5xx raises Unavailable and is retried with backoff."""
+    drp_callbacks.deliver(callback_id)
 
 
 @shared_task(name="requests.begin_fulfilment", acks_late=True, bind=True)

@@ -51,6 +51,8 @@ def exception_handler(exc, context):
 def not_found(request, exception=None):
     """handler404 (config/urls.py): a path under /api/ that no route matches (a malformed
     UUID, a reference with a dot, a typo) answers in the API's JSON, not the site's page."""
+    if request.path.startswith("/v1/"):  # the Data Rights Protocol's error body (DRP 3.06)
+        return JsonResponse({"code": "404", "message": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     if request.path.startswith("/api/"):
         return JsonResponse(_body("not_found", exceptions.NotFound.default_detail), status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)

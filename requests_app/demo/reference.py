@@ -18,10 +18,10 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from orgs.models import BiometricRecord, CollectionPoint, DataSystem, Membership, Organisation, ProcessingActivity
-from requests_app.demo import consent, gates, scanners
+from requests_app.demo import consent, drp_agent, gates, scanners
 from requests_app.demo.data import (
-    ACTIVITIES, DEMO_AUTHENTICATOR, DEMO_PASSWORD, LOGINS, ORGANISATIONS, SETUP_DAYS_AGO, SYSTEMS, VAULT, Role,
-    demo_email, records,
+    ACTIVITIES, DEMO_AUTHENTICATOR, DEMO_PASSWORD, GOLDEN_GATE, LOGINS, ORGANISATIONS, SETUP_DAYS_AGO, SYSTEMS,
+    VAULT, Role, demo_email, records,
 )
 from requests_app.demo.vendor import demo_secret
 
@@ -55,6 +55,7 @@ def build(demo: "Demo") -> None:
         _biometric_records(demo, org)
         consent.build(demo, org)
     demo.gates = gates.enrol(list(demo.orgs.values()))
+    drp_agent.enrol(demo.orgs[GOLDEN_GATE])  # the DRP's demo agent (var/demo-drp-agent.json)
 
 
 def _logins(demo: "Demo") -> None:

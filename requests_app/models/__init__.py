@@ -8,6 +8,7 @@
     claims.py          compensation claims
     outbox.py          reminders, emails and webhook deliveries, each sent once
     log.py             the transparency log's tables
+    drp.py             the Data Rights Protocol's agents, tokens, requests and callbacks
 
 with the two things that work on rows alone: sealing texts under a person's key
 (sealed.py) and many rows in one statement (bulk.py). Imports nothing of requests_app
@@ -30,4 +31,7 @@ from requests_app.models.outbox import (  # noqa: F401
 )
 from requests_app.models.log import (  # noqa: F401
     LogLeaf, LogNode, PendingEntry, SignedTreeHead, TreeState,
+)
+from requests_app.models.drp import (  # noqa: F401
+    DrpAgent, DrpToken, DrpMessage, DrpRequest, DrpCallback,
 )

@@ -11,6 +11,7 @@ from orgs.models import DataSystem
 from requests_app.actors import ActorKind
 from requests_app.broker import enqueue
 from requests_app.delivery import event_webhooks, notifications
+from requests_app.delivery import drp_callbacks
 from requests_app.models import Notification, RequestEvent, VerificationChallenge
 
 Effect = Callable[[RequestEvent], None]
@@ -34,6 +35,7 @@ def after_event(event: RequestEvent, declared: Iterable[Effect] = ()) -> None:
     rr, action = event.request, event.action
     if action in event_webhooks.EVENT_FOR_ACTION:  # subscribers' signed POSTs (outbox, after commit)
         event_webhooks.record([rr], event_webhooks.EVENT_FOR_ACTION[action])
+    drp_callbacks.after_event(event)  # an authorised agent's DRP request: its status callback (outbox)
     if action in OWN_LETTER and event.visible_to_subject:
         # A step with a letter of its own (expiry, a chase, a close) sends that instead of
         # the generic update, verified or not: it tells them why the case ended.

@@ -20,6 +20,7 @@ from requests_app import broker, workflow
 from requests_app.actors import SYSTEM
 from requests_app.cases import deadlines, reminders
 from requests_app.delivery import event_webhooks, notifications
+from requests_app.delivery import drp_callbacks
 from requests_app.delivery.notifications import Outgoing
 from requests_app.errors import WorkflowError
 from requests_app.models import (
@@ -155,6 +156,7 @@ def requeue_stale_work(now: datetime | None = None, limit: int = REQUEUE_LIMIT) 
         # orgs/erasure.py finds its own (open orders are few); queued here with the rest.
         "erasure_orders": broker.publish_each("orgs.run_erasure_order", erasure.stale_order_ids(now)[:limit]),
         "event_deliveries": broker.publish_each("requests.deliver_event", event_webhooks.unsent_ids(now)[:limit]),
+        "drp_callbacks": broker.publish_each("requests.deliver_drp_callback", drp_callbacks.unsent_ids(now)[:limit]),
     }
 
 

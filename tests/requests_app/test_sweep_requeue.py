@@ -25,7 +25,8 @@ from tests.workers import (  # noqa: F401 - fixtures
 
 Status = RightsRequest.Status
 NOTHING = {"verification_codes": 0, "notifications": 0, "fulfilment_tasks": 0, "begin_fulfilment": 0,
-           "complete_fulfilment": 0, "erasure_orders": 0, "event_deliveries": 0}
+           "complete_fulfilment": 0, "erasure_orders": 0, "event_deliveries": 0,
+           "drp_callbacks": 0}
 
 
 def later(**delta):
