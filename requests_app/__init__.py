@@ -9,6 +9,7 @@ parts below it (tests/test_imports.py holds the order; README.md draws it):
     fulfilment                carrying out an approved request in each data system
     workflow                  changing a case: the steps, their rules and effects, the sweeps
     delivery                  mail, SMS, event webhooks and DRP callbacks, through their outboxes
+    evidence                  a case's or an order's signed bundle for a court, checked offline
     cases                     reading a case: deadlines, selectors, documents, codes
     transparency              each request's hash chain and the public log
     models                    the tables

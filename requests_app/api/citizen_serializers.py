@@ -163,12 +163,19 @@ class AlternativeAnswerInputSerializer(StepInputSerializer):
         return {"works": "yes" if data["works"] else "no", "comment": data.get("comment", "")}, {}
 
 
+class ShareFilesInputSerializer(StepInputSerializer):
+    files = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=True,
+                                  max_length=1000,
+                                  help_text=_("The ids of your uploaded files that evidence bundles may carry; "
+                                              "an empty list: none."))
+
+
 # Each requester's step's input, by the step's name.
 INPUT_FOR: dict[str, type[StepInputSerializer]] = {
     "reply": ReplyInputSerializer, "add_evidence": EvidenceInputSerializer, "withdraw": EmptyInputSerializer,
     "appeal": AppealInputSerializer, "claim_compensation": ClaimInputSerializer,
     "accept_offer": OfferAnswerInputSerializer, "decline_offer": OfferAnswerInputSerializer,
-    "confirm_alternative": AlternativeAnswerInputSerializer,
+    "confirm_alternative": AlternativeAnswerInputSerializer, "share_files": ShareFilesInputSerializer,
 }
 
 

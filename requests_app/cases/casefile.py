@@ -127,9 +127,10 @@ def _certificate(rights_request: RightsRequest, tz) -> dict | None:
     }
 
 
-def case_file(rights_request: RightsRequest, *, now: datetime | None = None) -> dict:
+def case_file(rights_request: RightsRequest, *, now: datetime | None = None, head=None) -> dict:
     """The case file of `rights_request` (load it with `casefile_queryset()`): a dict of
-    plain values and aware datetimes, ready for DjangoJSONEncoder or a template."""
+    plain values and aware datetimes, ready for DjangoJSONEncoder or a template. The log
+    proofs are against the signed head `head` (the newest by default)."""
     rr, org = rights_request, rights_request.organisation
     tz = org.time_zone
     events = _events(rr, tz)
@@ -235,7 +236,7 @@ def case_file(rights_request: RightsRequest, *, now: datetime | None = None) -> 
         },
         "certificate": _certificate(rr, tz),
         # Each event's place in the public log and its RFC 9162 proof against a signed head.
-        "log": proofs.for_request(rr),
+        "log": proofs.for_request(rr, head),
     }
 
 

@@ -15,6 +15,7 @@ personal data.
 
 import hashlib
 import hmac
+import os
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -104,11 +105,11 @@ def log_url() -> str:
     return settings.SITE_URL.rstrip("/") + reverse("log:overview")
 
 
-def certificate_log_proof(rights_request: RightsRequest) -> dict | None:
+def certificate_log_proof(rights_request: RightsRequest, head=None) -> dict | None:
     """The proof that the event which issued the request's certificate (and states its
-    number and hash) is in the public log's newest signed head."""
+    number and hash) is in the public log's signed head `head` (by default the newest)."""
     event = rights_request.events.filter(action="finish_fulfilment").order_by("-seq").first()
-    return proofs.inclusion(event) if event is not None else None
+    return proofs.inclusion(event, head) if event is not None else None
 
 
 # --- the certificate ---------------------------------------------------------------------
@@ -150,8 +151,10 @@ def _totals(body: dict, jurisdiction: str) -> list[dict]:
             for code, count in totals.items()]
 
 
-def certificate_context(certificate: ErasureCertificate, rights_request: RightsRequest | None = None) -> dict:
-    """What the certificate states, read from its hashed body."""
+def certificate_context(certificate: ErasureCertificate, rights_request: RightsRequest | None = None,
+                        head=None) -> dict:
+    """What the certificate states, read from its hashed body; its log proof against the
+    signed head `head` (the newest by default)."""
     body = certificate.body
     jurisdiction = body.get("jurisdiction") or certificate.organisation.jurisdiction
     texts = law.texts(jurisdiction)
@@ -177,7 +180,7 @@ def certificate_context(certificate: ErasureCertificate, rights_request: RightsR
         "storage_only_law": texts.storage_only if storage_only else "",
         "identifiers_kept": [kept for kept in body.get("identifiers_kept", []) if isinstance(kept, dict)],
         "check_url": check_url(certificate),
-        "log_proof": certificate_log_proof(rights_request) if rights_request is not None else None,
+        "log_proof": certificate_log_proof(rights_request, head) if rights_request is not None else None,
         "log_url": log_url(),
     }
 
@@ -286,8 +289,9 @@ def _alternative(rr: RightsRequest, texts) -> dict:
 LETTER_CONTEXT = {"refusal": _refusal, "extension": _extension, "fulfilment": _fulfilment}
 
 
-def for_request(rights_request: RightsRequest, name: str) -> Document:
-    """The document `name` (certificate or a letter) of the request, or 404 if it has none."""
+def for_request(rights_request: RightsRequest, name: str, *, head=None) -> Document:
+    """The document `name` (certificate or a letter) of the request, or 404 if it has none;
+    a certificate's log proof against `head` (the newest signed head by default)."""
     rr = rights_request
     language = rr.subject.preferred_language or settings.LANGUAGE_CODE
     common = {"rr": rr, "organisation": rr.organisation, "law": law.texts(rr.jurisdiction),
@@ -299,7 +303,7 @@ def for_request(rights_request: RightsRequest, name: str) -> Document:
         if rr.certificate is None:
             raise Http404
         with translation.override(language):
-            context = certificate_context(rr.certificate, rr)
+            context = certificate_context(rr.certificate, rr, head)
         return Document("certificate.html", rr.certificate.number, language, rr.organisation.time_zone,
                         {**common, **context})
     if name not in LETTER_CONTEXT:
@@ -332,11 +336,27 @@ def render_html(document: Document, *, csp_nonce: str = "") -> str:
 
 
 def render_pdf(document: Document) -> bytes:
+    return html_to_pdf(render_html(document))
+
+
+# fontTools stamps each embedded font subset with this time instead of "now" (the
+# reproducible-builds convention), so the same page gives the same PDF bytes.
+FONT_TIMESTAMP = "315532800"  # 1980-01-01, as the members of an evidence bundle's ZIP
+
+
+def html_to_pdf(html: str, *, reproducible: bool = False) -> bytes:
+    """The page as a PDF. `reproducible`: the same HTML gives the same bytes (an evidence
+    bundle's members are hashed and its ZIP is built twice to the same bytes), with a file
+    identifier taken from the HTML and the fonts' timestamp fixed for the process."""
     import weasyprint  # imported here: only document downloads need Pango
 
+    options = {}
+    if reproducible:
+        os.environ.setdefault("SOURCE_DATE_EPOCH", FONT_TIMESTAMP)
+        options["pdf_identifier"] = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
     # A document needs nothing from outside (its stylesheet is inline): fetch no URL, so no
     # text typed into a case can make the renderer read a file or call a server.
-    return weasyprint.HTML(string=render_html(document), url_fetcher=_refuse_fetch).write_pdf()
+    return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(**options)
 
 
 def _refuse_fetch(url, *args, **kwargs):

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from requests_app.desk import (
-    bulk_views, document_views, filing_views, mail_views, register_views, report_views, views,
+    bulk_views, document_views, evidence_views, filing_views, mail_views, register_views, report_views, views,
 )
 
 app_name = "desk"
@@ -21,6 +21,8 @@ urlpatterns: list = [
          name="document_html"),
     path("requests/<str:reference>/documents/<slug:name>.pdf", document_views.document, {"fmt": "pdf"},
          name="document_pdf"),
+    # Evidence bundles for a court or a regulator (requests_app/evidence/).
+    path("requests/<str:reference>/evidence.zip", evidence_views.case_bundle, name="case_evidence"),
     path("requests/<str:reference>/<slug:action>/", views.case_action, name="case_action"),
     # Dashboard and exports (requests_app/desk/report_views.py).
     path("dashboard/", report_views.dashboard, name="dashboard"),
@@ -29,6 +31,7 @@ urlpatterns: list = [
     path("scanners/<uuid:public_id>/decommission/", register_views.decommission, name="decommission"),
     path("scanners/orders/<int:order_id>/certificate.<str:fmt>", register_views.order_certificate,
          name="order_certificate"),
+    path("scanners/orders/<int:order_id>/evidence.zip", evidence_views.order_bundle, name="order_evidence"),
     # The filing threshold (Measures art. 15): count, obligations, pack (requests_app/desk/filing_views.py).
     path("filing/", filing_views.filing_page, name="filing"),
     *(path(f"filing/pack.{fmt}", filing_views.filing_pack_view, {"fmt": fmt}, name=f"filing_pack_{fmt}")

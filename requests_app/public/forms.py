@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs import law
 from orgs.models import Alternative, Organisation
-from requests_app.cases import deadlines
+from requests_app.cases import deadlines, sharing
 from requests_app.errors import InvalidInput
-from requests_app.models import CompensationClaim, RightsRequest
+from requests_app.models import Attachment, CompensationClaim, RightsRequest
 from requests_app.money import MINOR_UNIT_EXPONENT
 from requests_app.public.uploads import validate_upload
 
@@ -297,11 +297,30 @@ class AlternativeAnswerForm(StepForm):
         return cleaned
 
 
+class ShareFilesForm(StepForm):
+    """Which of their uploads the requester lets evidence bundles carry; none ticked withdraws it."""
+
+    refusal = {"files": _("Choose among the files you uploaded to this request.")}
+    files = forms.ModelMultipleChoiceField(
+        label=_("Files that may be copied into evidence bundles"), queryset=Attachment.objects.none(),
+        required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("A bundle is what the organisation hands to a court or a regulator about your case. Without "
+                    "your consent it lists only each file's name, size and fingerprint (SHA-256). You can change "
+                    "this at any time; a bundle already handed over cannot be called back."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.rr is not None:
+            self.fields["files"].queryset = sharing.shareable(self.rr)
+            self.fields["files"].label_from_instance = lambda attachment: attachment.original_name
+            self.initial.setdefault("files", sorted(sharing.shared_ids(self.rr)))
+
+
 # Each requester's step's form, by the step's name (workflow.steps.SUBJECT_STEPS).
 FORM_FOR: dict[str, type[StepForm]] = {
     "reply": MessageForm, "add_evidence": EvidenceForm, "withdraw": WithdrawForm, "appeal": AppealForm,
     "claim_compensation": ClaimForm, "accept_offer": OfferAnswerForm, "decline_offer": OfferAnswerForm,
-    "confirm_alternative": AlternativeAnswerForm,
+    "confirm_alternative": AlternativeAnswerForm, "share_files": ShareFilesForm,
 }
 
 

@@ -234,6 +234,9 @@ def status(request, token):
             "alternative": alternatives.provided(rr) if rr.kind == RightsRequest.Kind.ALTERNATIVE and rr.status in (
                 RightsRequest.Status.FULFILLING, RightsRequest.Status.FULFILLED) else None,
             "alternative_form": forms.AlternativeAnswerForm(auto_id=f"id_{rr.reference}_alt_%s"),
+            # Which of their uploads evidence bundles may carry (requests_app/cases/sharing.py).
+            "share_form": forms.ShareFilesForm(rr=rr, auto_id=f"id_{rr.reference}_share_%s")
+            if SUBJECT_STEPS["share_files"].offered(rr) else None,
         }
         for rr in requests
     ]

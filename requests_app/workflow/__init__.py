@@ -12,7 +12,8 @@ and the clock paused meanwhile), carrying_out.py (the work in the data systems, 
 erasure certificate), closing.py (withdrawal, expiry, removing contact details),
 conversation.py (messages, notes, evidence, a look at the contact details),
 alternatives.py (another way in than a face scan, provided and confirmed) and
-claims.py (compensation). This module only gathers them, so that callers write
+claims.py (compensation), evidence.py (files shared in evidence bundles, and each
+bundle exported). This module only gathers them, so that callers write
 `workflow.approve(...)` wherever a step lives; the step modules never import it.
 
 Beside the steps: transitions.py (the rules tables and the one locked transition every
@@ -60,6 +61,7 @@ from requests_app.workflow.conversation import (
     reveal_contact,
     subject_message,
 )
+from requests_app.workflow.evidence import record_evidence_export, share_files
 from requests_app.workflow.filing import (
     MAX_CHALLENGES,
     file_without_verification,
@@ -111,6 +113,8 @@ __all__ = [
     "withdraw", "expire", "unverified_deletion_offer", "CONTACT_FIELDS", "purge_contact_details",
     # conversation.py
     "message_subject", "add_note", "Contact", "reveal_contact", "subject_message", "add_evidence",
+    # evidence.py
+    "share_files", "record_evidence_export",
     # alternatives.py
     "provide_alternative", "confirm_alternative", "alternative_not_working", "close_unconfirmed_alternative",
     # claims.py

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from orgs.models import DataSystem
 from requests_app import workflow
 from requests_app.actors import SUBJECT, Actor
-from requests_app.cases import deadlines, selectors
+from requests_app.cases import deadlines, selectors, sharing
 from requests_app.cases.selectors import CaseFile
 from requests_app.errors import NotPermitted, TransitionNotAllowed
 from requests_app.models import Attachment, CompensationClaim, FulfilmentTask, RightsRequest
@@ -412,6 +412,18 @@ def _an_alternative_request(rr: RightsRequest) -> bool:
     return rr.kind == RightsRequest.Kind.ALTERNATIVE
 
 
+def _files_to_share(rr: RightsRequest) -> bool:
+    return sharing.shareable(rr).exists()
+
+
+def _shared(rr: RightsRequest, data: dict, result) -> str:
+    if result:
+        return _("Your choice is saved: the files you ticked may be copied into evidence bundles for a court or a "
+                 "regulator.")
+    return _("Your choice is saved: no file of yours will be copied into evidence bundles; they list only each "
+             "file's fingerprint (SHA-256).")
+
+
 _SUBJECT_STEPS = [
     SubjectStep("reply", ("answer", "subject_message"), _reply,
                 _("Write to the organisation (answers its question if it asked one)."), _("Your message was sent.")),
@@ -436,5 +448,9 @@ _SUBJECT_STEPS = [
     SubjectStep("decline_offer", ("decline_offer",),
                 lambda rr, d: workflow.decline_offer(_offered_claim(rr, d), actor=SUBJECT),
                 _("Decline the compensation offered."), _("You declined the offer."), when=_an_offer),
+    SubjectStep("share_files", ("share_files",), lambda rr, d: workflow.share_files(
+        rr, actor=SUBJECT, attachment_ids=[attachment.pk for attachment in d["files"]]),
+        _("Choose which of your uploaded files may be copied into evidence bundles for a court or a regulator "
+          "(`files`: their ids; an empty list withdraws the consent)."), _shared, when=_files_to_share),
 ]
 SUBJECT_STEPS: dict[str, SubjectStep] = {step.name: step for step in _SUBJECT_STEPS}

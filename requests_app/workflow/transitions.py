@@ -115,6 +115,10 @@ RULES: dict[str, Rule] = {
     # The officer desk: seeing who the person is is itself on the record (an auditor too).
     "reveal_contact": _rule(set(Status.values), None, DECIDERS | {Role.AUDITOR}),
     "add_note": _rule(set(Status.values), None, DECIDERS),
+    # Evidence bundles (workflow/evidence.py): the requester's choice of files to share in
+    # them, in any state (a court case may come long after), and each export, by whom.
+    "share_files": _rule(set(Status.values), None, {S}),
+    "export_evidence": _rule(set(Status.values), None, DECIDERS | {Role.AUDITOR}),
 }
 
 CLAIM_RULES: dict[str, tuple[set[str], str]] = {

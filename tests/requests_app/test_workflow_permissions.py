@@ -285,6 +285,13 @@ CASES: dict[str, Case] = {
                            lambda rr, a, w: workflow.reveal_contact(rr, actor=a)),
     "add_note": Case(DECIDERS, _in(Status.IN_REVIEW),
                      lambda rr, a, w: workflow.add_note(rr, actor=a, body="Checked the gate log")),
+    # Evidence bundles: the requester alone chooses which of their files may travel in one
+    # (an empty choice: none); owners, officers and auditors export one, on the record.
+    "share_files": Case({"subject"}, _in(Status.FULFILLED),
+                        lambda rr, a, w: workflow.share_files(rr, actor=a, attachment_ids=[])),
+    "export_evidence": Case(DECIDERS | {"auditor_a"}, _in(Status.FULFILLED),
+                            lambda rr, a, w: workflow.record_evidence_export(
+                                rr, actor=a, manifest_sha256="0" * 64, tree_size=1, files=0)),
 }
 
 
