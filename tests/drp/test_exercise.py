@@ -219,6 +219,16 @@ def test_the_persons_own_rate_limit_counts_drp_filings_with_the_public_forms(pai
     _no_request_filed()
 
 
+def test_filings_refused_as_already_open_count_in_the_persons_rate_limit(paired, client):
+    """As the citizens' API: the intake ran and answered about the person, so it is a try;
+    else an agent could ask without end whether someone has a request open here."""
+    assert paired.file(client, paired.exercise_message(exercise="deletion")).status_code == 200
+    answers = [paired.file(client, paired.exercise_message(exercise="deletion")).status_code for _ in range(5)]
+
+    assert answers == [409] * 4 + [429]
+    assert RightsRequest.objects.count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_copies_of_a_message_arriving_at_once_file_one_request(ggf, other_business):
     """The unique digest of DrpMessage, not a look before the insert, decides: the second
