@@ -6,7 +6,8 @@ runs inside the transaction that changed the request (the workflow step holds it
 lock) and writes one DrpCallback under a unique key, queued after commit; `deliver` claims
 the row (requests_app/delivery/outbox.py), POSTs the status JSON outside any transaction to
 the address destinations.py checked (the SSRF guard of every webhook), and marks it sent.
-An agent that is down, slow or answers 5xx/408/429 gets it again with backoff.
+An agent that is down, slow or answers 5xx/408/429 gets it again with backoff, unless
+a newer status reached it meanwhile (then the older one is settled unsent).
 
 A change is a change of the DRP state, reason or expected_by (an extension, DRP 3.08):
 verified, in review, approved and being carried out are all `in_progress` to the agent,
@@ -87,6 +88,11 @@ def deliver(callback_id: int) -> bool:
     drp = callback.drp_request
     if not drp.agent.active or not drp.agent.allows_callback(drp.status_callback):
         logger.info("drp callback %s not sent: the agent is inactive or its callback no longer allowed", callback_id)
+        OUTBOX.mark_sent(callback_id)
+        return True
+    if DrpCallback.objects.filter(drp_request=drp, pk__gt=callback.pk, sent_at__isnull=False).exists():
+        # A newer status reached the agent: this retry would leave it with a stale one (DRP 2.03.1).
+        logger.info("drp callback %s not sent: superseded by a newer status already sent", callback_id)
         OUTBOX.mark_sent(callback_id)
         return True
     body = json.dumps(callback.payload).encode()

@@ -9,6 +9,7 @@ import hashlib
 
 import nacl.utils
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from orgs.models import Organisation
@@ -40,10 +41,12 @@ def issue_token(agent: DrpAgent, organisation: Organisation) -> str:
 
 
 def from_request(request) -> DrpToken | None:
-    """The token of `Authorization: Bearer <token>`, if it is a live agent's; else None."""
+    """The token of `Authorization: Bearer <token>`, if it is a live agent's and the agent may
+    still address its organisation (an administrator may have taken it off the list); else None."""
     scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 200:
         return None
     return (DrpToken.objects.select_related("agent", "organisation")
-            .filter(token_hash=_hash(token), agent__active=True).first())
+            .filter(token_hash=_hash(token), agent__active=True, agent__organisations=F("organisation"))
+            .first())

@@ -87,11 +87,22 @@ def read_exercise(token: DrpToken, message: dict) -> Exercise:
 def file(request, token: DrpToken, opened: Opened) -> DrpRequest:
     """File the exercise as the agent's request of the person; returns the DRP request.
     Refused: bad fields (400), rate limited (429, Retry-After), already open (409)."""
-    agent, organisation, message = token.agent, token.organisation, opened.message
-    exercise = read_exercise(token, message)
-    person = person_limits(exercise.identity.email, exercise.identity.phone, organisation)
-    buckets = person + ((f"drp:{agent.pk}", AGENT_RATE),)
+    exercise = read_exercise(token, opened.message)
+    person = person_limits(exercise.identity.email, exercise.identity.phone, token.organisation)
+    buckets = person + ((f"drp:{token.agent.pk}", AGENT_RATE),)
     limits.attempt(request, limits.SUBMIT, address=AGENT_ADDRESS, keys=buckets, count=False)
+    try:
+        drp = _file(token, opened, exercise)
+    except Refused as exc:
+        if exc.status == 409:  # the intake answered about the person: a try, as the citizens' API counts it
+            limits.spend(request, limits.SUBMIT, address=AGENT_ADDRESS, keys=buckets)
+        raise
+    limits.spend(request, limits.SUBMIT, address=AGENT_ADDRESS, keys=buckets)
+    return drp
+
+
+def _file(token: DrpToken, opened: Opened, exercise: Exercise) -> DrpRequest:
+    agent, organisation, message = token.agent, token.organisation, opened.message
     with transaction.atomic():
         messages.take(agent, opened)
         try:
@@ -116,7 +127,6 @@ def file(request, token: DrpToken, opened: Opened) -> DrpRequest:
             status_callback=exercise.status_callback, received_at=rr.received_at,
         )
         callbacks.record(drp, rr, "filed")
-    limits.spend(request, limits.SUBMIT, address=AGENT_ADDRESS, keys=buckets)
     return drp
 
 

@@ -79,10 +79,13 @@ def open_message(body: bytes, agent: DrpAgent, business_allowed: Callable[[objec
         raise Refused(403, _("The signature does not verify to the agent's key.")) from None
     try:
         message = json.loads(signed.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         raise Refused(400, _("The signed message is not a JSON document.")) from None
     if not isinstance(message, dict):
         raise Refused(400, _("The signed message is not a JSON object."))
+    if _has_nul(message):
+        # PostgreSQL's text and jsonb cannot hold U+0000: refused here, not by a failed INSERT.
+        raise Refused(400, _("The signed message contains a NUL character."))
     # 3. the agent-id claim is the agent the token (or URL) names
     if message.get("agent-id") != agent.agent_id:
         raise Refused(403, _("The agent-id claim is not the agent this token was issued to."))
@@ -100,6 +103,22 @@ def open_message(body: bytes, agent: DrpAgent, business_allowed: Callable[[objec
     if expires_at - issued_at > MAX_WINDOW:
         raise Refused(403, _("The message is valid for too long: keep expires-at within an hour of issued-at."))
     return Opened(message=message, raw=raw, expires_at=expires_at)
+
+
+def _has_nul(message: dict) -> bool:
+    """Whether any key or string in the message holds U+0000; a loop, not recursion, as a
+    message may nest as deep as json.loads allows."""
+    pending = [message]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return True
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def _timestamp(message: dict, claim: str) -> datetime:

@@ -8,6 +8,7 @@ signed message in DRP 3.07's order (messages.py), call one function, answer the 
 
 import uuid
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -51,6 +52,9 @@ def _protocol(view):
             return _error(exc)
         except limits.Limited as exc:
             return _limited(exc)
+        except RequestDataTooBig:
+            # Django would answer its own HTML 400; DRP 3.06 wants the JSON error body.
+            return JsonResponse({"code": "413", "message": _("The body is too large.")}, status=413)
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return csrf_exempt(wrapped)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from nacl.signing import SigningKey
 
-from requests_app.models import DrpMessage, DrpToken
+from requests_app.models import DrpAgent, DrpMessage, DrpToken, RightsRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,18 @@ def test_an_inactive_agent_cannot_set_up_or_use_its_token(paired, client):
 
     assert paired.info(client).status_code == 403
     assert paired.register(client).status_code == 403
+
+
+def test_a_token_stops_working_once_the_agent_may_no_longer_address_the_business(paired, client, ggf):
+    """The administrator's list of organisations an agent may address is the authority,
+    not the token issued while the organisation was on it."""
+    message = paired.exercise_message(exercise="deletion")
+    DrpAgent.objects.get(agent_id=paired.agent_id).organisations.remove(ggf)
+
+    assert paired.info(client).status_code == 403
+    refused = paired.file(client, message)
+    assert refused.status_code == 403 and refused.json()["code"] == "403"
+    assert not RightsRequest.objects.exists()
 
 
 def test_an_administrator_registers_an_agent_by_its_base64_or_hex_verify_key(ggf):

@@ -139,3 +139,25 @@ def test_two_workers_racing_send_a_callback_once(ggf, other_business, receiver, 
     assert len(receiver.received) == 1
     row.refresh_from_db()
     assert row.attempts == 1 and row.sent_at is not None
+
+
+@pytest.mark.django_db
+def test_a_retried_callback_is_not_sent_after_a_newer_status_reached_the_agent(paired, client, receiver):
+    """DRP 2.03.1: the agent's last 200 should be for the most recent status. A retry of an
+    older one after a newer was delivered would leave the agent with a stale status."""
+    receiver.status = 503
+    rr, _request_id = _file(paired, client, receiver)
+    older = DrpCallback.objects.get()
+    with pytest.raises(Unavailable):
+        callbacks.deliver(older.pk)
+    receiver.status = 200
+    tasks.send_verification_code(rr.challenges.get().pk)
+    workflow.verify_identity(rr, actor=SUBJECT, code=factories.code_from_outbox())  # open -> in_progress
+    newer = DrpCallback.objects.exclude(pk=older.pk).get()
+    assert callbacks.deliver(newer.pk) is True
+
+    assert callbacks.deliver(older.pk) is True  # the retry settles it
+
+    assert statuses(receiver)[-1] == ("in_progress", None)
+    older.refresh_from_db()
+    assert older.sent_at is not None and older.last_status == 503

@@ -217,3 +217,50 @@ def test_the_persons_own_rate_limit_counts_drp_filings_with_the_public_forms(pai
 
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
     _no_request_filed()
+
+
+def test_filings_refused_as_already_open_count_in_the_persons_rate_limit(paired, client):
+    """As the citizens' API: the intake ran and answered about the person, so it is a try;
+    else an agent could ask without end whether someone has a request open here."""
+    assert paired.file(client, paired.exercise_message(exercise="deletion")).status_code == 200
+    answers = [paired.file(client, paired.exercise_message(exercise="deletion")).status_code for _ in range(5)]
+
+    assert answers == [409] * 4 + [429]
+    assert RightsRequest.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_copies_of_a_message_arriving_at_once_file_one_request(ggf, other_business):
+    """The unique digest of DrpMessage, not a look before the insert, decides: the second
+    copy waits for the first transaction and is refused once it commits."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from tests.drp.agent import Agent
+    from tests.drp.conftest import AGENT_ID, register
+
+    agent = Agent(AGENT_ID, ggf.slug)
+    register(agent, ggf)
+    assert agent.register(Client()).status_code == 200
+    message = agent.exercise_message(exercise="deletion")
+    start, answers = threading.Barrier(2), []
+
+    def send():
+        try:
+            start.wait()
+            response = agent.file(Client(), message)
+            answers.append((response.status_code, response.json().get("message", "filed")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(status for status, _words in answers) == [200, 403]
+    assert any(status == 403 and "received before" in words for status, words in answers)
+    assert RightsRequest.objects.count() == DrpRequest.objects.count() == 1
