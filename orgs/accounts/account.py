@@ -16,7 +16,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from orgs import current
+from orgs import current, oversight
 from orgs.accounts import backup_codes, passkeys
 from orgs.accounts.forms import OrganisationSwitchForm, PasskeyNameForm
 from orgs.accounts.second_factor import (
@@ -28,7 +28,7 @@ from orgs.accounts.second_factor import (
     second_factor_state,
 )
 from orgs.accounts.sign_in import safe_next_url
-from orgs.models import Membership, Organisation
+from orgs.models import Membership, Organisation, OversightOrder
 
 log = logging.getLogger("rightsdesk.signin")
 
@@ -103,6 +103,19 @@ class StaffHeader:
     @cached_property
     def current(self) -> Membership | None:
         return getattr(self.request, "membership", None) or current.current_membership(self.request)
+
+    @cached_property
+    def is_regulator(self) -> bool:
+        return oversight.is_regulator(self.request.user)
+
+    @cached_property
+    def open_orders(self) -> int:
+        """Regulators' orders the current organisation has still to answer (the desk's badge)."""
+        membership = self.current
+        if membership is None:
+            return 0
+        return OversightOrder.objects.filter(organisation_id=membership.organisation_id).exclude(
+            status=OversightOrder.Status.ANSWERED).count()
 
 
 def staff_header(request) -> dict:

@@ -96,6 +96,10 @@ class OversightOrder(models.Model):
         return self.is_open and self.due_at < (now or timezone.now())
 
 
+STEP_LABELS = {"send": _("Sent"), "acknowledge": _("Acknowledged"), "answer": _("Answered"),
+               "mark_overdue": _("Deadline passed")}
+
+
 class OversightOrderEvent(models.Model):
     """One step taken on an order: which, from and to which status, by whom, when."""
 
@@ -114,6 +118,10 @@ class OversightOrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order_id} · {self.step} · {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def step_label(self) -> str:
+        return str(STEP_LABELS.get(self.step, self.step))
 
 
 class OversightReminder(models.Model):

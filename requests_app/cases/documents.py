@@ -320,6 +320,15 @@ def for_order(certificate: ErasureCertificate, language: str) -> Document:
                     {"organisation": organisation, "law": law.texts(organisation.jurisdiction), **context})
 
 
+def order_certificate_response(order, fmt: str, request=None) -> HttpResponse:
+    """The certificate of an erasure or decommission order, in the reader's language, as a
+    page or a PDF; 404 while the order has none. For the desk and the regulators' pages alike."""
+    if order.certificate is None:
+        raise Http404
+    language = getattr(request, "LANGUAGE_CODE", None) or "en"
+    return response(for_order(order.certificate, language), fmt, request)
+
+
 # --- rendering ---------------------------------------------------------------------------
 
 
