@@ -174,3 +174,11 @@ def test_times_on_the_history_are_the_organisations(client, regulator_client, or
     factories.force_sign_in(client, owner_a)
     page = client.get(reverse("desk:oversight")).content.decode()
     assert "March 3, 2026, 1:30 a.m. CST" in page  # 17:30 UTC on 2 March is 01:30 on 3 March in Shanghai
+
+
+def test_the_regulators_case_file_links_to_its_own_documents_not_the_desks(regulator_client, org_a, officer_a):
+    rr = factories.fulfilled_request(org_a, officer_a)
+    page = _get(regulator_client, "casefile_html", org_a.slug, rr.reference).content.decode()
+    own = reverse("oversight:document_html", args=[org_a.slug, rr.reference, "certificate"])
+    assert f'href="{own}"' in page and "/desk/" not in page
+    assert regulator_client.get(own).status_code == 200
