@@ -10,7 +10,9 @@ from django.utils.translation import ngettext
 from orgs import oversight
 from orgs.admin.shared import ViewOnlyMixin
 from orgs.admin.times import zoned_times
-from orgs.models import Authority, OversightAccess, OversightGrant, OversightOrder, OversightOrderEvent, Regulator
+from orgs.models import (
+    Authority, OversightAccess, OversightGrant, OversightOrder, OversightOrderEvent, OversightReminder, Regulator,
+)
 
 
 class RegulatorInline(admin.TabularInline):
@@ -27,6 +29,17 @@ class AuthorityAdmin(admin.ModelAdmin):
     list_filter = ("kind", "jurisdiction")
     search_fields = ("name", "name_zh")
     inlines = [RegulatorInline]
+
+
+@admin.register(Regulator)
+class RegulatorAdmin(admin.ModelAdmin):
+    """A login made a regulator of an authority (it must pass a second factor from then on)."""
+
+    list_display = ("user", "authority", "created_at")
+    list_select_related = ("user", "authority")
+    list_filter = ("authority",)
+    raw_id_fields = ("user",)
+    search_fields = ("user__username",)
 
 
 @admin.register(OversightGrant)
@@ -87,4 +100,23 @@ class OversightOrderAdmin(ViewOnlyMixin, admin.ModelAdmin):
     fields = ("organisation", "authority", "sent_by", "kind", "reference", "text", "point", "due_on", "due_at",
               "status", "erasure_order", "answer", "answer_certificate", "answered_at", "answered_by", "created_at")
     inlines = [OrderEventInline]
+    actions = None
+
+
+@admin.register(OversightOrderEvent)
+@zoned_times("at", model=OversightOrderEvent)
+class OversightOrderEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ("at", "order", "step", "from_status", "to_status", "by")
+    list_select_related = ("order__organisation", "by")
+    fields = ("order", "at", "step", "from_status", "to_status", "by")
+    actions = None
+
+
+@admin.register(OversightReminder)
+@zoned_times("sent_at", model=OversightReminder)
+class OversightReminderAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ("order", "stage", "sent_at")
+    list_select_related = ("order__organisation",)
+    list_filter = ("stage",)
+    fields = ("order", "stage", "sent_at", "recipients")
     actions = None

@@ -5,11 +5,13 @@ for owners and auditors. An auditor reads; a refused step is a message with 403 
 409 (state), bad input 400 with the form's errors; never a 500.
 """
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from orgs import oversight_orders
@@ -17,11 +19,16 @@ from orgs.models import ErasureOrder, Membership, OversightAccess, OversightGran
 from requests_app.desk.access import desk_view
 from requests_app.desk.register_views import with_progress
 from requests_app.desk.views import _render
-from requests_app.oversight.forms import AnswerForm
 
 Role = Membership.Role
 SEES_HISTORY = frozenset({Role.OWNER, Role.AUDITOR})
 HISTORY_ROWS = 200
+
+
+class AnswerForm(forms.Form):
+    text = forms.CharField(label=gettext_lazy("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    certificate = forms.CharField(label=gettext_lazy("Certificate number (optional)"), max_length=32, required=False,
+                                  help_text=gettext_lazy("The erasure certificate that shows the order carried out."))
 
 
 def _page(request, membership, *, answer_forms=None, status=200):

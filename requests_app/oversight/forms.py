@@ -21,9 +21,3 @@ class OrderForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["point"].queryset = CollectionPoint.objects.filter(organisation=organisation).order_by("name")
-
-
-class AnswerForm(forms.Form):
-    text = forms.CharField(label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
-    certificate = forms.CharField(label=_("Certificate number (optional)"), max_length=32, required=False,
-                                  help_text=_("The erasure certificate that shows the order carried out."))
