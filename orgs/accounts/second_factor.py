@@ -3,7 +3,8 @@ that hold a session to it until it does (`SecondFactorMiddleware` on every URL,
 `member_required` on every staff view).
 
 Who must use a second factor: superusers, staff, anyone with an owner membership and
-every regulator (orgs/models/oversight.py: they read many organisations' files; `otp_mandatory`). Other members may enrol from their account page; once they have a
+every regulator (orgs/models/oversight.py: they read many organisations' files;
+`otp_mandatory`). Other members may enrol from their account page; once they have a
 confirmed device (an authenticator app, orgs/accounts/otp_views.py, or a passkey,
 orgs/accounts/passkeys.py) it is asked for at every sign-in too (`must_verify`).
 
