@@ -129,12 +129,7 @@ def certificate(request, grant, number, fmt):
     found = get_object_or_404(ErasureCertificate.objects.select_related("organisation"),
                               organisation=grant.organisation, number=number)
     request.viewed = found.number
-    rr = RightsRequest.objects.select_related("organisation", "subject", "certificate").filter(
-        certificate=found).first()
-    if rr is not None:
-        return documents.response(documents.for_request(rr, "certificate"), fmt, request)
-    language = getattr(request, "LANGUAGE_CODE", None) or "en"
-    return documents.response(documents.for_order(found, language), fmt, request)
+    return documents.certificate_response(found, fmt, request)
 
 
 @oversight_view(Kind.FILINGS)
