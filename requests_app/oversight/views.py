@@ -32,9 +32,11 @@ from requests_app.oversight.filters import OversightQueueFilter
 @require_GET
 def organisations(request):
     now = timezone.now()
-    grants = (oversight.grants_in_force(request.user, now).select_related("organisation", "authority")
-              .order_by("organisation__name", "-ends_at"))
-    return render(request, "oversight/organisations.html", {"grants": grants, "regulator": request.regulator})
+    grants = {}
+    for grant in (oversight.grants_in_force(request.user, now).select_related("organisation", "authority")
+                  .order_by("organisation__name", "-ends_at")):
+        grants.setdefault(grant.organisation_id, grant)  # overlapping grants: the one ending last
+    return render(request, "oversight/organisations.html", {"grants": list(grants.values()), "regulator": request.regulator})
 
 
 @oversight_view(Kind.OVERVIEW)

@@ -182,3 +182,11 @@ def test_the_regulators_case_file_links_to_its_own_documents_not_the_desks(regul
     own = reverse("oversight:document_html", args=[org_a.slug, rr.reference, "certificate"])
     assert f'href="{own}"' in page and "/desk/" not in page
     assert regulator_client.get(own).status_code == 200
+
+
+def test_overlapping_grants_list_the_organisation_once_until_the_later_end(regulator_client, authority, org_a):
+    today = timezone.localtime(timezone.now(), org_a.time_zone).date()
+    factories.grant(authority, org_a, starts_on=today, ends_on=today + timedelta(days=90))
+    page = _get(regulator_client, "organisations").content.decode()
+    assert page.count('data-organisation="park-a"') == 1
+    assert (today + timedelta(days=90)).isoformat() in page
