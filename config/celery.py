@@ -37,4 +37,6 @@ app.conf.beat_schedule = {
     "settle-device-receipts": {"task": "requests.settle_device_receipts", "schedule": 300.0},
     # Hourly: the filing threshold's count (Measures art. 15), its obligations, their reminders.
     "check-filings": {"task": "orgs.check_filings", "schedule": 3600.0},
+    # Hourly: regulators' orders and inquiries near or past their deadline (orgs/oversight_reminders.py).
+    "remind-oversight-orders": {"task": "orgs.remind_oversight_orders", "schedule": 3600.0},
 }

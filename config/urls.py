@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("requests_app.api.token_urls")),  # the account page's API tokens
     path("accounts/", include("django.contrib.auth.urls")),
     path("desk/", include("requests_app.desk.urls")),
+    path("oversight/", include("requests_app.oversight.urls")),
     path("api/v1/", include("requests_app.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI: its start-up script is a separate file (the split view), so only its

@@ -7,15 +7,24 @@ membership stops working at the next request.
 
 from django.http import Http404
 
-from orgs.models import Membership, Organisation
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from orgs.models import Membership, Organisation, OversightOrder
 
 SESSION_KEY = "current_organisation"
 
 
 def memberships(user) -> list[Membership]:
+    """The user's memberships, each with `open_orders`: the regulators' orders its organisation
+    has still to answer (the desk menu's badge), read in the same query."""
     if not user.is_authenticated:
         return []
-    return list(Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name"))
+    open_orders = (OversightOrder.objects.filter(organisation=OuterRef("organisation"))
+                   .exclude(status=OversightOrder.Status.ANSWERED).order_by()
+                   .values("organisation").annotate(n=Count("pk")).values("n"))
+    return list(Membership.objects.filter(user=user).select_related("organisation")
+                .annotate(open_orders=Coalesce(Subquery(open_orders), 0)).order_by("organisation__name"))
 
 
 def current_membership(request) -> Membership | None:

@@ -1,9 +1,10 @@
 """Celery tasks of orgs: the biometric vault's erasure orders and retention, in chunks; the
-reminders of impact assessments due for review; the filing threshold's check and reminders."""
+reminders of impact assessments due for review; the filing threshold's check and reminders;
+the deadlines of regulators' orders and inquiries."""
 
 from celery import shared_task
 
-from orgs import erasure, filing, filing_reminders, review_reminders
+from orgs import erasure, filing, filing_reminders, oversight_reminders, review_reminders
 
 
 @shared_task(name="orgs.run_erasure_order", acks_late=True)
@@ -36,3 +37,10 @@ def check_filings() -> int:
     Safe to run twice: the second opens, closes and sends nothing."""
     filing.check_all()
     return filing_reminders.remind_due()
+
+
+@shared_task(name="orgs.remind_oversight_orders", acks_late=True)
+def remind_oversight_orders() -> int:
+    """Mark regulators' orders past their deadline overdue and mail the reminders and
+    escalations due; returns how many mails went out. Safe to run twice: the second sends nothing."""
+    return oversight_reminders.remind_due()

@@ -49,6 +49,28 @@ def officer_b(org_b):
 
 
 @pytest.fixture
+def authority(db):
+    return factories.authority()
+
+
+@pytest.fixture
+def regulator_a(authority, org_a):
+    """A regulator whose authority holds a grant over organisation A, in force now."""
+    found = factories.regulator(authority, username="regulator_a")
+    factories.grant(authority, org_a)
+    return found.user
+
+
+@pytest.fixture
+def regulator_b(org_b):
+    """A regulator of another authority, with a grant over organisation B only."""
+    other = factories.authority(name="Jiangsu Provincial Cyberspace Administration", name_zh="江苏省委网信办")
+    found = factories.regulator(other, username="regulator_b")
+    factories.grant(other, org_b)
+    return found.user
+
+
+@pytest.fixture
 def administrator(db):
     return get_user_model().objects.create_superuser("admin", "admin@example.com", "correct-horse-battery")
 

@@ -576,3 +576,31 @@ def face_people(activity, people: int, *, records_each: int = 1, first: int = 0,
              first, first + people - 1, records_each],
         )
         return cursor.rowcount
+
+
+# --- Regulators (tests/oversight/) ---------------------------------------------------------------
+
+from datetime import date, timedelta  # noqa: E402
+
+from orgs.models import Authority, OversightGrant, Regulator  # noqa: E402
+
+
+def authority(*, name="Nanjing Municipal Cyberspace Administration Office", name_zh="南京市委网信办",
+              kind="cac", jurisdiction="CN", **extra) -> Authority:
+    return Authority.objects.create(name=name, name_zh=name_zh, kind=kind, jurisdiction=jurisdiction, **extra)
+
+
+def regulator(of: Authority, *, username) -> Regulator:
+    user = get_user_model().objects.create_user(username, f"{username}@regulator.example", PASSWORD)
+    return Regulator.objects.create(user=user, authority=of)
+
+
+def grant(of: Authority, org, *, starts_on: date | None = None, ends_on: date | None = None, regulator=None,
+          reason="Inspection of face-recognition entry", **extra) -> OversightGrant:
+    """A grant over `org`, by default from yesterday to 30 days ahead (the organisation's dates)."""
+    from django.utils import timezone as tz
+
+    today = tz.localtime(tz.now(), org.time_zone).date()
+    return OversightGrant.objects.create(authority=of, organisation=org, regulator=regulator, reason=reason,
+                                         starts_on=starts_on or today - timedelta(days=1),
+                                         ends_on=ends_on or today + timedelta(days=30), **extra)

@@ -30,6 +30,7 @@ LAYERS = [
     {"workflow"},  # changing a case: the steps, their rules and effects, the sweeps
     {"fulfilment"},  # carrying out an approved request in each data system
     {"desk", "public"},  # the officers' pages; the requester's pages
+    {"oversight"},  # the regulators' read-only pages over what the desk shows
     {"api", "drp"},  # the same, as a REST API; the Data Rights Protocol's interface for agents
     {"tasks", "templatetags", "admin"},  # the worker's tasks; template tags; the admin site
     {"demo"},  # the demonstration, played through the real steps and the worker's tasks

@@ -16,7 +16,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from orgs import current
+from orgs import current, oversight
 from orgs.accounts import backup_codes, passkeys
 from orgs.accounts.forms import OrganisationSwitchForm, PasskeyNameForm
 from orgs.accounts.second_factor import (
@@ -103,6 +103,15 @@ class StaffHeader:
     @cached_property
     def current(self) -> Membership | None:
         return getattr(self.request, "membership", None) or current.current_membership(self.request)
+
+    @cached_property
+    def is_regulator(self) -> bool:
+        return oversight.is_regulator(self.request.user)
+
+    @cached_property
+    def open_orders(self) -> int:
+        """Regulators' orders the current organisation has still to answer (orgs/current.py)."""
+        return getattr(self.current, "open_orders", 0) if self.current is not None else 0
 
 
 def staff_header(request) -> dict:

@@ -2,8 +2,9 @@
 that hold a session to it until it does (`SecondFactorMiddleware` on every URL,
 `member_required` on every staff view).
 
-Who must use a second factor: superusers, staff and anyone with an owner membership
-(`otp_mandatory`). Other members may enrol from their account page; once they have a
+Who must use a second factor: superusers, staff, anyone with an owner membership and
+every regulator (orgs/models/oversight.py: they read many organisations' files;
+`otp_mandatory`). Other members may enrol from their account page; once they have a
 confirmed device (an authenticator app, orgs/accounts/otp_views.py, or a passkey,
 orgs/accounts/passkeys.py) it is asked for at every sign-in too (`must_verify`).
 
@@ -31,7 +32,7 @@ from django.utils.http import urlencode
 import django_otp
 from orgs import current
 from orgs.accounts import passkeys
-from orgs.models import Membership
+from orgs.models import Membership, Regulator
 
 log = logging.getLogger("rightsdesk.signin")
 
@@ -60,27 +61,29 @@ def second_factor_state(user) -> str:
         .objects.filter(pk=user.pk)
         .annotate(
             is_owner=Exists(Membership.objects.filter(user=OuterRef("pk"), role=Membership.Role.OWNER)),
+            is_regulator=Exists(Regulator.objects.filter(user=OuterRef("pk"))),
             has_app=Exists(totp_devices().filter(user=OuterRef("pk"), confirmed=True)),
             has_passkey=Exists(passkeys.credentials().filter(user=OuterRef("pk"), confirmed=True)),
         )
-        .values_list("is_owner", "has_app", "has_passkey")
+        .values_list("is_owner", "is_regulator", "has_app", "has_passkey")
         .first()
     )
-    is_owner, has_app, has_passkey = row or (False, False, False)
+    is_owner, is_regulator, has_app, has_passkey = row or (False, False, False, False)
     if has_app or has_passkey:
         return "verify"
-    if is_owner or user.is_superuser or user.is_staff:
+    if is_owner or is_regulator or user.is_superuser or user.is_staff:
         return "setup"
     return "none"
 
 
 def otp_mandatory(user) -> bool:
-    """Owners, staff and superusers may not work without a second factor."""
+    """Owners, regulators, staff and superusers may not work without a second factor."""
     if not user.is_authenticated:
         return False
     if user.is_superuser or user.is_staff:
         return True
-    return Membership.objects.filter(user=user, role=Membership.Role.OWNER).exists()
+    return (Membership.objects.filter(user=user, role=Membership.Role.OWNER).exists()
+            or Regulator.objects.filter(user=user).exists())
 
 
 def must_verify(user) -> bool:

@@ -18,7 +18,7 @@ from django_ratelimit.decorators import ratelimit
 
 from orgs.accounts.forms import SignInForm
 from orgs.accounts.second_factor import second_factor_pending, second_factor_url
-from orgs.models import Membership
+from orgs.models import Membership, Regulator
 
 
 def safe_next_url(request, default: str | None = None) -> str:
@@ -31,8 +31,10 @@ def safe_next_url(request, default: str | None = None) -> str:
 
 
 def _landing(user) -> str:
-    """Where a sign-in without ?next= ends: the desk, or the admin for staff who are
-    members of no organisation."""
+    """Where a sign-in without ?next= ends: the desk; a regulator's desk (/oversight/) for
+    a regulator; the admin for staff who are members of no organisation."""
+    if user.is_authenticated and Regulator.objects.filter(user=user).exists():
+        return reverse("oversight:organisations")
     if user.is_authenticated and user.is_staff and not Membership.objects.filter(user=user).exists():
         return reverse("admin:index")
     return resolve_url(settings.LOGIN_REDIRECT_URL)

@@ -4,7 +4,8 @@
 Imported in the order they stood in the one models.py they came from, so Django
 registers them as before (the order `apps.get_models()` gives); the register of
 collection points and devices (register), the impact assessments (assessments), the device
-connector (devices), the consent ledger (consent) and the filing obligations (filing) after.
+connector (devices), the consent ledger (consent), the filing obligations (filing) and the
+regulators' oversight (oversight, oversight_orders) after.
 """
 
 from orgs.models.organisations import Jurisdiction, Membership, MembershipRole, Organisation
@@ -21,21 +22,28 @@ from orgs.models.assessments import AssessmentState, ImpactAssessment, ReviewRem
 from orgs.models.devices import DeviceCredential, DeviceDeletion, DeviceReceipt
 from orgs.models.consent import ConsentAction, ConsentChannel, ConsentEvent
 from orgs.models.filing import FilingKind, FilingObligation, FilingReminder, FilingStatus, FilingTrigger
+from orgs.models.oversight import AccessKind, Authority, AuthorityKind, OversightAccess, OversightGrant, Regulator
+from orgs.models.oversight_orders import (
+    OversightOrder, OversightOrderEvent, OversightOrderKind, OversightOrderStatus, OversightReminder,
+)
 
 __all__ = [
+    "AccessKind",
     "Alternative",
     "ApiToken",
     "AssessmentState",
+    "Authority",
+    "AuthorityKind",
     "BiometricRecord",
     "BiometricRecordQuerySet",
     "CalendarDay",
     "CalendarRow",
     "CalendarYear",
     "CollectionPoint",
+    "Connector",
     "ConsentAction",
     "ConsentChannel",
     "ConsentEvent",
-    "Connector",
     "DataSystem",
     "Device",
     "DeviceCredential",
@@ -57,11 +65,19 @@ __all__ = [
     "Membership",
     "MembershipRole",
     "Modality",
-    "Organisation",
     "OrderStatus",
+    "Organisation",
+    "OversightAccess",
+    "OversightGrant",
+    "OversightOrder",
+    "OversightOrderEvent",
+    "OversightOrderKind",
+    "OversightOrderStatus",
+    "OversightReminder",
     "PlaceKind",
     "ProcessingActivity",
     "RecordState",
+    "Regulator",
     "RetentionDuty",
     "ReviewReminder",
     "TemplateStorage",

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -248,14 +249,18 @@ def details_text(details) -> str:
     return json.dumps(details, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
 
-def as_html(case: dict, *, request=None) -> str:
-    """The printable page, times in the organisation's zone (and UTC beside them)."""
+def as_html(case: dict, *, request=None, documents_url: str | None = None) -> str:
+    """The printable page, times in the organisation's zone (and UTC beside them).
+    `documents_url`: where the request's documents are, ending in "/" (the desk's by
+    default; a regulator's page links to its own, requests_app/oversight/)."""
+    if documents_url is None:
+        documents_url = reverse("desk:document_html", args=[case["request"]["reference"], "x"])[:-len("x.html")]
     events = [{**event, "details_text": details_text(event["details"])} for event in case["events"]]
     certificate = case["certificate"] and {
         **case["certificate"], "body_text": json.dumps(
             case["certificate"]["body"], cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True, indent=2)
     }
-    context = {"case": {**case, "events": events, "certificate": certificate}}
+    context = {"case": {**case, "events": events, "certificate": certificate}, "documents_url": documents_url}
     with timezone.override(case["organisation"]["time_zone"]):
         return render_to_string("desk/casefile.html", context, request=request)
 

@@ -324,6 +324,24 @@ def for_order(certificate: ErasureCertificate, language: str) -> Document:
                     {"organisation": organisation, "law": law.texts(organisation.jurisdiction), **context})
 
 
+def certificate_response(certificate: ErasureCertificate, fmt: str, request=None) -> HttpResponse:
+    """A certificate as a page or a PDF: a request's as its requester got it, an order's in
+    the reader's language. For the desk and the regulators' pages alike."""
+    rr = (RightsRequest.objects.select_related("organisation", "subject", "certificate")
+          .filter(certificate=certificate).first())
+    if rr is not None:
+        return response(for_request(rr, "certificate"), fmt, request)
+    language = getattr(request, "LANGUAGE_CODE", None) or "en"
+    return response(for_order(certificate, language), fmt, request)
+
+
+def order_certificate_response(order, fmt: str, request=None) -> HttpResponse:
+    """The certificate of an erasure or decommission order; 404 while the order has none."""
+    if order.certificate is None:
+        raise Http404
+    return certificate_response(order.certificate, fmt, request)
+
+
 # --- rendering ---------------------------------------------------------------------------
 
 

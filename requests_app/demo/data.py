@@ -70,6 +70,11 @@ LOGINS = [
     ("goldengate.officer", "Luis", "Ortega", GOLDEN_GATE, Role.OFFICER),
 ]
 
+# Regulators (requests_app/demo/oversight.py): username, first, last, the authority they work for.
+NANJING_CAC = dict(name="Nanjing Municipal Cyberspace Administration Office", name_zh="南京市委网信办", kind="cac",
+                   jurisdiction="CN", contact_email="oversight@nanjing-cac.example")
+REGULATORS = [("nanjing.cac", "Zhou", "Ming", NANJING_CAC["name"])]
+
 VAULT = "Biometric vault"
 PAPER_ARCHIVE = "Ticketing office paper archive"
 

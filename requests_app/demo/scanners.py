@@ -8,8 +8,8 @@ Three stories the 2025 Measures tell:
   8), each gate confirming its deletions through the device connector (demo/gates.py);
   the fingerprint reader it switched away from in October 2019 retired;
 - the Nanjing sales office: entrance cameras registered but never assessed, with no sign
-  photographed and no other way in, so they never went live; the city then ordered face
-  cameras out of sales offices, and the order (`order_removals`) erased the records
+  photographed and no other way in, so they never went live; the city's cyberspace
+  administration then ordered them out (demo/oversight.py), which erased the records
   collected there, retired the cameras and issued its certificate;
 - the Hangzhou housing estate: a face terminal live on an assessment, but face only (SPC
   provisions art. 10: residents must be offered another way in), flagged for that.
@@ -22,8 +22,8 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFont
 
-from orgs import assessments, erasure, register
-from orgs.models import CollectionPoint, Device, ErasureOrder, ImpactAssessment, Organisation, ProcessingActivity
+from orgs import assessments, register
+from orgs.models import CollectionPoint, Device, ImpactAssessment, Organisation, ProcessingActivity
 from orgs.models.register import Alternative, DeviceKind, DeviceStatus, PlaceKind, TemplateStorage
 from requests_app.demo.data import GREENFIELD, GREENFIELD_FACE, NANJING, NANJING_FACE, PARK, PARK_FACE, PARK_FINGERPRINT
 
@@ -116,25 +116,6 @@ def build(demo, org: Organisation) -> None:
             if status == RETIRED:
                 register.retire(device)
             demo.result.created["devices"] += 1
-
-
-# The order that removed the Nanjing sales office's cameras (the 2021 municipal order).
-REMOVAL_REASON = ("Nanjing municipal order: face-recognition cameras out of property sales offices; every face "
-                  "record collected at the entrance erased and the cameras removed.")
-
-
-def order_removals(demo) -> None:
-    """The Nanjing sales office's cameras ordered out, once: the order runs to its end here,
-    as make run's worker would run it (records erased in chunks, the cameras retired, one
-    certificate). After the requests, so their stories are told on the records as they were."""
-    org = demo.orgs.get(NANJING)
-    point = CollectionPoint.objects.filter(organisation=org, name=POINTS[NANJING][0]["name"]).first()
-    if point is None or ErasureOrder.objects.filter(point=point).exists():
-        return
-    order = erasure.order_decommission(point, reason=REMOVAL_REASON, by=demo.users.get("nanjing.owner"))
-    while erasure.run_next_chunk(order.pk):
-        pass
-    demo.result.created["erasure orders"] += 1
 
 
 def _assess(activity: ProcessingActivity, answer: str, owner) -> None:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orgs.models import Organisation
-from requests_app.demo import filing, reference, scanners
+from requests_app.demo import filing, oversight, reference
 from requests_app.demo.data import HANGZHOU_CASE_KEY, PEOPLE, demo_email
 from requests_app.demo.engine import Scenario, Scene
 from requests_app.demo.quiet import quiet_side_effects
@@ -67,7 +67,8 @@ def seed() -> SeedResult:
     demo = Demo()
     with quiet_side_effects():
         reference.build(demo)
+        oversight.build(demo)  # the Nanjing cyberspace administration's regulator and grant
         filing.build(demo)  # the park over the filing threshold: 100,000 and more faces
         demo.build_requests(SCENARIOS)
-        scanners.order_removals(demo)
+        oversight.order_removal(demo)  # the Nanjing cameras: inquiry, order, removal, certificate, answer
     return demo.result

@@ -41,7 +41,7 @@ class FiledForm(forms.Form):
                                                                              status=FilingStatus.OPEN)
 
 
-def _rows(organisation, now) -> list[dict]:
+def obligation_rows(organisation, now) -> list[dict]:
     obligations = FilingObligation.objects.filter(organisation=organisation).order_by("-opened_at", "-pk")
     return [{"obligation": o, "why": filing.describe(o), "overdue": o.is_overdue(now),
              "days_left": filing.days_left(o, now=now) if o.is_open else None} for o in obligations]
@@ -70,7 +70,7 @@ def filing_page(request, membership):
         else:
             status = 400
     context = {"organisation": organisation, "applies": True, "count": filing.people_count(organisation),
-               "threshold": filing.THRESHOLD, "rows": _rows(organisation, now), "form": form,
+               "threshold": filing.THRESHOLD, "rows": obligation_rows(organisation, now), "form": form,
                "may_mark": membership.role in MARKING, "counted_at": now}
     return _render(request, membership, "desk/filing.html", context, status=status)
 
@@ -81,6 +81,11 @@ def filing_pack_view(request, membership, fmt):
     organisation = membership.organisation
     if not filing.applies(organisation):
         raise Http404
+    return pack_response(organisation, fmt, request)
+
+
+def pack_response(organisation, fmt: str, request=None) -> HttpResponse:
+    """The organisation's filing pack as a page, a PDF or JSON (the desk's and the regulators')."""
     pack = filing_pack.build(organisation)
     filename = f"{organisation.slug}-filing-pack"
     if fmt == "json":

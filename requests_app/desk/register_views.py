@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Min, Prefetch, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,11 +47,7 @@ def scanners(request, membership):
     points = (CollectionPoint.objects.filter(organisation=organisation)
               .select_related("activity").prefetch_related(Prefetch("devices", queryset=devices))
               .order_by("name"))
-    orders = list(ErasureOrder.objects.filter(organisation=organisation, kind=Kind.DECOMMISSION)
-                  .select_related("point", "certificate")
-                  .annotate(devices_asked=Count("device_deletions"),
-                            devices_confirmed=Count("device_deletions", filter=Q(device_deletions__receipt__isnull=False)))
-                  .order_by("-created_at"))
+    orders = list(decommission_orders(organisation))
     open_points = {order.point_id for order in orders if order.status != ErasureOrder.Status.DONE}
     rows = [{"point": point, "devices": [(device, _lacks(device)) for device in point.devices.all()],
              "assessment": assessments.current_assessment(point.activity, now=now),
@@ -94,10 +89,20 @@ def decommission(request, membership, public_id):
 def order_certificate(request, membership, order_id, fmt):
     order = get_object_or_404(ErasureOrder.objects.select_related("certificate__organisation"),
                               organisation=membership.organisation, pk=order_id)
-    if order.certificate is None:
-        raise Http404
-    language = getattr(request, "LANGUAGE_CODE", None) or "en"
-    return documents.response(documents.for_order(order.certificate, language), fmt, request)
+    return documents.order_certificate_response(order, fmt, request)
+
+
+def with_progress(orders):
+    """Erasure orders with how many device deletions they asked for and how many are confirmed."""
+    return (orders.select_related("point", "certificate")
+            .annotate(devices_asked=Count("device_deletions"),
+                      devices_confirmed=Count("device_deletions", filter=Q(device_deletions__receipt__isnull=False))))
+
+
+def decommission_orders(organisation):
+    """The organisation's orders to remove a collection point, newest first, with their progress."""
+    return with_progress(ErasureOrder.objects.filter(organisation=organisation, kind=Kind.DECOMMISSION)).order_by(
+        "-created_at")
 
 
 def _scanners_url() -> str:

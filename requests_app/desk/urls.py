@@ -3,7 +3,8 @@
 from django.urls import path
 
 from requests_app.desk import (
-    bulk_views, document_views, evidence_views, filing_views, mail_views, register_views, report_views, views,
+    bulk_views, document_views, evidence_views, filing_views, mail_views, oversight_views, register_views,
+    report_views, views,
 )
 
 app_name = "desk"
@@ -36,6 +37,10 @@ urlpatterns: list = [
     path("filing/", filing_views.filing_page, name="filing"),
     *(path(f"filing/pack.{fmt}", filing_views.filing_pack_view, {"fmt": fmt}, name=f"filing_pack_{fmt}")
       for fmt in ("html", "pdf", "json")),
+    # Regulators: their orders to answer, the record of their views (requests_app/desk/oversight_views.py).
+    path("oversight/", oversight_views.oversight_page, name="oversight"),
+    path("oversight/orders/<int:order_id>/acknowledge/", oversight_views.acknowledge, name="oversight_acknowledge"),
+    path("oversight/orders/<int:order_id>/answer/", oversight_views.answer, name="oversight_answer"),
     # The organisation's own words in requesters' mails (owners; requests_app/desk/mail_views.py).
     path("mails/", mail_views.mail_wordings, name="mail_wordings"),
     path("mails/<slug:kind>/<str:language>/", mail_views.mail_wording, name="mail_wording"),

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orgs import consent, devices, filing, filing_reminders
+from orgs import consent, devices, filing, filing_reminders, oversight, oversight_orders, oversight_reminders
 from orgs.identifiers import read_identifiers
 from orgs.models import (
     BiometricRecord, CalendarDay, CalendarYear, FilingReminder, ImpactAssessment, MailWording, RetentionDuty,
@@ -88,6 +88,12 @@ def case(org_a, officer_a, administrator, monkeypatch):
     # and a reminder of it, as the sweep claims one.
     monkeypatch.setattr(filing, "THRESHOLD", 1)
     filing_reminders.claim(filing.check(org_a).opened, FilingReminder.Stage.TEN_DAYS, now=timezone.now())
+    # A regulator with a grant, a page it opened, its order (with its history) and a reminder of it.
+    authority = factories.authority()
+    regulator = factories.regulator(authority, username="inspector")
+    oversight.record_access(factories.grant(authority, org_a), regulator.user, "overview")
+    order = oversight_orders.send(org_a, regulator=regulator, kind="inquiry", text="Who reviewed the gates?")
+    oversight_reminders.claim(order, "3", now=timezone.now())
     rr.refresh_from_db()
     return rr, record
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from requests_app.demo.data import DEMO_PASSWORD, LOGINS, ORGANISATIONS
+from requests_app.demo.data import DEMO_PASSWORD, LOGINS, ORGANISATIONS, REGULATORS
 from requests_app.demo.seed import SeedResult, seed
 from requests_app.models import RightsRequest
 from requests_app.transparency import sequencer
@@ -51,7 +51,8 @@ class Command(BaseCommand):
             out.write("  Nothing new was created: the demo data is already there.")
         else:
             kinds = ["organisations", "logins", "memberships", "authenticator devices", "data systems",
-                     "processing activities", "collection points", "devices", "biometric records", "requests"]
+                     "processing activities", "collection points", "devices", "biometric records", "requests",
+                     "oversight grants", "oversight orders"]
             made = ", ".join(f"{result.created[k]} {k}" for k in kinds if result.created[k])
             out.write(style.SUCCESS(f"  Created {made} in {elapsed:.1f} s."))
 
@@ -67,10 +68,12 @@ class Command(BaseCommand):
                 what = f"{role.label.lower()}, {names[slug]}"
             note = "" if username in result.new_logins or result.nothing_new else "  (existed already)"
             out.write(f"  {username:<20} {what}{note}")
+        for username, _first, _last, authority in REGULATORS:
+            out.write(f"  {username:<20} regulator, {authority} (read-only, /oversight/)")
 
         if result.authenticators:
             out.write("")
-            out.write(style.MIGRATE_HEADING("Second factor (administrator and owners)"))
+            out.write(style.MIGRATE_HEADING("Second factor (administrator, owners and regulators)"))
             out.write("  After the password these logins are asked for a 6-digit code. Add the secret to an")
             out.write("  authenticator app (paste the otpauth URI, or type the base32 secret):")
             for item in result.authenticators:
