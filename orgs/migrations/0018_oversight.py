@@ -171,7 +171,7 @@ class Migration(migrations.Migration):
             name='OversightAccess',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('overview', 'Overview and figures'), ('queue', 'List of requests'), ('case', 'Case page'), ('casefile', 'Case file'), ('document', 'Case document'), ('proof', 'Audit-log proof'), ('register', 'Register of scanners'), ('certificate', 'Erasure certificate'), ('filings', 'Filings'), ('filing_pack', 'Filing pack'), ('orders', 'Orders and inquiries'), ('order', 'Order or inquiry')], max_length=20, verbose_name='what')),
+                ('kind', models.CharField(choices=[('overview', 'Overview and figures'), ('queue', 'List of requests'), ('case', 'Case page'), ('casefile', 'Case file'), ('document', 'Case document'), ('proof', 'Audit-log proof'), ('register', 'Register of scanners'), ('certificate', 'Erasure certificate'), ('filings', 'Filings'), ('filing_pack', 'Filing pack'), ('orders', 'Orders and inquiries'), ('order', 'Order or inquiry'), ('evidence', 'Evidence bundle'), ('transparency', 'Transparency report')], max_length=20, verbose_name='what')),
                 ('object_ref', models.CharField(blank=True, max_length=100, verbose_name='reference')),
                 ('at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='when')),
                 ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.authority', verbose_name='authority')),
@@ -184,7 +184,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': "regulators' views",
                 'ordering': ['organisation', '-at', '-pk'],
                 'indexes': [models.Index(fields=['organisation', '-at'], name='oversight_access_org_at_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['overview', 'queue', 'case', 'casefile', 'document', 'proof', 'register', 'certificate', 'filings', 'filing_pack', 'orders', 'order'])), name='oversight_access_kind_valid')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['overview', 'queue', 'case', 'casefile', 'document', 'proof', 'register', 'certificate', 'filings', 'filing_pack', 'orders', 'order', 'evidence', 'transparency'])), name='oversight_access_kind_valid')],
             },
         ),
         migrations.AddIndex(

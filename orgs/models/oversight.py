@@ -137,6 +137,8 @@ class AccessKind(models.TextChoices):
     FILING_PACK = "filing_pack", _("Filing pack")
     ORDERS = "orders", _("Orders and inquiries")
     ORDER = "order", _("Order or inquiry")
+    EVIDENCE = "evidence", _("Evidence bundle")
+    TRANSPARENCY = "transparency", _("Transparency report")
 
 
 class OversightAccessQuerySet(models.QuerySet):

@@ -14,7 +14,7 @@ from nacl.encoding import Base64Encoder
 from nacl.signing import VerifyKey
 
 from orgs.admin.shared import ViewOnlyMixin
-from requests_app.models import DrpAgent, DrpCallback, DrpRequest, DrpToken
+from requests_app.models import DrpAgent, DrpCallback, DrpMessage, DrpRequest, DrpToken
 
 
 class DrpAgentForm(forms.ModelForm):
@@ -63,6 +63,15 @@ class DrpAgentAdmin(admin.ModelAdmin):
 class DrpTokenAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("agent", "organisation", "created_at")
     fields = readonly_fields = ("agent", "organisation", "created_at")
+
+
+@admin.register(DrpMessage)
+class DrpMessageAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """The replay store: a digest per signed message taken, kept until the message expires."""
+
+    list_display = ("agent", "digest", "expires_at", "created_at")
+    list_select_related = ("agent",)
+    fields = readonly_fields = ("agent", "digest", "expires_at", "created_at")
 
 
 @admin.register(DrpRequest)

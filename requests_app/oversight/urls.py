@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from requests_app.oversight import order_views, views
+from requests_app.oversight import evidence_views, order_views, views
 
 app_name = "oversight"
 
@@ -20,7 +20,10 @@ urlpatterns = [
     path("<slug:slug>/requests/<str:reference>/documents/<slug:name>.pdf", views.document, {"fmt": "pdf"},
          name="document_pdf"),
     path("<slug:slug>/requests/<str:reference>/proof.json", views.proof, name="proof"),
+    path("<slug:slug>/requests/<str:reference>/evidence.zip", evidence_views.case_bundle, name="case_evidence"),
     path("<slug:slug>/scanners/", views.scanners, name="scanners"),
+    path("<slug:slug>/scanners/orders/<int:order_id>/evidence.zip", evidence_views.order_bundle,
+         name="order_evidence"),
     path("<slug:slug>/certificates/<str:number>.html", views.certificate, {"fmt": "html"}, name="certificate_html"),
     path("<slug:slug>/certificates/<str:number>.pdf", views.certificate, {"fmt": "pdf"}, name="certificate_pdf"),
     path("<slug:slug>/filing/", views.filings, name="filings"),

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.db import connection
 from django.db.models import Model
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,8 @@ from requests_app.cases import tokens
 from requests_app.models import Attachment, Reminder, RequestEvent, RightsRequest, SubjectKey
 from requests_app.transparency import sequencer
 from tests import factories, tampering
+from tests.drp.agent import Agent
+from tests.drp.conftest import register as register_agent
 from tests.gate import Gate
 from tests.orgs.test_crypto import TEMPLATE, biometric_record
 
@@ -94,6 +97,14 @@ def case(org_a, officer_a, administrator, monkeypatch):
     oversight.record_access(factories.grant(authority, org_a), regulator.user, "overview")
     order = oversight_orders.send(org_a, regulator=regulator, kind="inquiry", text="Who reviewed the gates?")
     oversight_reminders.claim(order, "3", now=timezone.now())
+    # An authorised agent of the DRP: its pair-wise token, a request it filed (its message kept
+    # against replay) and the callback queued to tell it.
+    drp_agent = Agent("ADMIN_TEST_AGENT", org_a.slug)
+    register_agent(drp_agent, org_a, prefixes="https://agent.example/")
+    agent_client = Client()
+    assert drp_agent.register(agent_client).status_code == 200
+    filed = drp_agent.file(agent_client, drp_agent.exercise_message(callback="https://agent.example/drp/status", regime="", exercise="deletion"))
+    assert filed.status_code == 200, filed.content
     rr.refresh_from_db()
     return rr, record
 
