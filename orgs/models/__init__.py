@@ -4,7 +4,8 @@
 Imported in the order they stood in the one models.py they came from, so Django
 registers them as before (the order `apps.get_models()` gives); the register of
 collection points and devices (register), the impact assessments (assessments), the device
-connector (devices), the consent ledger (consent) and the filing obligations (filing) after.
+connector (devices), the consent ledger (consent), the filing obligations (filing) and the transparency
+report's publication choice (reports) after.
 """
 
 from orgs.models.organisations import Jurisdiction, Membership, MembershipRole, Organisation
@@ -21,6 +22,7 @@ from orgs.models.assessments import AssessmentState, ImpactAssessment, ReviewRem
 from orgs.models.devices import DeviceCredential, DeviceDeletion, DeviceReceipt
 from orgs.models.consent import ConsentAction, ConsentChannel, ConsentEvent
 from orgs.models.filing import FilingKind, FilingObligation, FilingReminder, FilingStatus, FilingTrigger
+from orgs.models.reports import ReportPublication, ReportPublicationChange, ReportSection
 
 __all__ = [
     "Alternative",
@@ -62,6 +64,9 @@ __all__ = [
     "PlaceKind",
     "ProcessingActivity",
     "RecordState",
+    "ReportPublication",
+    "ReportPublicationChange",
+    "ReportSection",
     "RetentionDuty",
     "ReviewReminder",
     "TemplateStorage",
