@@ -42,7 +42,7 @@ def as_dict(report: Report) -> dict:
         "complete_year": report.complete,
         "language": translation.get_language(),
         "law": words.law_citation(org),
-        "definitions": [{"term": term, "definition": text} for term, text in words.definitions(org)],
+        "definitions": [{"term": term, "definition": text} for term, text in words.definitions(org, report.sections)],
         "suppression": {"threshold": THRESHOLD, "rule": rule_text(), "withheld_is": None},
         "outcomes": [{"code": code, "label": label} for code, label in report.buckets],
         "requests": [_row(report, row) for row in report.rows],
@@ -101,7 +101,7 @@ def as_csv(report: Report) -> str:
         put(_("Compensation claims"), claims.currency, _("Amount paid"),
             format_money(claims.paid_minor, claims.currency) if claims.paid_minor is not None else None)
     put(_("Law"), "", "", words.law_citation(org))
-    for term, text in words.definitions(org):
+    for term, text in words.definitions(org, report.sections):
         put(_("Definition"), term, "", text)
     for n, sentence in enumerate(rule_text(), start=1):
         put(_("Suppression rule"), n, "", sentence)

@@ -44,8 +44,10 @@ def _report(organisation: Organisation, year: int, sections) -> Report:
 
 def report_context(report: Report) -> dict:
     """What templates/reports/_report.html needs (the public page and the owner's preview)."""
+    organisation = report.organisation
     return {"report": report, "chart": chart.outcome_chart(report), "rule": rule_text(),
-            "definitions": words.definitions(report.organisation), "law_citation": words.law_citation(report.organisation)}
+            "definitions": words.definitions(organisation, report.sections),
+            "law_citation": words.law_citation(organisation)}
 
 
 @require_GET

@@ -5,7 +5,7 @@ all print these same words."""
 from django.utils.translation import gettext as _
 
 from orgs import law
-from orgs.models import Organisation
+from orgs.models import Organisation, ReportSection
 from requests_app.cases import deadlines
 
 
@@ -13,10 +13,20 @@ def law_citation(organisation: Organisation) -> str:
     return str(law.texts(organisation.jurisdiction).transparency or "")
 
 
-def definitions(organisation: Organisation) -> list[tuple[str, str]]:
-    """(term, definition) pairs, in the order the page lists them."""
+def definitions(organisation: Organisation, sections=None) -> list[tuple[str, str]]:
+    """(term, definition) pairs, in the order the page lists them; only those of the
+    optional `sections` shown (ReportSection values; None: all)."""
     texts = law.texts(organisation.jurisdiction)
     policy = deadlines.get_policy(organisation.jurisdiction)
+    optional = {
+        _("Legal ground"): ReportSection.REFUSAL_GROUNDS, _("Days to respond"): ReportSection.RESPONSE_TIMES,
+        _("On time"): ReportSection.RESPONSE_TIMES, _("Compensation claims"): ReportSection.COMPENSATION,
+    }
+    return [(term, text) for term, text in _all(organisation, texts, policy)
+            if sections is None or optional.get(term, None) in (None, *sections)]
+
+
+def _all(organisation, texts, policy) -> list[tuple[str, str]]:
     return [
         (_("Received"), _(
             "Requests received in the calendar year, from 1 January to 31 December in the organisation's time zone "
