@@ -35,8 +35,8 @@ class Chart:
     bars: list[Bar]
 
 
-def outcome_chart(report: Report, *, width: int = 640) -> Chart:
-    left, right, top, slot, bar_height = 180, 70, 8, 34, 22
+def outcome_chart(report: Report, *, width: int = 520) -> Chart:
+    left, right, top, slot, bar_height = 160, 56, 8, 34, 22
     plot_width = width - left - right
     cells = list(zip(report.buckets, report.total.cells))
     largest = max([cell.value for _b, cell in cells if not cell.withheld] + [1])

@@ -8,6 +8,7 @@ import json
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from requests_app.desk.csv_export import safe_cell
 from requests_app.money import format_money
@@ -84,7 +85,7 @@ def as_csv(report: Report) -> str:
     put(_("Report"), org.local_name, _("Year"), report.year)
     put(_("Report"), org.local_name, _("As of"), report.as_of.isoformat())
     for row in [*report.rows, report.total]:
-        put(_("Requests"), row.label, _("Received"), row.received.shown)
+        put(_("Requests"), row.label, pgettext("a count of requests", "Received"), row.received.shown)
         for (_code, label), cell in zip(report.buckets, row.cells):
             put(_("Requests"), row.label, label, cell.shown)
     for ground in report.grounds or []:

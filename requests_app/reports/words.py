@@ -3,6 +3,7 @@ law it answers to (the organisation's own: orgs/law.py). The page, the CSV and t
 all print these same words."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from orgs import law
 from orgs.models import Organisation, ReportSection
@@ -28,7 +29,7 @@ def definitions(organisation: Organisation, sections=None) -> list[tuple[str, st
 
 def _all(organisation, texts, policy) -> list[tuple[str, str]]:
     return [
-        (_("Received"), _(
+        (pgettext("a count of requests", "Received"), _(
             "Requests received in the calendar year, from 1 January to 31 December in the organisation's time zone "
             "(%(zone)s), counted by the day they arrived. Every other figure is about these requests, as they stand "
             "on the date of the report.") % {"zone": organisation.time_zone}),
