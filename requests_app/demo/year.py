@@ -4,24 +4,27 @@ The stories of scenes.py are the cases a demo user works on; this adds the reque
 park answered earlier in the year, each walked through the real workflow at its own moment
 (the engine's Scene), so the public report counts what the workflow recorded: deletions
 complied with in whole, in part (the paper archive keeps a form for storage only), denied,
-withdrawn and expired, withdrawals of consent, explanations, compensation paid and not.
+withdrawn and expired, copies refused, explanations, compensation paid and not. Each
+deletion carried out erases the holder's fingerprint template in the vault (enrolled with
+the pass), on the record, like the stories' deletions.
 Then the park's owner publishes the report, every section on. Idempotent like the
 stories: a request whose subject exists is skipped, and publishing again changes nothing.
 """
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import translation
 
 from orgs import law, report_publication
-from orgs.models import ReportSection
+from orgs.models import BiometricRecord, DataSystem, ProcessingActivity, ReportSection
 from requests_app import fulfilment, workflow
 from requests_app.actors import SUBJECT, SYSTEM, member
-from requests_app.demo.data import PAPER_ARCHIVE, PARK, Person
+from requests_app.demo.data import PAPER_ARCHIVE, PARK, PARK_FINGERPRINT, VAULT, Person
 from requests_app.demo.engine import Scene
 from requests_app.models import CompensationClaim, RightsRequest
-from requests_app.workflow import task_steps
 
 Kind = RightsRequest.Kind
 VENDOR = "Gate vendor cloud"
@@ -56,7 +59,7 @@ def _plans() -> list[Plan]:
     add(3, Kind.DELETION, "withdrawn", 160)
     add(1, Kind.DELETION, "expired", 150)
     add(2, Kind.DELETION, "open", 30, step=3)
-    add(5, Kind.WITHDRAW_CONSENT, "part", 176)
+    add(5, Kind.DELETION, "part", 176)
     add(5, Kind.EXPLANATION, "whole", 174, answer_after=6)
     # Enough of each kind that the report shows its figures rather than withholding them.
     add(4, Kind.COPY, "denied", 140, answer_after=12)
@@ -73,7 +76,10 @@ def build(demo) -> None:
         if RightsRequest.objects.filter(organisation=org, subject__email_hash=email_hash).exists():
             continue
         with transaction.atomic():
-            _play(Scene(demo, org, person), plan)
+            scene = Scene(demo, org, person)
+            if plan.end in ("whole", "part") and plan.kind == Kind.DELETION:
+                _enrol(scene, person, plan.days_ago)
+            _play(scene, plan)
         demo.result.created["requests"] += 1
     report_publication.set_publication(org, user=demo.users["park.owner"], published=True,
                                        sections=ReportSection.values)
@@ -120,21 +126,30 @@ EXPLANATION = ("Face templates are made at enrolment, kept in the park's vault a
 
 
 def _carry_out(s: Scene, rr: RightsRequest, plan: Plan, answer: int) -> None:
-    s.worker(rr, answer, "11:01")  # the vault's part (nothing of theirs left there: not found)
+    s.worker(rr, answer, "11:01")  # the vault deletes the holder's template (an erase_record event)
     archive = member(s.users["park.archive"])
-    if plan.end == "part":
-        kept = "storage_only" if plan.kind == Kind.DELETION else "kept"
-        detail = STORAGE_DUTY if kept == "storage_only" else "The signed pass application, held for the pass contract."
-        s.do(answer, "14:00", task_steps.record_by_hand, s.task(rr, PAPER_ARCHIVE), actor=archive,
-             hand=task_steps.HandOutcome(outcome=kept, detail=detail))
+    if plan.end == "part":  # the signed application stays, for storage only
+        outcome = {"connector": "manual", "outcome": "storage_only", "note": STORAGE_DUTY}
     else:
-        s.do(answer, "14:00", workflow.record_task_outcome, s.task(rr, PAPER_ARCHIVE), actor=archive,
-             outcome={"connector": "manual", "outcome": "deleted", "note": "Application form and photos shredded."})
-    # The gate vendor's signed callback, as it arrives within the hour.
+        outcome = {"connector": "manual", "outcome": "deleted", "note": "Application form and photos shredded."}
+    s.do(answer, "14:00", workflow.record_task_outcome, s.task(rr, PAPER_ARCHIVE), actor=archive, outcome=outcome)
+    # The gate vendor's signed callback, as it arrives within the hour: it held no copy.
     s.do(answer, "14:30", workflow.record_task_outcome, s.task(rr, VENDOR), actor=SYSTEM,
-         outcome={"connector": "webhook", "records": [{"external_id": f"hww-{rr.reference}", "outcome": "deleted"}],
-                  "note": ""})
+         outcome={"connector": "webhook", "note": "No copy of this pass holder's templates in the vendor's cloud."})
     s.do(answer, "14:31", fulfilment.complete_if_done, rr.pk)
+
+
+def _enrol(s: Scene, person: Person, days_ago: int) -> None:
+    """The holder's fingerprint template in the vault, enrolled with the pass a year before."""
+    org = s.org
+    activity = ProcessingActivity.objects.get(organisation=org, name=PARK_FINGERPRINT)
+    collected = s.moment(days_ago + 365, "10:30")
+    record = BiometricRecord(organisation=org, system=DataSystem.objects.get(organisation=org, name=VAULT),
+                             activity=activity, modality=activity.modality, collected_at=collected,
+                             retain_until=s.demo.real_now + timedelta(days=300),
+                             **person.identifier_fields(org.jurisdiction))
+    record.set_template(secrets.token_bytes(512))  # stands in for a real template
+    record.save()
 
 
 def _amount(plan: Plan) -> int:

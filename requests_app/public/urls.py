@@ -1,7 +1,6 @@
 from django.urls import path
 
-from requests_app.public import documents, register_pages, views
-from requests_app.reports import views as report_pages
+from requests_app.public import documents, register_pages, report_pages, views
 
 app_name = "public"
 

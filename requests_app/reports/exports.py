@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from requests_app.desk.csv_export import safe_cell
+from requests_app.cases.spreadsheets import safe_cell
 from requests_app.money import format_money
 from requests_app.reports import words
 from requests_app.reports.figures import Report, Row, Stat

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orgs import consent, devices, filing, filing_reminders
+from orgs import consent, devices, filing, filing_reminders, report_publication
 from orgs.identifiers import read_identifiers
 from orgs.models import (
     BiometricRecord, CalendarDay, CalendarYear, FilingReminder, ImpactAssessment, MailWording, RetentionDuty,
@@ -88,6 +88,8 @@ def case(org_a, officer_a, administrator, monkeypatch):
     # and a reminder of it, as the sweep claims one.
     monkeypatch.setattr(filing, "THRESHOLD", 1)
     filing_reminders.claim(filing.check(org_a).opened, FilingReminder.Stage.TEN_DAYS, now=timezone.now())
+    # The transparency report published, its change on the record.
+    report_publication.set_publication(org_a, user=None, published=True, sections=["compensation"])
     rr.refresh_from_db()
     return rr, record
 
