@@ -122,8 +122,8 @@ def year_bounds(organisation: Organisation, year: int) -> tuple[datetime, dateti
 def years_of(organisation: Organisation, now: datetime | None = None) -> list[int]:
     """The years with a report, newest first: from the organisation's creation to this year."""
     tz = organisation.time_zone
-    first = organisation.created_at.astimezone(tz).year
     last = (now or timezone.now()).astimezone(tz).year
+    first = min(organisation.created_at.astimezone(tz).year, last)  # never none: this year at least
     return list(range(last, first - 1, -1))
 
 

@@ -21,8 +21,8 @@ ALL = ReportSection.values
 
 
 def _urls(slug, year):
-    return [reverse("public:transparency", args=[slug]), reverse("public:transparency_year", args=[slug, year]),
-            reverse("public:transparency_csv", args=[slug, year]), reverse("public:transparency_json", args=[slug, year])]
+    return [reverse("public:transparency", args=[slug]),
+            *(reverse(f"public:transparency_{page}", args=[slug, year]) for page in ("year", "csv", "json"))]
 
 
 def _publish(org, sections=ALL, user=None):
