@@ -58,6 +58,9 @@ class LawTexts:
     # The law that gives a person another way in than a face scan (the `alternative`
     # request), for the form and the letters; None where the law has no such request.
     alternative: object | None = None
+    # Why and under which provisions the yearly transparency report gives its figures
+    # (requests_app/reports), cited on the report's page and in its downloads.
+    transparency: object | None = None
 
 
 _IDENTITY = _("The requester's identity could not be verified")
@@ -101,6 +104,9 @@ LAW: dict[str, LawTexts] = {
         separate_consent=_("PIPL arts. 14, 29; Measures for the Application of Facial Recognition Technology art. 6"),
         guardian_consent=_("PIPL art. 31; Measures for the Application of Facial Recognition Technology art. 6"),
         central_templates=_("Measures for the Application of Facial Recognition Technology art. 8"),
+        transparency=_("PIPL art. 50 requires a convenient way to receive and handle requests, and reasons for "
+                       "every refusal; GB/T 35273-2020 s8.7 recommends an answer within 30 days. These figures "
+                       "show how the organisation met those duties."),
     ),
     Jurisdiction.EU: LawTexts(
         jurisdiction=Jurisdiction.EU, regime="GDPR", currency="EUR",
@@ -123,6 +129,10 @@ LAW: dict[str, LawTexts] = {
                        "infringement may receive compensation from the controller, unless it proves it is not "
                        "in any way responsible."),
         compensation_basis=_("Basis (GDPR art. 82)"),
+        transparency=_("GDPR art. 12(3) requires an answer within one month (extendable by two more with "
+                       "reasons), and art. 12(4) reasons for not acting; art. 5(2) makes the controller "
+                       "accountable for showing it complies. These figures show how the organisation met those "
+                       "duties."),
         refusal_grounds=(
             ("eu_12_5", _("GDPR art. 12(5): the request is manifestly unfounded or excessive")),
             ("eu_12_2", _("GDPR arts. 11(2), 12(2): the requester cannot be identified")),
@@ -153,6 +163,10 @@ LAW: dict[str, LawTexts] = {
         compensation=_("The CCPA gives statutory damages only after a data breach (Civ. Code §1798.150); any "
                        "other claim is settled by agreement or under general law."),
         compensation_basis=_("Basis of the settlement"),
+        transparency=_("Cal. Code Regs. tit. 11 §7102(a) requires the yearly number of requests to know, delete, "
+                       "correct, opt out and limit that were received, complied with in whole or in part, and "
+                       "denied, and the median or mean days to respond substantively; these are those metrics, "
+                       "compiled for every requester."),
         refusal_grounds=(
             ("ca_7062", _("Cal. Code Regs. tit. 11 §7062: the request could not be verified")),
             ("ca_105_d_8", _("Civ. Code §1798.105(d)(8): needed to comply with a legal obligation")),
@@ -195,6 +209,8 @@ LAW: dict[str, LawTexts] = {
         compensation=_("Under LGPD art. 42 a controller or operator that causes material, moral, individual or "
                        "collective damage in breach of the law must make it good."),
         compensation_basis=_("Basis (LGPD art. 42)"),
+        transparency=_("LGPD art. 6(VI) requires clear information to data subjects, and art. 19 a full "
+                       "statement within 15 days; these figures show how the organisation met those duties."),
         refusal_grounds=(
             ("br_16_i", _("LGPD art. 16(I): a legal or regulatory obligation requires the data to be kept")),
             ("br_18_4", _("LGPD art. 18 §4(I): the organisation is not the controller of the data")),
@@ -218,6 +234,9 @@ LAW: dict[str, LawTexts] = {
         compensation=_("The VCDPA gives no private right of action (Va. Code §59.1-584); any claim is settled by "
                        "agreement or under other law."),
         compensation_basis=_("Basis of the settlement"),
+        transparency=_("Va. Code §59.1-577(B) requires an answer within 45 days (extendable once by 45) and the "
+                       "justification for declining to act; these figures show how the controller met those "
+                       "duties."),
         refusal_grounds=(
             ("va_577_b", _("Va. Code §59.1-577(B)(5): the request could not be authenticated")),
             ("va_582_a_1", _("Va. Code §59.1-582(A)(1): needed to comply with federal, state or local law")),

@@ -26,6 +26,7 @@ LAYERS = [
     {"transparency"},  # each request's hash chain and the public log over all of them
     {"cases"},  # reading a case: deadlines, who sees what, its documents, codes and links
     {"evidence"},  # a case's or an order's evidence bundle for a court or a regulator, checked offline
+    {"reports"},  # the yearly public transparency report: figures read from the cases, suppressed
     {"delivery"},  # what leaves the building: mail, SMS, event webhooks, their outboxes
     {"workflow"},  # changing a case: the steps, their rules and effects, the sweeps
     {"fulfilment"},  # carrying out an approved request in each data system

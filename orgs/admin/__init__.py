@@ -2,8 +2,9 @@
 vault's biometric records, erasure orders and certificates, webhooks and API tokens,
 mail wordings, working-day calendars, the users (with the sign-in unlock) and their
 passkeys, the register of collection points and devices with the impact assessments, and
-the consent ledger (view only), the device connector and the filing obligations (read only),
-and the regulators' authorities, grants, views and orders.
+the consent ledger (view only), the device connector, the filing obligations and the
+transparency report's publication choice with its history (read only), and the regulators'
+authorities, grants, views and orders.
 
 Django's autodiscover imports this package, so it imports every module that registers
 a ModelAdmin. `shared` and `times` hold what requests_app's admin uses too.
@@ -28,4 +29,5 @@ from orgs.admin import (  # noqa: F401  (each registers its admins on import)
     consent,
     filing,
     oversight,
+    reports,
 )

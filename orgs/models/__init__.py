@@ -4,8 +4,8 @@
 Imported in the order they stood in the one models.py they came from, so Django
 registers them as before (the order `apps.get_models()` gives); the register of
 collection points and devices (register), the impact assessments (assessments), the device
-connector (devices), the consent ledger (consent), the filing obligations (filing) and the
-regulators' oversight (oversight, oversight_orders) after.
+connector (devices), the consent ledger (consent), the filing obligations (filing), the transparency
+report's publication choice (reports) and the regulators' oversight (oversight, oversight_orders) after.
 """
 
 from orgs.models.organisations import Jurisdiction, Membership, MembershipRole, Organisation
@@ -26,6 +26,7 @@ from orgs.models.oversight import AccessKind, Authority, AuthorityKind, Oversigh
 from orgs.models.oversight_orders import (
     OversightOrder, OversightOrderEvent, OversightOrderKind, OversightOrderStatus, OversightReminder,
 )
+from orgs.models.reports import ReportPublication, ReportPublicationChange, ReportSection
 
 __all__ = [
     "AccessKind",
@@ -78,6 +79,9 @@ __all__ = [
     "ProcessingActivity",
     "RecordState",
     "Regulator",
+    "ReportPublication",
+    "ReportPublicationChange",
+    "ReportSection",
     "RetentionDuty",
     "ReviewReminder",
     "TemplateStorage",

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orgs.models import Organisation
-from requests_app.demo import filing, oversight, reference
+from requests_app.demo import filing, oversight, reference, year
 from requests_app.demo.data import HANGZHOU_CASE_KEY, PEOPLE, demo_email
 from requests_app.demo.engine import Scenario, Scene
 from requests_app.demo.quiet import quiet_side_effects
@@ -70,5 +70,6 @@ def seed() -> SeedResult:
         oversight.build(demo)  # the Nanjing cyberspace administration's regulator and grant
         filing.build(demo)  # the park over the filing threshold: 100,000 and more faces
         demo.build_requests(SCENARIOS)
+        year.build(demo)  # the park's earlier requests, and its published transparency report
         oversight.order_removal(demo)  # the Nanjing cameras: inquiry, order, removal, certificate, answer
     return demo.result

@@ -23,20 +23,10 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from requests_app.cases.spreadsheets import FORMULA_STARTS, safe_cell  # noqa: F401  (named here too)
 from requests_app.models import RightsRequest
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
-
-
-def safe_cell(value) -> str:
-    """The cell as text, defused if a spreadsheet would read it as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 class _Echo:

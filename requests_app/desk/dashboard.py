@@ -34,55 +34,32 @@ Definitions (the dashboard's template repeats them to the reader):
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from django.utils.translation import gettext as _
 
 from orgs.models import Organisation
-from requests_app.cases import deadlines
+from requests_app.cases.tallies import (  # shared with the transparency report (requests_app/reports)
+    ANSWERED, OPEN, ROW, EpochDays, PercentileCont, kinds_of, local_midnight, one_decimal, percentile, requests_of,
+)
 from requests_app.models import RightsRequest
 
 Status = RightsRequest.Status
 Kind = RightsRequest.Kind
 
-ANSWERED = (Status.FULFILLED, Status.REFUSED)
 WEEKS = 12
 CLOSING_WINDOW = timedelta(days=365)
-OPEN = ~Q(status__in=RightsRequest.CLOSED_STATUSES)
-# What is counted: a column of the covering index that is never null. Not the id, which
-# the index does not hold (COUNT(id) would send every row to the table), and not "*",
-# which Django does not combine with FILTER.
-ROW = "organisation"
 CLOCK_RUNNING = Q(paused_at__isnull=True)
 # The outcome buckets, in the order the dashboard shows them; "open" is every open status.
 OUTCOMES = (Status.FULFILLED, Status.REFUSED, Status.WITHDRAWN, Status.EXPIRED)
 
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate: the `fraction` percentile, interpolated."""
-
-    function = "percentile_cont"
-    name = "PercentileCont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, *, fraction: float, **extra):
-        if not 0 <= fraction <= 1:
-            raise ValueError("fraction must be between 0 and 1")
-        # A constant of the code, never user input: safe to put in the SQL text.
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
-
-
-class EpochDays(Func):
-    """An interval as a number of days (fractional)."""
-
-    template = "(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)"
-    output_field = FloatField()
+__all__ = ["ANSWERED", "OPEN", "ROW", "EpochDays", "PercentileCont", "Figures", "Tally", "WeekRate",
+           "dashboard_figures", "local_midnight", "one_decimal", "on_time_chart", "percentile", "requests_of"]
 
 
 @dataclass(frozen=True)
@@ -142,25 +119,9 @@ class Figures:
         return sum(c.count for c in self.by_outcome)
 
 
-def one_decimal(value: float | None) -> Decimal | None:
-    if value is None:
-        return None
-    # repr() is the shortest string that reads back as the same float, so 2.25 stays 2.25.
-    return Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
 def local_monday(now: datetime, tz) -> date:
     today = now.astimezone(tz).date()
     return today - timedelta(days=today.weekday())
-
-
-def local_midnight(day: date, tz) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def requests_of(organisation: Organisation) -> QuerySet:
-    # No ordering: the model's default (due date) would only cost a sort in aggregates.
-    return RightsRequest.objects.filter(organisation=organisation).order_by()
 
 
 def dashboard_figures(organisation: Organisation, now: datetime) -> Figures:
@@ -189,16 +150,13 @@ def dashboard_figures(organisation: Organisation, now: datetime) -> Figures:
         median_days=one_decimal(counts["median_days"]),
         p90_days=one_decimal(counts["p90_days"]),
         weeks=weeks,
-        by_kind=[Tally(code, label, counts[f"kind_{code}"]) for code, label in Kind.choices
-                 if deadlines.offers_kind(deadlines.get_policy(organisation.jurisdiction), code)],
+        by_kind=[Tally(code, label, counts[f"kind_{code}"]) for code, label in kinds_of(organisation)],
         by_outcome=[Tally(code, Status(code).label, counts[f"outcome_{code}"]) for code in OUTCOMES]
         + [Tally("open", _("Open"), counts["open"])],
         refusal_grounds=grounds,
         calendar_warnings=counts["calendar_warnings"],
         late_refusals=counts["late_refusals"],
     )
-
-
 
 
 def _counts(requests: QuerySet, *, now: datetime, end_of_week: datetime) -> dict:
@@ -233,17 +191,6 @@ def _counts(requests: QuerySet, *, now: datetime, end_of_week: datetime) -> dict
         )
         counts["median_days"], counts["p90_days"] = percentile(days, 0.5), percentile(days, 0.9)
     return counts
-
-
-def percentile(ordered: list[float], fraction: float) -> float | None:
-    """PostgreSQL's percentile_cont over sorted values: linear interpolation between the
-    two values around position fraction * (n - 1)."""
-    if not ordered:
-        return None
-    position = fraction * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def _weekly_on_time(requests: QuerySet, *, tz, first_monday: date, now: datetime) -> list[WeekRate]:

@@ -4,7 +4,7 @@ from django.urls import path
 
 from requests_app.desk import (
     bulk_views, document_views, evidence_views, filing_views, mail_views, oversight_views, register_views,
-    report_views, views,
+    report_settings, report_views, views,
 )
 
 app_name = "desk"
@@ -44,6 +44,8 @@ urlpatterns: list = [
     # The organisation's own words in requesters' mails (owners; requests_app/desk/mail_views.py).
     path("mails/", mail_views.mail_wordings, name="mail_wordings"),
     path("mails/<slug:kind>/<str:language>/", mail_views.mail_wording, name="mail_wording"),
+    # Whether and what the public transparency report shows, with its preview (owners; requests_app/desk/report_settings.py).
+    path("transparency/", report_settings.settings_page, name="transparency"),
     path("export.csv", report_views.queue_csv, name="queue_csv"),
     path("requests/<str:reference>/casefile.html", report_views.casefile_html, name="casefile_html"),
     path("requests/<str:reference>/casefile.json", report_views.casefile_json, name="casefile_json"),

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import get_language
 
-from orgs import public_register
+from orgs import public_register, report_publication
 from orgs.models import CollectionPoint, Jurisdiction, Organisation
 from orgs.models.register import sniff_image
 from requests_app.public import qr
@@ -58,7 +58,8 @@ def _entries(points: list[CollectionPoint]) -> list[dict]:
 def register(request, slug):
     organisation = _public_organisation(slug)
     points = list(public_register.published_points(organisation))
-    return _render(request, organisation, "public/register.html", {"entries": _entries(points)})
+    return _render(request, organisation, "public/register.html", {
+        "entries": _entries(points), "report_published": report_publication.published_sections(organisation) is not None})
 
 
 def point_page(request, slug, public_id):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app.public import documents, register_pages, views
+from requests_app.public import documents, register_pages, report_pages, views
 
 app_name = "public"
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("organisations/<slug:slug>/register/<uuid:public_id>/qr.svg", register_pages.qr_code, name="register_qr"),
     path("organisations/<slug:slug>/register/<uuid:public_id>/sign-photo/", register_pages.signage_photo,
          name="register_photo"),
+    # The yearly transparency report, once the organisation publishes it (requests_app/reports).
+    path("organisations/<slug:slug>/transparency/", report_pages.index, name="transparency"),
+    path("organisations/<slug:slug>/transparency/<int:year>/", report_pages.year_page, name="transparency_year"),
+    *(path(f"organisations/<slug:slug>/transparency/<int:year>.{fmt}", report_pages.download, {"fmt": fmt},
+           name=f"transparency_{fmt}") for fmt in ("csv", "json")),
     path("thanks/", views.thanks, name="thanks"),
     path("verify/<uuid:submission>/", views.verify, name="verify"),
     path("verify/<uuid:submission>/resend/", views.resend_code, name="resend_code"),

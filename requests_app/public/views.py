@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 
 from orgs import public_register
 from orgs.identifiers import PHONE_REGION, IdentifierKind, identifier_hash, normalise
-from orgs.models import Organisation
+from orgs.models import Organisation, ReportPublication
 from requests_app import workflow
 from requests_app.actors import SUBJECT
 from requests_app.cases import documents, selectors, tokens
@@ -51,7 +51,9 @@ def landing(request):
 
 def organisation_finder(request):
     form = forms.OrganisationSearchForm(request.GET or None)
-    organisations = Organisation.objects.filter(accepts_public_requests=True).order_by("name")
+    # Whether each publishes a transparency report, in the same query (a link in the results).
+    organisations = Organisation.objects.filter(accepts_public_requests=True).order_by("name").annotate(
+        report_published=Exists(ReportPublication.objects.filter(organisation=OuterRef("pk"), published=True)))
     if form.is_valid():
         data = form.cleaned_data
         # Found by either language's name, whichever the visitor types.

@@ -85,7 +85,7 @@ def values_of_b(case_b) -> dict:
     }
 
 
-OWNERS_ONLY = {"desk:mail_wordings"}
+OWNERS_ONLY = {"desk:mail_wordings", "desk:transparency"}  # also tests/reports/test_pages.py
 MADE_UP = {"reference": "NOSUCHREF9", "public_id": "00000000-0000-4000-8000-000000000000"}
 
 

@@ -14,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from orgs import consent, devices, filing, filing_reminders, oversight, oversight_orders, oversight_reminders
+from orgs import (
+    consent, devices, filing, filing_reminders, oversight, oversight_orders, oversight_reminders, report_publication,
+)
 from orgs.identifiers import read_identifiers
 from orgs.models import (
     BiometricRecord, CalendarDay, CalendarYear, FilingReminder, ImpactAssessment, MailWording, RetentionDuty,
@@ -105,6 +107,8 @@ def case(org_a, officer_a, administrator, monkeypatch):
     assert drp_agent.register(agent_client).status_code == 200
     filed = drp_agent.file(agent_client, drp_agent.exercise_message(callback="https://agent.example/drp/status", regime="", exercise="deletion"))
     assert filed.status_code == 200, filed.content
+    # The transparency report published, its change on the record.
+    report_publication.set_publication(org_a, user=None, published=True, sections=["compensation"])
     rr.refresh_from_db()
     return rr, record
 
