@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from requests_app.oversight import evidence_views, order_views, views
+from requests_app.oversight import evidence_views, order_views, report_views, views
 
 app_name = "oversight"
 
@@ -26,6 +26,7 @@ urlpatterns = [
          name="order_evidence"),
     path("<slug:slug>/certificates/<str:number>.html", views.certificate, {"fmt": "html"}, name="certificate_html"),
     path("<slug:slug>/certificates/<str:number>.pdf", views.certificate, {"fmt": "pdf"}, name="certificate_pdf"),
+    path("<slug:slug>/transparency/", report_views.transparency, name="transparency"),
     path("<slug:slug>/filing/", views.filings, name="filings"),
     *(path(f"<slug:slug>/filing/pack.{fmt}", views.filing_pack, {"fmt": fmt}, name=f"filing_pack_{fmt}")
       for fmt in ("html", "pdf", "json")),

@@ -125,6 +125,7 @@ def test_every_page_and_file_a_regulator_opens_is_recorded(regulator_client, reg
         ("filings", [slug], "filings", ""),
         ("filing_pack_json", [slug], "filing_pack", ""),
         ("orders", [slug], "orders", ""),
+        ("transparency", [slug], "transparency", str(timezone.localtime(timezone.now(), org_a.time_zone).year)),
     ]
     for count, (name, args, kind, ref_seen) in enumerate(pages, start=1):
         response = regulator_client.get(reverse(f"oversight:{name}", args=args))
