@@ -15,7 +15,7 @@ from orgs.models import Membership, ReportSection
 from requests_app.desk.access import desk_view
 from requests_app.desk.views import _render
 from requests_app.reports.figures import transparency_report, years_of
-from requests_app.reports.pages import page_context
+from requests_app.reports.pages import chosen_year, page_context
 
 
 class PublicationForm(forms.Form):
@@ -46,9 +46,8 @@ def settings_page(request, membership):
 def _settings(request, membership, form, publication, status=200):
     organisation = membership.organisation
     years = years_of(organisation)
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and len(year) == 4 else years[0]
-    if year not in years:
+    year = chosen_year(request.GET.get("year", ""), years)
+    if year is None:
         raise Http404
     report = transparency_report(organisation, year, sections=publication.sections)
     context = {"form": form, "publication": publication, "years": years,

@@ -12,7 +12,7 @@ from orgs import report_publication
 from orgs.models import AccessKind as Kind
 from requests_app.oversight.access import oversight_view
 from requests_app.reports.figures import transparency_report, years_of
-from requests_app.reports.pages import page_context
+from requests_app.reports.pages import chosen_year, page_context
 
 
 @oversight_view(Kind.TRANSPARENCY)
@@ -20,9 +20,8 @@ from requests_app.reports.pages import page_context
 def transparency(request, grant):
     organisation = grant.organisation
     years = years_of(organisation)
-    asked = request.GET.get("year", "")
-    year = int(asked) if asked.isdigit() and len(asked) == 4 else years[0]
-    if year not in years:
+    year = chosen_year(request.GET.get("year", ""), years)
+    if year is None:
         raise Http404
     request.viewed = str(year)
     return render(request, "oversight/transparency.html", {

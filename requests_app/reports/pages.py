@@ -12,3 +12,9 @@ def page_context(report: Report) -> dict:
     return {"report": report, "chart": chart.outcome_chart(report), "rule": rule_text(),
             "definitions": words.definitions(organisation, report.sections),
             "law_citation": words.law_citation(organisation)}
+
+
+def chosen_year(asked: str, years: list[int]) -> int | None:
+    """The year a page's `?year=` asks for, the newest by default; None for a year with no report."""
+    year = int(asked) if asked.isdigit() and len(asked) == 4 else years[0]
+    return year if year in years else None
