@@ -21,22 +21,17 @@ import json
 import logging
 from datetime import timedelta
 
-import requests
 from django.conf import settings
 from nacl.encoding import Base64Encoder
 from nacl.signing import SigningKey
 
 from requests_app.broker import enqueue
-from requests_app.delivery import destinations
 from requests_app.delivery.outbox import Outbox
 from requests_app.cases import drp_status as status
-from requests_app.errors import Unavailable
 from requests_app.models import DrpCallback, DrpRequest, RequestEvent, RightsRequest
 
 logger = logging.getLogger(__name__)
 OUTBOX = Outbox(DrpCallback, lease=timedelta(minutes=5), max_attempts=10)
-TIMEOUT_SECONDS = 10
-RETRY_STATUSES = {408, 429}
 TASK = "requests.deliver_drp_callback"
 
 
@@ -98,22 +93,7 @@ def deliver(callback_id: int) -> bool:
     body = json.dumps(callback.payload).encode()
     signature = base64.b64encode(signing_key().sign(body).signature).decode()
     headers = {"Content-Type": "application/json", "X-DRP-Signature": signature}
-    try:
-        response = destinations.post(drp.status_callback, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
-    except destinations.UnsafeDestination as exc:
-        logger.warning("drp callback %s not sent: destination refused (%s)", callback_id, exc)
-        OUTBOX.mark_sent(callback_id)
-        return True
-    except (requests.ConnectionError, requests.Timeout) as exc:
-        OUTBOX.release(callback_id, last_status=None)
-        raise Unavailable(f"drp callback {callback_id}: {type(exc).__name__}") from None
-    if response.status_code >= 500 or response.status_code in RETRY_STATUSES:
-        OUTBOX.release(callback_id, last_status=response.status_code)
-        raise Unavailable(f"drp callback {callback_id}: HTTP {response.status_code}")
-    if not 200 <= response.status_code < 300:
-        logger.warning("drp callback %s refused with HTTP %s", callback_id, response.status_code)
-    OUTBOX.mark_sent(callback_id, last_status=response.status_code)
-    return True
+    return OUTBOX.post(callback_id, f"drp callback {callback_id}", drp.status_callback, body, headers)
 
 
 def unsent_ids(now=None, older_than: timedelta = timedelta(minutes=2)):

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
-import requests
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -28,18 +27,15 @@ from standardwebhooks import Webhook
 
 from orgs.models import EventSubscription
 from requests_app.broker import enqueue
-from requests_app.delivery import destinations, signing
+from requests_app.delivery import signing
 from requests_app.delivery.outbox import Outbox
-from requests_app.errors import Unavailable
 from requests_app.models import EventDelivery, RightsRequest
 
 logger = logging.getLogger(__name__)
 Event = EventSubscription.Event
 LEASE = timedelta(minutes=5)
-TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 10  # then left for a person to look at (admin), like a notification
 OUTBOX = Outbox(EventDelivery, lease=LEASE, max_attempts=MAX_ATTEMPTS)
-RETRY_STATUSES = {408, 429}
 # Workflow actions that are events subscribers may hear of (requests_app/workflow/effects.py).
 # A request for another way in is fulfilled by the person's confirmation (or the officer's
 # close without it), not by finish_fulfilment.
@@ -120,24 +116,7 @@ def deliver(delivery_id: int) -> bool:
     body = json.dumps(delivery.payload, cls=DjangoJSONEncoder).encode()
     headers = {"Content-Type": "application/json", "X-Rightsdesk-Event": delivery.event,
                **signed_headers(subscription, delivery.key, body)}
-    try:
-        # Checked and connected in one step: the connection goes to the address checked.
-        response = destinations.post(subscription.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
-    except destinations.UnsafeDestination as exc:
-        logger.warning("event delivery %s not sent: destination refused (%s)", delivery_id, exc)
-        OUTBOX.mark_sent(delivery_id)
-        return True
-    except (requests.ConnectionError, requests.Timeout) as exc:
-        OUTBOX.release(delivery_id, last_status=None)
-        raise Unavailable(f"event delivery {delivery_id}: {type(exc).__name__}") from None
-    if response.status_code >= 500 or response.status_code in RETRY_STATUSES:
-        OUTBOX.release(delivery_id, last_status=response.status_code)
-        raise Unavailable(f"event delivery {delivery_id}: HTTP {response.status_code}")
-    if not 200 <= response.status_code < 300:
-        # Refused (4xx): sending it again will not help; kept with its status for a person.
-        logger.warning("event delivery %s refused with HTTP %s", delivery_id, response.status_code)
-    OUTBOX.mark_sent(delivery_id, last_status=response.status_code)
-    return True
+    return OUTBOX.post(delivery_id, f"event delivery {delivery_id}", subscription.url, body, headers)
 
 
 def signed_headers(subscription: EventSubscription, message_id: str, body: bytes,

@@ -11,11 +11,20 @@ and stops after `max_attempts`. A worker that dies while sending leaves its leas
 out, and the sweep (`due`) hands the row to another: at least once, normally once.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import requests
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
+
+from requests_app.delivery import destinations
+from requests_app.errors import Unavailable
+
+logger = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 10
+RETRY_STATUSES = {408, 429}  # with any 5xx: the endpoint may take it later
 
 
 @dataclass(frozen=True)
@@ -53,3 +62,26 @@ class Outbox:
             .order_by("created_at", "pk")
             .values_list("pk", flat=True)
         )
+
+    def post(self, pk: int, what: str, url: str, body: bytes, headers: dict) -> bool:
+        """POST a claimed row's `body` to `url` (checked and connected in one step: the
+        connection goes to the address checked) and settle the row: sent, or refused for
+        good (an unsafe destination, a 4xx kept with its status for a person), or handed
+        back with Unavailable raised when the endpoint may answer later. `what` names the
+        row in the log (never personal data). True: this call settled it."""
+        try:
+            response = destinations.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
+        except destinations.UnsafeDestination as exc:
+            logger.warning("%s not sent: destination refused (%s)", what, exc)
+            self.mark_sent(pk)
+            return True
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            self.release(pk, last_status=None)
+            raise Unavailable(f"{what}: {type(exc).__name__}") from None
+        if response.status_code >= 500 or response.status_code in RETRY_STATUSES:
+            self.release(pk, last_status=response.status_code)
+            raise Unavailable(f"{what}: HTTP {response.status_code}")
+        if not 200 <= response.status_code < 300:
+            logger.warning("%s refused with HTTP %s", what, response.status_code)
+        self.mark_sent(pk, last_status=response.status_code)
+        return True
