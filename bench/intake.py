@@ -9,15 +9,15 @@ Run by hand from the repository root (not part of the test suite):
 Options: --sequential N (default 400: one client, one gunicorn worker), --concurrent N
 (default 800: --threads clients, default 8, against --workers gunicorn workers, default 4 as
 docs/deploy/rightsdesk-web.service runs), --json (one JSON line after the table), --keep
-(keep the temporary folder with the server's log), --profile (a cProfile of one
+(keep the temporary folder with the server's log, and the database), --profile (a cProfile of one
 intake made in-process, top functions by cumulative time), --peer URL with --peer-body FILE (the
 same load sent to another system's endpoint, the body a template with {email} and {n};
 its req/s printed beside Rightsdesk's).
 
 The database is the bench's own: BENCH_INTAKE_DATABASE_URL, by default
-postgres://postgres@127.0.0.1:5432/rd_bench_intake, dropped and created afresh each run,
-migrated, one organisation taking public requests, ANALYZEd. Redis: the broker on
-BENCH_INTAKE_BROKER_URL (db 14), the rate-limit cache on BENCH_INTAKE_CACHE_URL (db 15);
+postgres://postgres@127.0.0.1:5432/rd_bench_intake, created afresh each run (and dropped
+after it unless --keep), migrated, one organisation taking public requests, ANALYZEd.
+Redis: the broker on BENCH_INTAKE_BROKER_URL (db 14), the rate-limit cache on BENCH_INTAKE_CACHE_URL (db 15);
 both are flushed before and after (no worker runs: the code mails' tasks just queue).
 
 Every request is a new person (a unique email) from a new client address: the server runs
@@ -88,13 +88,14 @@ def environment(var_dir: Path) -> dict:
     }
 
 
-def fresh_database() -> None:
+def fresh_database(create: bool = True) -> None:
     import psycopg
 
     name = PG_URL.rsplit("/", 1)[1]
     with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def flush_redis() -> None:
@@ -232,21 +233,30 @@ def start_server(env: dict, workers: int, log: Path) -> tuple[subprocess.Popen, 
     port = free_port()
     server = subprocess.Popen(
         [GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--timeout", "60", "--access-logfile", "-", "--error-logfile", "-"],
+         "--timeout", "60", "--access-logfile", "-", "--error-logfile", "-",
+         "--no-control-socket"],  # gunicorn's default socket is one path in $HOME, shared by every instance
         cwd=ROOT, env={**os.environ, **env}, stdout=log.open("a"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}{PATH}"
-    deadline = time.monotonic() + 60
+    try:
+        wait_for(server, url, log)
+    except BaseException:  # never leave a server behind
+        stop(server)
+        raise
+    return server, url
+
+
+def wait_for(server: subprocess.Popen, url: str, log: Path) -> None:
     import requests
 
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             requests.get(url, headers={"X-Forwarded-Proto": "https"}, timeout=10)
-            return server, url
+            return
         except (requests.ConnectionError, requests.Timeout):
             if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited; see {log}")
+                raise SystemExit(f"gunicorn exited; see {log}") from None
             time.sleep(0.3)
-    stop(server)
     raise SystemExit(f"gunicorn did not answer within 60 s; see {log}")
 
 
@@ -396,8 +406,12 @@ def main() -> None:
         result = measure(args, folder)
     finally:
         flush_redis()
-        if not args.keep:
+        if not args.keep:  # nothing left behind: the folder and the database go
             shutil.rmtree(folder, ignore_errors=True)
+            from django.db import connections
+
+            connections.close_all()
+            fresh_database(create=False)
     print(table(args, result))
     if args.profile:
         print(result.pop("profile"))
