@@ -167,8 +167,10 @@ def answer(order: OversightOrder, *, by, text: str, certificate_number: str = ""
     if errors:
         raise ValidationError(errors)
     now = now or timezone.now()
-    return take("answer", order, by=by, now=now, answer=text.strip(), answer_certificate=certificate,
-                answered_at=now, answered_by=by)
+    answered = take("answer", order, by=by, now=now, answer=text.strip(), answer_certificate=certificate,
+                    answered_at=now, answered_by=by)
+    transaction.on_commit(lambda: tell_regulator(answered.pk), robust=True)
+    return answered
 
 
 # --- the mail that announces an order -----------------------------------------------------------
@@ -221,3 +223,29 @@ def announce(order_id: int) -> None:
         EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, recipients_for(order.organisation)).send()
     except Exception:  # noqa: BLE001 - the order stands; the desk shows it and the reminders follow
         logger.warning("oversight order %s: arrival mail not sent", order_id, exc_info=True)
+
+
+def _answer_in(order: OversightOrder) -> tuple[str, str]:
+    w = {**words(order), "slug": order.organisation.slug, "id": order.pk}
+    subject = _("%(organisation)s answered %(label)s") % w
+    lines = [_("%(organisation)s has answered your order or inquiry %(label)s (%(kind)s).") % w, order.answer]
+    if order.answer_certificate_id:
+        lines.append(_("Certificate cited: %(number)s") % {"number": order.answer_certificate.number})
+    lines.append(_("Read it, with its history: %(site)s/oversight/%(slug)s/orders/%(id)s/") % w)
+    return subject, "\n\n".join(lines)
+
+
+def tell_regulator(order_id: int) -> None:
+    """Mail the regulator who sent the order, and its authority's contact, that the
+    organisation answered (after commit; the answer stands whether or not the mail goes)."""
+    order = OversightOrder.objects.select_related("organisation", "authority", "sent_by",
+                                                  "answer_certificate").get(pk=order_id)
+    recipients = list(dict.fromkeys(a for a in ((order.sent_by.email if order.sent_by else ""),
+                                                order.authority.contact_email) if a))
+    if not recipients:
+        return
+    subject, text = compose_bilingual(order, _answer_in)
+    try:
+        EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, recipients).send()
+    except Exception:  # noqa: BLE001 - the regulator's order page shows the answer regardless
+        logger.warning("oversight order %s: answer mail not sent", order_id, exc_info=True)

@@ -63,7 +63,8 @@ def test_an_inquiry_reaches_the_organisation_by_mail_and_on_the_desk(regulator_c
     assert 'id="nav-regulators"' in badge and '<mark class="badge"' in badge
 
 
-def test_answering_closes_the_order_with_its_history(client, regulator_a, org_a, officer_a, auditor_a):
+def test_answering_closes_the_order_with_its_history(client, regulator_a, org_a, officer_a, auditor_a,
+                                                     django_capture_on_commit_callbacks):
     regulator = Regulator.objects.get(user=regulator_a)
     order = oversight_orders.send(org_a, regulator=regulator, kind="inquiry", text="Who reviewed the gates?")
     factories.force_sign_in(client, auditor_a)
@@ -71,8 +72,14 @@ def test_answering_closes_the_order_with_its_history(client, regulator_a, org_a,
     assert refused.status_code == 403
     factories.force_sign_in(client, officer_a)
     assert client.post(reverse("desk:oversight_acknowledge", args=[order.pk])).status_code == 302
-    response = client.post(reverse("desk:oversight_answer", args=[order.pk]), {"text": "The owner, in March."})
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("desk:oversight_answer", args=[order.pk]), {"text": "The owner, in March."})
     assert response.status_code == 302
+    [told] = mail.outbox  # the regulator who sent it learns of the answer
+    assert told.to == ["regulator_a@regulator.example"]
+    assert "The owner, in March." in told.body
+    assert reverse("oversight:order", args=[org_a.slug, order.pk]) in told.body
     order.refresh_from_db()
     assert (order.status, order.answer, order.answered_by) == (Status.ANSWERED, "The owner, in March.", officer_a)
     assert list(order.events.values_list("step", "from_status", "to_status")) == [
