@@ -107,13 +107,13 @@ class RequestsView(PublicView):
         cleaned = _form(forms.RequestForm(*serializer.as_form(), organisation=organisation), s.FORM_FIELD_PATHS)
         # Counted once filed, as on the web: a request sent back to be corrected is no new attempt.
         person = views.person_limits(cleaned["email"], cleaned["phone"], organisation)
-        limits.attempt(request._request, limits.SUBMIT, keys=person, count=False)
+        limits.attempt(request._request, limits.SUBMIT, keys=person)
         with translation.override(serializer.validated_data.get("language") or settings.LANGUAGE_CODE):
             try:
                 result = intake.file_requests(organisation=organisation, **views._intake_arguments(cleaned))
             except InvalidInput as exc:
+                limits.refund(request._request, limits.SUBMIT, keys=person)
                 raise InvalidInput({s.FORM_FIELD_PATHS.get(k, k): v for k, v in exc.errors.items()}) from None
-        limits.spend(request._request, limits.SUBMIT, keys=person)
         if not result.created:
             # As the web's already-open page: the open request's reference and status stay in
             # the mail to its owner, since anyone can type an email.

@@ -90,15 +90,13 @@ def file(request, token: DrpToken, opened: Opened) -> DrpRequest:
     exercise = read_exercise(token, opened.message)
     person = person_limits(exercise.identity.email, exercise.identity.phone, token.organisation)
     buckets = person + ((f"drp:{token.agent.pk}", AGENT_RATE),)
-    limits.attempt(request, limits.SUBMIT, address=AGENT_ADDRESS, keys=buckets, count=False)
+    limits.attempt(request, limits.SUBMIT, address=AGENT_ADDRESS, keys=buckets)
     try:
-        drp = _file(token, opened, exercise)
+        return _file(token, opened, exercise)
     except Refused as exc:
-        if exc.status == 409:  # the intake answered about the person: a try, as the citizens' API counts it
-            limits.spend(request, limits.SUBMIT, address=AGENT_ADDRESS, keys=buckets)
+        if exc.status != 409:  # 409: the intake answered about the person, a try as the citizens' API counts it
+            limits.refund(request, limits.SUBMIT, address=AGENT_ADDRESS, keys=buckets)
         raise
-    limits.spend(request, limits.SUBMIT, address=AGENT_ADDRESS, keys=buckets)
-    return drp
 
 
 def _file(token: DrpToken, opened: Opened, exercise: Exercise) -> DrpRequest:

@@ -100,18 +100,18 @@ def request_form(request, slug):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person = person_limits(data["email"], data["phone"], organisation)
-        try:  # counted once filed: sending back a form to correct it is not another attempt
-            limits.attempt(request, limits.SUBMIT, keys=person, count=False)
+        try:  # counted once valid: sending back a form to correct it is not another attempt
+            limits.attempt(request, limits.SUBMIT, keys=person)
             result = intake.file_requests(organisation=organisation, collection_point=point,
                                           **_intake_arguments(data))
         except limits.Limited as exc:
             limited_error(form, exc)
             status = 429
         except InvalidInput as exc:
+            limits.refund(request, limits.SUBMIT, keys=person)
             for field, errors in exc.errors.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            limits.spend(request, limits.SUBMIT, keys=person)
             if result.created and all(rr.verified_at for rr in result.created):
                 # Kinds needing no verification (CCPA opt-outs): no code to wait for.
                 return redirect("public:status", token=tokens.issue_status_link(result.created[0].submission))
