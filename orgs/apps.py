@@ -26,6 +26,8 @@ class OrgsConfig(AppConfig):
         # Register the Celery tasks in every process, web included: requests_app's
         # re-queue sweep names orgs.run_erasure_order rather than importing it.
         from orgs import tasks  # noqa: F401
+        # Kept copies of organisations and subscriptions are dropped when either changes.
+        from orgs import public_settings  # noqa: F401
 
 
 class RightsdeskAdminSite(AdminSite):

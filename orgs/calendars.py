@@ -3,9 +3,9 @@ by the administrator's rows (CalendarYear and CalendarDay in the admin).
 
 requests_app/cases/deadlines.py counts business days on whatever calendar it is given and
 never reads the database; this module is the one place a calendar is built. Each
-process keeps the calendars it built and rebuilds them when the shared generation key
-(in Django's cache) changes: saving or deleting a row bumps it once committed, so every
-web and worker process sees the new year on its next deadline.
+process keeps the calendars it built and rebuilds them when their shared generation
+(orgs/generations.py) changes: saving or deleting a row bumps it once committed, so every
+web and worker process sees the new year within a second.
 
 - CN: public holidays and the weekend days worked in exchange (调休), State Council
   notice per year, from `chinese_calendar` (it knows the years it lists, no others).
@@ -15,18 +15,16 @@ web and worker process sees the new year on its next deadline.
 
 import logging
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
 import chinese_calendar
 import holidays
-from django.core.cache import cache
-from django.db import transaction
+
+from orgs.generations import ProcessCache
 
 logger = logging.getLogger(__name__)
-GENERATION_KEY = "orgs:calendars:generation"
 # Which `holidays` country (and subdivision) each jurisdiction's business days follow.
 HOLIDAYS_LIBRARY: dict[str, tuple[str, str | None]] = {
     "US-CA": ("US", "CA"),
@@ -126,52 +124,20 @@ def build(jurisdiction: str) -> Calendar:
     )
 
 
-_built: dict[str, Calendar] = {}
-_generation: list[str | None] = [None]
-_lock = threading.Lock()
-
-
-def _current_generation() -> str | None:
-    try:
-        return cache.get(GENERATION_KEY)
-    except Exception:  # the cache down: rebuild every time rather than count on a stale year
-        logger.warning("calendar generation unreadable; rebuilding calendars", exc_info=True)
-        return str(uuid.uuid4())
+_calendars = ProcessCache("calendars")
 
 
 def calendar_for(jurisdiction: str) -> Calendar:
     """The working-day calendar of `jurisdiction`, built once per process and generation."""
-    generation = _current_generation()
-    with _lock:
-        if generation != _generation[0]:
-            _built.clear()
-            _generation[0] = generation
-        calendar = _built.get(jurisdiction)
-    if calendar is None:
-        calendar = build(jurisdiction)
-        with _lock:
-            if _generation[0] == generation:
-                _built[jurisdiction] = calendar
-    return calendar
+    return _calendars.get(jurisdiction, lambda: build(jurisdiction))
 
 
 def forget() -> None:
     """Drop this process's calendars (they are rebuilt on next use)."""
-    with _lock:
-        _built.clear()
-        _generation[0] = None
-
-
-def _bump() -> None:
-    forget()
-    try:
-        cache.set(GENERATION_KEY, str(uuid.uuid4()), timeout=None)
-    except Exception:
-        logger.warning("calendar generation not bumped; other processes keep their calendars", exc_info=True)
+    _calendars.forget()
 
 
 def invalidate() -> None:
     """Forget every built calendar: here at once, and (through the cache) in every process
     once the change is committed."""
-    forget()
-    transaction.on_commit(_bump)
+    _calendars.invalidate()

@@ -152,9 +152,12 @@ def chromium_installed():
 
 @pytest.fixture(autouse=True)
 def fresh_working_calendars():
-    """A calendar built from rows of an earlier (rolled back) test must not leak into this one."""
-    from orgs import calendars
+    """A calendar or an organisation kept from rows of an earlier (rolled back) test must not
+    leak into this one."""
+    from orgs import calendars, public_settings
 
     calendars.forget()
+    public_settings.forget()
     yield
     calendars.forget()
+    public_settings.forget()

@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.models import Organisation
+from orgs import public_settings
 from requests_app import workflow
 from requests_app.actors import SUBJECT
 from requests_app.api import citizen_serializers as s
@@ -99,9 +99,7 @@ class RequestsView(PublicView):
     )
     def post(self, request):
         serializer = _valid(s.CitizenRequestInputSerializer, request.data)
-        organisation = Organisation.objects.filter(
-            slug=serializer.validated_data["organisation"], accepts_public_requests=True
-        ).first()
+        organisation = public_settings.public_organisation(serializer.validated_data["organisation"])
         if organisation is None:
             raise InvalidInput({"organisation": _("No organisation takes requests under this name.")})
         cleaned = _form(forms.RequestForm(*serializer.as_form(), organisation=organisation), s.FORM_FIELD_PATHS)

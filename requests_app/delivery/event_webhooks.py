@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from orgs import public_settings
 from orgs.models import EventSubscription
 from requests_app.broker import enqueue
 from requests_app.delivery import signing
@@ -63,11 +64,10 @@ def record(rights_requests: Iterable[RightsRequest], event: str) -> list[int]:
     this call wrote. A due-soon event is keyed by its due date, so a moved date is told again."""
     rights_requests = list(rights_requests)
     subscriptions: dict[int, list[EventSubscription]] = {}
-    for subscription in EventSubscription.objects.filter(
-        organisation_id__in={rr.organisation_id for rr in rights_requests}, active=True
-    ).order_by("pk"):
-        if str(event) in subscription.events:
-            subscriptions.setdefault(subscription.organisation_id, []).append(subscription)
+    for organisation_id in {rr.organisation_id for rr in rights_requests}:  # kept per process: no query
+        for subscription in public_settings.active_subscriptions(organisation_id):
+            if str(event) in subscription.events:
+                subscriptions.setdefault(organisation_id, []).append(subscription)
     rows = []
     for rr in rights_requests:
         for subscription in subscriptions.get(rr.organisation_id, []):

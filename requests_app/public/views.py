@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage, is_ratelimited
 
-from orgs import public_register
+from orgs import public_register, public_settings
 from orgs.identifiers import PHONE_REGION, IdentifierKind, identifier_hash, normalise
 from orgs.models import Organisation, ReportPublication
 from requests_app import workflow
@@ -69,7 +69,10 @@ def organisation_finder(request):
 
 
 def _public_organisation(slug: str) -> Organisation:
-    return get_object_or_404(Organisation, slug=slug, accepts_public_requests=True)
+    organisation = public_settings.public_organisation(slug)
+    if organisation is None:
+        raise Http404
+    return organisation
 
 
 def person_limits(email: str, phone: str, organisation: Organisation | None = None) -> tuple[tuple[str, str], ...]:

@@ -18,6 +18,7 @@ import time_machine
 from django.core.cache import cache
 
 from orgs import calendars
+from orgs.generations import ProcessCache
 from orgs.models import CalendarDay, CalendarYear
 from requests_app.cases import deadlines
 from requests_app.cases.deadlines import Period, Unit, WeekendCalendar, add_business_days, uncovered_years
@@ -259,15 +260,15 @@ def test_a_row_overrides_the_library(org_a):
 
 
 def test_saving_a_row_tells_every_process_once_committed(db, django_capture_on_commit_callbacks):
-    calendars.calendar_for("CN")
-    generation = cache.get(calendars.GENERATION_KEY)
+    # Another process, holding the calendar it built before the change (it looks at the
+    # shared generation at most once a second; here at every use).
+    another_process = ProcessCache("calendars", recheck_seconds=0)
+    held = another_process.get("CN", lambda: calendars.build("CN"))
+    assert not held.covers(2027)
     with django_capture_on_commit_callbacks(execute=True):
         add_cn_2027()
-    assert cache.get(calendars.GENERATION_KEY) not in (None, generation)
-    # Another process still holding the old calendar sees the new generation and rebuilds.
-    calendars._built["CN"] = calendars.Calendar("CN", calendars.library_for("CN"))
-    calendars._generation[0] = generation
-    assert calendars.calendar_for("CN").covers(2027)
+    assert calendars.calendar_for("CN").covers(2027)  # this process at once
+    assert another_process.get("CN", lambda: calendars.build("CN")).covers(2027)
 
 
 # --- the flagged requests are counted again once their year is covered -----------------------
