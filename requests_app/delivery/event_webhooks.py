@@ -44,6 +44,13 @@ EVENT_FOR_ACTION = {"submit": Event.RECEIVED, "finish_fulfilment": Event.FULFILL
                     "confirm_alternative": Event.FULFILLED, "close_unconfirmed_alternative": Event.FULFILLED}
 
 
+def wanted(organisation_id: int, action: str) -> bool:
+    """Whether a step named `action` writes deliveries for the organisation's subscribers."""
+    event = EVENT_FOR_ACTION.get(action)
+    return event is not None and any(
+        str(event) in subscription.events for subscription in public_settings.active_subscriptions(organisation_id))
+
+
 def payload(rr: RightsRequest, event: str) -> dict:
     return {
         "event": str(event),

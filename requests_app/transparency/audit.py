@@ -41,7 +41,7 @@ def event_hash(event: RequestEvent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def append_event(
+def new_event(
     rights_request: RightsRequest,
     *,
     action: str,
@@ -52,7 +52,7 @@ def append_event(
     data: dict | None = None,
     visible_to_subject: bool = False,
 ) -> RequestEvent:
-    """Append one event. The caller holds the request's row lock inside a transaction."""
+    """The request's next event, unsaved, with its hash; the request's head (in memory) moved to it."""
     event = RequestEvent(
         request=rights_request,
         seq=rights_request.event_count + 1,
@@ -68,10 +68,17 @@ def append_event(
         prev_hash=rights_request.chain_head,
     )
     event.hash = event_hash(event)
-    event.save()
-    sequencer.enqueue(event)
     rights_request.event_count = event.seq
     rights_request.chain_head = event.hash
+    return event
+
+
+def append_event(rights_request: RightsRequest, **event) -> RequestEvent:
+    """Append one event (the fields of `new_event`). The caller holds the request's row lock
+    inside a transaction."""
+    event = new_event(rights_request, **event)
+    event.save()
+    sequencer.enqueue(event)
     RightsRequest.objects.filter(pk=rights_request.pk).update(
         event_count=event.seq, chain_head=event.hash
     )

@@ -8,10 +8,11 @@ unique reference. Duplicates, evidence and a claim filed with the form are intak
 """
 
 import uuid
+from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,8 @@ from requests_app.cases.tokens import new_reference
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from requests_app.models import RightsRequest, VerificationChallenge
 from requests_app.transparency import audit
-from requests_app.workflow import effects
+from requests_app.delivery import event_webhooks
+from requests_app.workflow import effects, submission_rows
 from requests_app.workflow.transitions import recompute_deadlines, require_text, transition
 from requests_app.workflow.verification import _mark_verified
 
@@ -90,36 +92,44 @@ def submit_many(
         collection_point = None
     policy = deadlines.get_policy(organisation.jurisdiction)
     tz, now, submission = organisation.time_zone, timezone.now(), uuid.uuid4()
+    calendar = calendars.calendar_for(organisation.jurisdiction)
     filed = []
-    with transaction.atomic():
-        subject.save()
-        for kind in kinds:
-            rr = RightsRequest(
-                organisation=organisation, subject=subject, kind=kind, filed_by=filed_by, submission=submission,
-                requester_name=requester_name.strip(), requester_email=requester_email.strip(),
-                jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
-                details=details.strip(), received_at=now, status=Status.SUBMITTED,
-                deceased_arranged_otherwise=deceased_arranged_otherwise, collection_point=collection_point,
-                alternative_wanted=alternative_wanted if kind == RightsRequest.Kind.ALTERNATIVE else "",
-                clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
-                acknowledge_by=deadlines.acknowledge_by(
-                    policy, received_at=now, tz=tz, kind=kind, calendar=calendars.calendar_for(organisation.jurisdiction)
-                ),
-                expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
-            )
-            recompute_deadlines(rr)
-            rr.next_reminder_at = reminders.first_reminder_at(rr)
-            _save_with_unique_reference(rr)
-            event = audit.append_event(
-                rr, action="submit", actor_id=None, actor_kind=ActorKind.SUBJECT,
-                to_status=Status.SUBMITTED, data={"kind": kind, "filed_by": filed_by}, visible_to_subject=True,
-            )
+    for kind in kinds:
+        rr = RightsRequest(
+            organisation=organisation, kind=kind, filed_by=filed_by, submission=submission,
+            requester_name=requester_name.strip(), requester_email=requester_email.strip(),
+            jurisdiction=organisation.jurisdiction, data_description=data_description.strip(),
+            details=details.strip(), received_at=now, status=Status.SUBMITTED,
+            deceased_arranged_otherwise=deceased_arranged_otherwise, collection_point=collection_point,
+            alternative_wanted=alternative_wanted if kind == RightsRequest.Kind.ALTERNATIVE else "",
+            clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
+            acknowledge_by=deadlines.acknowledge_by(policy, received_at=now, tz=tz, kind=kind, calendar=calendar),
+            expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
+            reference=new_reference(),
+        )
+        rr.subject = subject  # for confirmation_email; the ids are drawn when written
+        recompute_deadlines(rr)
+        rr.next_reminder_at = reminders.first_reminder_at(rr)
+        filed.append(rr)
+    # The code is on the first request (offered_kinds_first put a kind needing it first).
+    challenge = None
+    if deadlines.needs_verification(policy, filed[0].kind):
+        email = filed[0].confirmation_email
+        challenge = VerificationChallenge(channel=VerificationChallenge.Channel.EMAIL if email
+                                          else VerificationChallenge.Channel.SMS)
+    # The rows go in as one statement, a transaction of its own; a longer one only when
+    # more is written after it (an opt-out verified at once, a subscriber's delivery).
+    more_to_write = any(not deadlines.needs_verification(policy, rr.kind) for rr in filed) or (
+        event_webhooks.wanted(organisation.pk, "submit"))
+    with transaction.atomic() if more_to_write else nullcontext():
+        events = submission_rows.write(subject, filed, lambda rr: audit.new_event(
+            rr, action="submit", actor_id=None, actor_kind=ActorKind.SUBJECT, to_status=Status.SUBMITTED,
+            data={"kind": rr.kind, "filed_by": filed_by}, visible_to_subject=True,
+        ), challenge)
+        for event in events:
             effects.after_event(event)
-            filed.append(rr)
-        if not file_without_verification(filed):
-            email = filed[0].confirmation_email
-            channel = VerificationChallenge.Channel.EMAIL if email else VerificationChallenge.Channel.SMS
-            challenge = VerificationChallenge.objects.create(request=filed[0], channel=channel)
+        file_without_verification(filed)
+        if challenge is not None:
             effects.send_verification_code(challenge)
     return filed
 
@@ -200,16 +210,3 @@ def record_acknowledgement(rights_request: RightsRequest, *, channel: str, actor
             step.request.acknowledged_at = step.now
             step.data = {"by": "verification_code", "channel": channel}
             step.visible_to_subject = False
-
-
-def _save_with_unique_reference(rr: RightsRequest) -> None:
-    for _attempt in range(5):
-        rr.reference = new_reference()
-        try:
-            with transaction.atomic():
-                rr.save()
-            return
-        except IntegrityError:
-            if not RightsRequest.objects.filter(reference=rr.reference).exists():
-                raise
-    raise RuntimeError("could not find a free reference after 5 tries")

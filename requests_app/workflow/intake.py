@@ -4,12 +4,12 @@ A request that repeats an open one (same person, organisation and kind) is not f
 again: the person is pointed to the open one and sent its status link.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from orgs.models import Organisation
 from requests_app import workflow
@@ -18,7 +18,7 @@ from requests_app.cases import files
 from requests_app.cases.subjects import Identity, build_subject
 from requests_app.delivery import status_links
 from requests_app.errors import InvalidInput
-from requests_app.models import Attachment, RightsRequest
+from requests_app.models import Attachment, DataSubject, RightsRequest
 
 
 @dataclass(frozen=True)
@@ -48,18 +48,21 @@ def open_duplicates(organisation: Organisation, identity: Identity, kinds: list[
         subject = build_subject(identity, jurisdiction=organisation.jurisdiction, reachable=False)
     except ValidationError as exc:
         raise InvalidInput(exc.message_dict) from None
-    same_person = Q()
-    if subject.email_hash:
-        same_person |= Q(subject__email_hash=subject.email_hash)
-    if subject.phone_hash:
-        same_person |= Q(subject__phone_hash=subject.phone_hash)
-    if not same_person:  # a deceased person named without email or phone: nothing to match by
+    hashes = [(column, value) for column, value in (("email_hash", subject.email_hash),
+                                                    ("phone_hash", subject.phone_hash)) if value]
+    if not hashes:  # a deceased person named without email or phone: nothing to match by
         return []
-    return list(
-        RightsRequest.objects.filter(same_person, organisation=organisation, kind__in=kinds)
-        .exclude(status__in=RightsRequest.CLOSED_STATUSES)
-        .order_by("pk")
-    )
+    # From the person's hashes to their requests, each step by its index, whatever the
+    # statistics say of the organisation's open requests; written out so no query is compiled.
+    people = " UNION ALL ".join(f'SELECT "id" FROM "{DataSubject._meta.db_table}" WHERE "{column}" = %s'
+                                for column, _value in hashes)
+    closed = ", ".join(["%s"] * len(RightsRequest.CLOSED_STATUSES))
+    kinds_in = ", ".join(["%s"] * len(kinds))
+    return list(RightsRequest.objects.raw(
+        f'SELECT * FROM "{RightsRequest._meta.db_table}" WHERE "subject_id" IN ({people}) '
+        f'AND "organisation_id" = %s AND "kind" IN ({kinds_in}) AND "status" NOT IN ({closed}) ORDER BY "id"',
+        [value for _column, value in hashes] + [organisation.pk, *kinds, *RightsRequest.CLOSED_STATUSES],
+    ))
 
 
 def file_requests(
@@ -92,7 +95,8 @@ def file_requests(
     if death_evidence:
         uploads.append((death_evidence, Attachment.Purpose.DEATH_EVIDENCE))
     stored = [(files.store_upload(upload), purpose) for upload, purpose in uploads]
-    with transaction.atomic():
+    # Without files or a claim, submit_many's rows are one statement: no transaction around it.
+    with transaction.atomic() if stored or claim is not None else nullcontext():
         result.created = workflow.submit_many(organisation=organisation, kinds=new_kinds, identity=identity, **details)
         for rr in result.created:
             for stored_file, purpose in stored:
