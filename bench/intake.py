@@ -6,13 +6,14 @@ Run by hand from the repository root (not part of the test suite):
 
     .venv/bin/python bench/intake.py
 
-Options: --sequential N (default 400: one client, one gunicorn worker), --concurrent N
-(default 800: --threads clients, default 8, against --workers gunicorn workers, default 4 as
-docs/deploy/rightsdesk-web.service runs), --json (one JSON line after the table), --keep
-(keep the temporary folder with the server's log, and the database), --profile (a cProfile of one
-intake made in-process, top functions by cumulative time), --peer URL with --peer-body FILE (the
-same load sent to another system's endpoint, the body a template with {email} and {n};
-its req/s printed beside Rightsdesk's).
+The load is wrk's (Debian's package `wrk`), C, so the clients take little of the two cores
+the server shares with them: for --seconds (default 15) one connection against one gunicorn
+worker, then --connections (default 8) against --workers (default 4, as
+docs/deploy/rightsdesk-web.service runs). Options: --json (one JSON line after the table),
+--keep (keep the temporary folder with the server's log, and the database), --profile (the
+CPU time of an intake made in-process, and a cProfile of 200 of them on process time),
+--peer URL with --peer-body FILE (the same load sent to another system's endpoint, the body
+a template with {email} and {n}; its req/s printed beside Rightsdesk's).
 
 The database is the bench's own: BENCH_INTAKE_DATABASE_URL, by default
 postgres://postgres@127.0.0.1:5432/rd_bench_intake, created afresh each run (and dropped
@@ -25,13 +26,14 @@ as behind the deployed proxy (BEHIND_PROXY=1), which sets X-Real-IP and X-Forwar
 so the rate limits (300/h an address, 5/h a person) and the HTTPS redirect stay on and are
 passed honestly. Any answer but 201 fails the run.
 
-The limit: one intake is first made in-process (the SQL it sends is counted and printed);
+The limit: two intakes are first made in-process (the second one's SQL statements and Redis
+commands are counted and printed);
 its rows are the templates of a pgbench script that writes what intake writes (the person,
-the request, its first event and the event's pending entry, the challenge, the update of
-the request's chain head) in one transaction into scratch tables copied from the real ones
+the request with its chain head, its first event and the event's pending entry, the
+challenge) in one transaction into scratch tables copied from the real ones
 (LIKE ... INCLUDING ALL: same columns, defaults, checks and indexes), with fresh values in
-the hashed and unique columns; 8 clients, 2 threads, prepared statements, for as long as
-the concurrent load took. The ratio is Rightsdesk's req/s over pgbench's tx/s.
+the hashed and unique columns; 8 clients, 2 threads, prepared statements, for --seconds.
+The ratio is Rightsdesk's req/s over pgbench's tx/s (target: at least 25 % concurrent).
 """
 
 import sys
@@ -49,15 +51,13 @@ import os  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
-import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+WRK = "/usr/bin/wrk"
 PG_URL = os.environ.get("BENCH_INTAKE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rd_bench_intake")
 BROKER_URL = os.environ.get("BENCH_INTAKE_BROKER_URL", "redis://127.0.0.1:6379/14")
 CACHE_URL = os.environ.get("BENCH_INTAKE_CACHE_URL", "redis://127.0.0.1:6379/15")
@@ -132,19 +132,26 @@ def address(n: int) -> str:
 
 
 def one_in_process(run: str) -> dict:
-    """One intake through the test Client: its SQL counted; its rows become pgbench's templates."""
+    """Intakes through the test Client; the second (a warm process, as a server's) has its SQL
+    and Redis commands counted; the rows become pgbench's templates."""
+    import redis
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as queries:
-        response = Client().post(PATH, json.dumps(body(0, run)), content_type="application/json",
-                                 HTTP_X_REAL_IP=address(0), HTTP_X_FORWARDED_PROTO="https")
-    if response.status_code != 201:
-        raise SystemExit(f"the in-process intake answered {response.status_code}: {response.content[:300]!r}")
+    client, monitor = Client(), redis.Redis.from_url(CACHE_URL)
+    for n in (0, 1):
+        before = monitor.info("commandstats")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(PATH, json.dumps(body(n, run)), content_type="application/json",
+                                   HTTP_X_REAL_IP=address(n), HTTP_X_FORWARDED_PROTO="https")
+        after = monitor.info("commandstats")
+        if response.status_code != 201:
+            raise SystemExit(f"the in-process intake answered {response.status_code}: {response.content[:300]!r}")
     verbs = [q["sql"].split(None, 1)[0].upper() for q in queries.captured_queries]
-    return {"statements": len(verbs), **{verb.lower(): verbs.count(verb) for verb in
-                                          ("SELECT", "INSERT", "UPDATE", "SAVEPOINT", "RELEASE")}}
+    calls = sum(stats["calls"] for stats in after.values()) - sum(stats["calls"] for stats in before.values())
+    return {"statements": len(verbs), "verbs": {verb: verbs.count(verb) for verb in dict.fromkeys(verbs)},
+            "sql": [q["sql"][:160] for q in queries.captured_queries], "redis": calls - 2}  # less our two INFOs
 
 
 def sequence(cursor, table: str) -> str:
@@ -152,23 +159,32 @@ def sequence(cursor, table: str) -> str:
     return cursor.fetchone()[0]
 
 
-def profile_one(run: str, top: int = 14) -> str:
-    """cProfile of one more intake in-process: where a request's time goes, by cumulative time."""
+def profile(run: str, n: int = 200, top: int = 25) -> str:
+    """CPU time of `n` intakes in-process (cProfile on process time): the mean per intake, and
+    where it goes, Rightsdesk's own steps and then the functions that spend it themselves."""
     import cProfile
     import io
     import pstats
 
     from django.test import Client
 
-    client, profiler = Client(), cProfile.Profile()
+    client, profiler = Client(), cProfile.Profile(time.process_time)
+    started = time.process_time()
+    for i in range(n):
+        client.post(PATH, json.dumps(body(9 * 10**6 + i, run)), content_type="application/json",
+                    HTTP_X_REAL_IP=address(9 * 10**6 + i), HTTP_X_FORWARDED_PROTO="https")
+    plain = (time.process_time() - started) / n
     profiler.enable()
-    client.post(PATH, json.dumps(body(9 * 10**6, run)), content_type="application/json",
-                HTTP_X_REAL_IP=address(9 * 10**6), HTTP_X_FORWARDED_PROTO="https")
+    for i in range(n):
+        client.post(PATH, json.dumps(body(8 * 10**6 + i, run)), content_type="application/json",
+                    HTTP_X_REAL_IP=address(8 * 10**6 + i), HTTP_X_FORWARDED_PROTO="https")
     profiler.disable()
     out = io.StringIO()
+    out.write(f"CPU time of one intake in-process (the test Client's own work included): {plain * 1000:.2f} ms "
+              f"(mean of {n}); the profile below is of {n} more, cProfile's own cost included\n")
     stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(r"(requests_app|orgs)/", top)  # Rightsdesk's own steps
-    stats.sort_stats("tottime").print_stats(top // 2)  # and where the time is spent itself
+    stats.sort_stats("cumulative").print_stats(r"(requests_app|orgs)/", top)
+    stats.sort_stats("tottime").print_stats(top // 2)
     return out.getvalue()
 
 
@@ -203,10 +219,6 @@ def pgbench_script(folder: Path) -> Path:
             template = cursor.fetchone()[0]
             lines.append(f'INSERT INTO "bench_{table}" ({", ".join(columns)}) SELECT {", ".join(values)} '
                          f'FROM "{table}" WHERE "{key}" = {int(template)};')
-            if table == "requests_app_requestevent":
-                lines.append("UPDATE \"bench_requests_app_rightsrequest\" SET event_count = 1, chain_head = "
-                             "md5(random()::text) || md5(random()::text) WHERE id = "
-                             f"currval('{sequence(cursor, 'requests_app_rightsrequest')}');")
         cursor.execute("ANALYZE")
     lines.append("COMMIT;")
     script = folder / "intake.sql"
@@ -269,56 +281,78 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def load(url: str, n: int, threads: int, make_body, expect=(201,), first: int = 1) -> dict:
-    """n POSTs from `threads` clients, each a new person from a new address; fails on any other answer."""
-    import requests
+LOAD_SCRIPT = r"""
+-- wrk's load: every request a new person (a unique email) from a new client address.
+local template, run, path, expect_low, expect_high = %(template)s, %(run)s, %(path)s, %(low)d, %(high)d
+local threads, next_base = {}, %(first)d
+function setup(thread)
+  thread:set("base", next_base)
+  next_base = next_base + 1000000
+  table.insert(threads, thread)
+end
+counter, failures, first_failure = 0, 0, ""
+function request()
+  counter = counter + 1
+  local n = base + counter
+  local email = "person" .. n .. "." .. run .. "@bench.example"
+  local body = template:gsub("{email}", email):gsub("{n}", tostring(n))
+  local ip = string.format("10.%%d.%%d.%%d", math.floor(n / 65536) %% 256, math.floor(n / 256) %% 256, n %% 256)
+  return wrk.format("POST", path, {["Content-Type"] = "application/json", ["X-Real-IP"] = ip,
+                                   ["X-Forwarded-For"] = ip, ["X-Forwarded-Proto"] = "https"}, body)
+end
+function response(status, headers, body)
+  if status < expect_low or status > expect_high then
+    failures = failures + 1
+    if first_failure == "" then first_failure = status .. " " .. string.sub(body, 1, 200) end
+  end
+end
+function done(summary, latency, requests)
+  local failed, first = 0, ""
+  for _, thread in ipairs(threads) do
+    failed = failed + thread:get("failures")
+    if first == "" then first = thread:get("first_failure") end
+  end
+  io.write(string.format('WRK {"n": %%d, "seconds": %%.3f, "median_ms": %%.1f, "p95_ms": %%.1f, "failed": %%d, ' ..
+                         '"socket_errors": %%d, "first_failure": %%q}\n', summary.requests, summary.duration / 1e6,
+                         latency:percentile(50) / 1000, latency:percentile(95) / 1000, failed,
+                         summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+                         first))
+end
+"""
 
-    local, latencies, errors, lock = threading.local(), [], [], threading.Lock()
 
-    def one(i: int) -> None:
-        session = getattr(local, "session", None) or setattr(local, "session", requests.Session()) or local.session
-        ip = address(i)
-        headers = {"X-Real-IP": ip, "X-Forwarded-For": ip, "X-Forwarded-Proto": "https"}
-        started = time.perf_counter()
-        try:
-            response = session.post(url, json=make_body(i), headers=headers, timeout=60, allow_redirects=False)
-            status, text = response.status_code, response.text[:200]
-        except requests.RequestException as exc:
-            status, text = None, repr(exc)
-        took = time.perf_counter() - started
-        with lock:
-            latencies.append(took)
-            if status not in expect:
-                errors.append((status, text))
+def load(url: str, seconds: int, threads: int, connections: int, template: str, run: str, folder: Path,
+         first: int, expect=(201, 201)) -> dict:
+    """wrk for `seconds` with `connections` open at once; each request a new person from a new address."""
+    from urllib.parse import urlsplit
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(one, range(first, first + n)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {"n": n, "threads": threads, "seconds": round(elapsed, 2), "rps": round(n / elapsed, 1),
-            "median_ms": round(statistics.median(latencies) * 1000, 1),
-            "p95_ms": round(latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000, 1),
-            "errors": len(errors), "first_error": errors[0] if errors else None}
+    script = folder / f"load-{first}.lua"
+    script.write_text(LOAD_SCRIPT % {"template": "[==[" + template + "]==]", "run": json.dumps(run), "first": first,
+                                     "path": json.dumps(urlsplit(url).path), "low": expect[0], "high": expect[1]})
+    out = subprocess.run([WRK, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
+                          "-s", str(script), url], capture_output=True, text=True)
+    line = next((line for line in out.stdout.splitlines() if line.startswith("WRK ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed:\n{out.stdout}\n{out.stderr}")
+    result = json.loads(line[4:])
+    result.update(threads=connections, rps=round(result["n"] / result["seconds"], 1),
+                  errors=result["failed"] + result["socket_errors"])
+    return result
 
 
 def checked(name: str, result: dict) -> dict:
     if result["errors"]:
-        raise SystemExit(f"{name}: {result['errors']} of {result['n']} answers were not the expected 2xx; "
-                         f"first: {result['first_error']}")
+        raise SystemExit(f"{name}: {result['errors']} of {result['n']} answers were not the expected ones; "
+                         f"first: {result['first_failure']}")
     return result
 
 
-def peer_load(args, run: str) -> dict:
+def peer_load(args, run: str, folder: Path) -> dict:
     template = Path(args.peer_body).read_text()
-
-    def make_body(i: int) -> dict:
-        return json.loads(template.replace("{email}", f"person{i}.{run}@bench.example").replace("{n}", str(i)))
-
-    ok = tuple(range(200, 300))
-    return {"sequential": checked("peer sequential", load(args.peer, args.sequential, 1, make_body, ok)),
-            "concurrent": checked("peer concurrent", load(args.peer, args.concurrent, args.threads, make_body, ok,
-                                                          first=args.sequential + 1))}
+    return {"sequential": checked("peer sequential", load(args.peer, args.seconds, 1, 1, template, run, folder,
+                                                          first=50 * 10**6, expect=(200, 299))),
+            "concurrent": checked("peer concurrent", load(args.peer, args.seconds, 2, args.connections, template,
+                                                          run, folder, first=60 * 10**6, expect=(200, 299)))}
 
 
 def measure(args, folder: Path) -> dict:
@@ -333,28 +367,29 @@ def measure(args, folder: Path) -> dict:
     result = {"load_before": [round(x, 2) for x in os.getloadavg()], "one_intake_sql": one_in_process(run)}
     script = pgbench_script(folder)
     if args.profile:
-        result["profile"] = profile_one(run)
+        result["profile"] = profile(run)
     from django.db import connections
 
     connections.close_all()
     log = folder / "gunicorn.log"
-    make_body = lambda i: body(i, run)  # noqa: E731
+    template = json.dumps(body("{n}", run)).replace(f"person{{n}}.{run}@bench.example", "{email}")
     server, url = start_server(env, 1, log)
     try:
-        load(url, 20, 1, make_body, first=10**6)  # warm the worker: imports, connections, templates
-        result["sequential"] = checked("sequential", load(url, args.sequential, 1, make_body))
+        load(url, 2, 1, 1, template, run, folder, first=10**6)  # warm the worker: imports, connections
+        result["sequential"] = checked("sequential", load(url, args.seconds, 1, 1, template, run, folder,
+                                                          first=2 * 10**6))
     finally:
         stop(server)
     server, url = start_server(env, args.workers, log)
     try:
-        load(url, 40, args.threads, make_body, first=2 * 10**6)
-        result["concurrent"] = checked("concurrent", load(url, args.concurrent, args.threads, make_body,
-                                                          first=args.sequential + 1))
+        load(url, 2, 2, args.connections, template, run, folder, first=10 * 10**6)
+        result["concurrent"] = checked("concurrent", load(url, args.seconds, 2, args.connections, template, run,
+                                                          folder, first=20 * 10**6))
     finally:
         stop(server)
-    result["limit_tps"] = run_pgbench(script, max(5, round(result["concurrent"]["seconds"])))
+    result["limit_tps"] = run_pgbench(script, args.seconds)
     if args.peer:
-        result["peer"] = peer_load(args, run)
+        result["peer"] = peer_load(args, run, folder)
     result["load_after"] = [round(x, 2) for x in os.getloadavg()]
     result["server_errors"] = sum(" 500 " in line or "Traceback" in line for line in log.read_text().splitlines())
     return result
@@ -368,19 +403,20 @@ def table(args, result: dict) -> str:
         ("intake, 1 worker, sequential", f"{seq['rps']:,.1f} req/s", f"{limit:,.0f} tx/s",
          f"{100 * seq['rps'] / limit:.1f} %", f"{seq['median_ms']} / {seq['p95_ms']}",
          f"{peer['sequential']['rps']:,.1f} req/s" if peer else "-"),
-        (f"intake, {args.workers} workers, {args.threads} concurrent", f"{con['rps']:,.1f} req/s", f"{limit:,.0f} tx/s",
-         f"{100 * con['rps'] / limit:.1f} %", f"{con['median_ms']} / {con['p95_ms']}",
-         f"{peer['concurrent']['rps']:,.1f} req/s" if peer else "-"),
+        (f"intake, {args.workers} workers, {args.connections} concurrent", f"{con['rps']:,.1f} req/s",
+         f"{limit:,.0f} tx/s", f"{100 * con['rps'] / limit:.1f} % (target 25 %)",
+         f"{con['median_ms']} / {con['p95_ms']}", f"{peer['concurrent']['rps']:,.1f} req/s" if peer else "-"),
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [" | ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in rows]
     lines.insert(1, "-+-".join("-" * width for width in widths))
     sql = result["one_intake_sql"]
     lines += [
-        f"requests: {seq['n']} sequential, {con['n']} concurrent, 0 errors; pgbench: 8 clients, 2 threads, "
-        f"{max(5, round(con['seconds']))} s",
-        f"one intake sends {sql['statements']} SQL statements ({sql['select']} SELECT, {sql['insert']} INSERT, "
-        f"{sql['update']} UPDATE, {sql['savepoint'] + sql['release']} SAVEPOINT/RELEASE, the rest BEGIN/COMMIT)",
+        f"requests: {seq['n']} sequential, {con['n']} concurrent, each for {args.seconds} s with wrk, 0 errors; "
+        f"pgbench: 8 clients, 2 threads, {args.seconds} s",
+        f"one intake (a warm process) sends {sql['statements']} SQL statements: "
+        + ", ".join(f"{count} {verb}" for verb, count in sql["verbs"].items())
+        + f"; {sql['redis']} Redis commands before its answer",
         f"load average (1, 5, 15 min) before {result['load_before']}, after {result['load_after']}; "
         f"{os.cpu_count()} CPUs; the load's clients run on the same machine",
     ]
@@ -389,18 +425,19 @@ def table(args, result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sequential", type=int, default=400)
-    parser.add_argument("--concurrent", type=int, default=800)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=15, help="each load's length (and pgbench's)")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent clients of the second load")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--peer", help="another system's intake endpoint (full URL)")
     parser.add_argument("--peer-body", help="a JSON body template with {email} and {n}")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="print a cProfile of one intake in-process")
+    parser.add_argument("--profile", action="store_true", help="print where an intake's CPU time goes")
     args = parser.parse_args()
     if bool(args.peer) != bool(args.peer_body):
         parser.error("--peer and --peer-body go together")
+    if not Path(WRK).exists():
+        raise SystemExit(f"{WRK} is missing: apt-get install wrk")
     folder = Path(tempfile.mkdtemp(prefix="bench-intake-"))
     try:
         result = measure(args, folder)

@@ -19,9 +19,8 @@ from django.utils.translation import gettext as _
 from orgs import calendars, law
 from orgs.models import Alternative, CollectionPoint, Organisation
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind
-from requests_app.cases import deadlines, reminders
+from requests_app.cases import deadlines, reminders, tokens
 from requests_app.cases.subjects import Identity, build_subject
-from requests_app.cases.tokens import new_reference
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from requests_app.models import RightsRequest, VerificationChallenge
 from requests_app.transparency import audit
@@ -105,7 +104,7 @@ def submit_many(
             clock_started_at=deadlines.clock_start_for(policy, received_at=now, verified_at=None),
             acknowledge_by=deadlines.acknowledge_by(policy, received_at=now, tz=tz, kind=kind, calendar=calendar),
             expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
-            reference=new_reference(),
+            reference=tokens.new_reference(),
         )
         rr.subject = subject  # for confirmation_email; the ids are drawn when written
         recompute_deadlines(rr)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from orgs.models import Organisation
 from requests_app import workflow
@@ -58,11 +58,14 @@ def open_duplicates(organisation: Organisation, identity: Identity, kinds: list[
                                 for column, _value in hashes)
     closed = ", ".join(["%s"] * len(RightsRequest.CLOSED_STATUSES))
     kinds_in = ", ".join(["%s"] * len(kinds))
-    return list(RightsRequest.objects.raw(
-        f'SELECT * FROM "{RightsRequest._meta.db_table}" WHERE "subject_id" IN ({people}) '
-        f'AND "organisation_id" = %s AND "kind" IN ({kinds_in}) AND "status" NOT IN ({closed}) ORDER BY "id"',
-        [value for _column, value in hashes] + [organisation.pk, *kinds, *RightsRequest.CLOSED_STATUSES],
-    ))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "id" FROM "{RightsRequest._meta.db_table}" WHERE "subject_id" IN ({people}) '
+            f'AND "organisation_id" = %s AND "kind" IN ({kinds_in}) AND "status" NOT IN ({closed})',
+            [value for _column, value in hashes] + [organisation.pk, *kinds, *RightsRequest.CLOSED_STATUSES],
+        )
+        found = [pk for (pk,) in cursor.fetchall()]
+    return list(RightsRequest.objects.filter(pk__in=found).order_by("pk")) if found else []
 
 
 def file_requests(

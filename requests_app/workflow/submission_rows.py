@@ -18,7 +18,7 @@ from collections.abc import Callable
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
-from requests_app.cases.tokens import new_reference
+from requests_app.cases import tokens
 from requests_app.models import DataSubject, PendingEntry, RequestEvent, RightsRequest, VerificationChallenge
 
 ATTEMPTS = 5
@@ -85,7 +85,7 @@ def write(subject: DataSubject, requests: list[RightsRequest],
             return events
         new_subject = None  # it went in with the first statement
         for rr, _event in pending:
-            rr.reference = new_reference()
+            rr.reference = tokens.new_reference()
     raise IntegrityError("could not find a free reference after %d tries" % ATTEMPTS)
 
 
@@ -167,5 +167,5 @@ def _write_table_by_table(subject, requests, first_event, challenge) -> list[Req
             return events
         except IntegrityError:  # a reference or an id another writer took meanwhile: draw again
             for rr in requests:
-                rr.reference, rr.event_count, rr.chain_head = new_reference(), 0, ""
+                rr.reference, rr.event_count, rr.chain_head = tokens.new_reference(), 0, ""
     raise IntegrityError("could not write the submission after %d tries" % ATTEMPTS)

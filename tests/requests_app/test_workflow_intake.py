@@ -18,7 +18,7 @@ from requests_app.cases.subjects import Identity
 from requests_app.delivery import sms
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed, VerificationFailed
 from requests_app.models import DataSubject, RequestEvent, RightsRequest, VerificationChallenge
-from requests_app.workflow import filing
+from requests_app.cases import tokens
 from tests import factories
 
 Status = RightsRequest.Status
@@ -186,7 +186,7 @@ def test_reference_is_ten_readable_characters_and_unique(org_a):
 def test_reference_already_taken_is_drawn_again(org_a, monkeypatch):
     first = _submit(org_a)
     draws = iter([first.reference, "ABCDEFGH23"])
-    monkeypatch.setattr(filing, "new_reference", lambda: next(draws))
+    monkeypatch.setattr(tokens, "new_reference", lambda: next(draws))
 
     second = _submit(org_a)
 
