@@ -17,7 +17,8 @@ class Migration(migrations.Migration):
     operations = [
         # The indexes kept as they were but named now (by the query that needs them): the
         # field's index is renamed, not dropped and built again; the field's db_index=False
-        # is a change of state only.
+        # is a change of state only. Renamed first, before any table below is rebuilt (SQLite
+        # rebuilds a table to alter it, with the indexes its state has then).
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
@@ -46,6 +47,31 @@ class Migration(migrations.Migration):
                     field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='challenges', to='requests_app.rightsrequest'),
                 ),
             ],
+        ),
+        migrations.RenameIndex(
+            model_name='eventdelivery',
+            new_name='delivery_subscription_idx',
+            old_fields=('subscription',),
+        ),
+        migrations.RenameIndex(
+            model_name='rightsrequest',
+            new_name='request_submission_idx',
+            old_fields=('submission',),
+        ),
+        migrations.RenameIndex(
+            model_name='rightsrequest',
+            new_name='request_subject_idx',
+            old_fields=('subject',),
+        ),
+        migrations.RenameIndex(
+            model_name='statuslink',
+            new_name='status_link_submission_idx',
+            old_fields=('submission',),
+        ),
+        migrations.RenameIndex(
+            model_name='verificationchallenge',
+            new_name='challenge_request_idx',
+            old_fields=('request',),
         ),
         migrations.AlterField(
             model_name='datasubject',
@@ -174,21 +200,6 @@ class Migration(migrations.Migration):
             model_name='datasubject',
             index=models.Index(fields=['member_number_hash'], name='subject_member_hash_idx'),
         ),
-        migrations.RenameIndex(
-            model_name='eventdelivery',
-            new_name='delivery_subscription_idx',
-            old_fields=('subscription',),
-        ),
-        migrations.RenameIndex(
-            model_name='rightsrequest',
-            new_name='request_submission_idx',
-            old_fields=('submission',),
-        ),
-        migrations.RenameIndex(
-            model_name='rightsrequest',
-            new_name='request_subject_idx',
-            old_fields=('subject',),
-        ),
         migrations.AddIndex(
             model_name='rightsrequest',
             index=models.Index(condition=models.Q(('assignee__isnull', False)), fields=['assignee'], name='request_assignee_idx'),
@@ -200,16 +211,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='rightsrequest',
             index=models.Index(condition=models.Q(('collection_point__isnull', False)), fields=['collection_point'], name='request_point_idx'),
-        ),
-        migrations.RenameIndex(
-            model_name='statuslink',
-            new_name='status_link_submission_idx',
-            old_fields=('submission',),
-        ),
-        migrations.RenameIndex(
-            model_name='verificationchallenge',
-            new_name='challenge_request_idx',
-            old_fields=('request',),
         ),
         migrations.AddIndex(
             model_name='verificationchallenge',
