@@ -18,8 +18,9 @@ databases round by round:
 - step: what one workflow step writes on an existing request (the row locked, an event,
   its log entry, the request's status and chain head, one mail), 8 clients.
 
-It prints each figure for both schemas with the ratio, the load average beside each
-round, the number and size of the indexes on each hot table, and the plan of intake's
+It prints each figure for both schemas with the ratio: transactions a second, and the ms
+a transaction spends in its statements, COMMIT left out (on a loaded machine the commit's
+fsync dominates and is the same for both); the load average beside each round; the number and size of the indexes on each hot table, and the plan of intake's
 duplicate check (open_duplicates) on the audited schema.
 """
 
@@ -140,13 +141,16 @@ INSERT INTO requests_app_notification (kind, key, created_at, attempts, sent_at,
 SELECT 'subject_update', 'bench:' || rr.id || ':' || k, rr.received_at, 1, rr.received_at, rr.id
 FROM requests_app_rightsrequest rr, generate_series(1, 2) k;
 
-ANALYZE;
+VACUUM ANALYZE;
+CHECKPOINT;
 """
 
 
 def fill(name: str, n: int) -> None:
     import psycopg
 
+    # Vacuumed (hint bits set, visibility map) and checkpointed: the timed writes do not
+    # pay for the fill's dirty pages.
     with psycopg.connect(url(name), autocommit=True) as conn:
         for statement in FILL.format(n=n, orgs=ORGS).split(";\n"):
             if statement.strip():
@@ -158,33 +162,31 @@ def scripts(name: str, folder: Path) -> dict[str, Path]:
     import psycopg
 
     with psycopg.connect(url(name)) as conn:
-        seq = {t: conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", [t]).fetchone()[0]
-               for t in ("requests_app_datasubject", "requests_app_rightsrequest", "requests_app_requestevent")}
         first_org, last_org = conn.execute("SELECT min(id), max(id) FROM orgs_organisation").fetchone()
         first_rr, last_rr = conn.execute("SELECT min(id), max(id) FROM requests_app_rightsrequest").fetchone()
     fresh = "md5(random()::text) || md5(random()::text)"
+    # Ids carried by \gset, not currval(): currval is volatile, so `WHERE id = currval(...)`
+    # cannot use the primary key and would scan the table.
     intake = f"""\\set org random({first_org}, {last_org})
 BEGIN;
 INSERT INTO requests_app_datasubject (full_name, email, phone, preferred_language, email_hash, phone_hash,
   member_number_hash, id_number_hash, masked_identifiers, created_at)
-  VALUES ('', 'new@bench.example', '', 'en', {fresh}, '', '', '', 'n***@bench.example', now());
+  VALUES ('', 'new@bench.example', '', 'en', {fresh}, '', '', '', 'n***@bench.example', now()) RETURNING id AS sid \\gset
 INSERT INTO requests_app_rightsrequest (reference, kind, filed_by, requester_name, requester_email, status,
   jurisdiction, data_description, details, received_at, clock_started_at, paused_total, extensions,
   extension_reason, due_at, acknowledge_by, expires_at, refusal_reason, refusal_legal_ground, next_reminder_at,
   chain_head, event_count, organisation_id, subject_id, submission, alternative_wanted)
   VALUES (upper(left(md5(random()::text), 10)), 'deletion', 'self', '', '', 'submitted', 'CN', 'My face', '',
   now(), now(), '0', 0, '', now() + interval '15 days', now() + interval '5 days', now() + interval '30 days',
-  '', '', now() + interval '5 days', '', 0, :org, currval('{seq["requests_app_datasubject"]}'),
-  gen_random_uuid(), '');
+  '', '', now() + interval '5 days', '', 0, :org, :sid, gen_random_uuid(), '') RETURNING id AS rid \\gset
 INSERT INTO requests_app_requestevent (seq, action, actor_kind, from_status, to_status, data, visible_to_subject,
   created_at, prev_hash, hash, request_id)
-  VALUES (1, 'submit', 'subject', '', 'submitted', '{{"kind": "deletion"}}', true, now(), '', {fresh},
-  currval('{seq["requests_app_rightsrequest"]}'));
-INSERT INTO requests_app_pendingentry (event_id) VALUES (currval('{seq["requests_app_requestevent"]}'));
-UPDATE requests_app_rightsrequest SET event_count = 1, chain_head = {fresh}
-  WHERE id = currval('{seq["requests_app_rightsrequest"]}');
+  VALUES (1, 'submit', 'subject', '', 'submitted', '{{"kind": "deletion"}}', true, now(), '', {fresh}, :rid)
+  RETURNING id AS eid \\gset
+INSERT INTO requests_app_pendingentry (event_id) VALUES (:eid);
+UPDATE requests_app_rightsrequest SET event_count = 1, chain_head = {fresh} WHERE id = :rid;
 INSERT INTO requests_app_verificationchallenge (channel, code_hash, created_at, attempts, request_id)
-  VALUES ('email', '', now(), 0, currval('{seq["requests_app_rightsrequest"]}'));
+  VALUES ('email', '', now(), 0, :rid);
 COMMIT;
 """
     step = f"""\\set rid random({first_rr}, {last_rr})
@@ -193,13 +195,12 @@ SELECT event_count FROM requests_app_rightsrequest WHERE id = :rid FOR UPDATE;
 INSERT INTO requests_app_requestevent (seq, action, actor_kind, from_status, to_status, data, visible_to_subject,
   created_at, prev_hash, hash, request_id)
   SELECT event_count + 1, 'review', 'officer', status, 'in_review', '{{}}', true, now(), chain_head, {fresh}, id
-  FROM requests_app_rightsrequest WHERE id = :rid;
-INSERT INTO requests_app_pendingentry (event_id) VALUES (currval('{seq["requests_app_requestevent"]}'));
+  FROM requests_app_rightsrequest WHERE id = :rid RETURNING id AS eid \\gset
+INSERT INTO requests_app_pendingentry (event_id) VALUES (:eid);
 UPDATE requests_app_rightsrequest SET status = CASE WHEN status = 'in_review' THEN 'verified' ELSE 'in_review' END,
   event_count = event_count + 1, chain_head = {fresh} WHERE id = :rid;
 INSERT INTO requests_app_notification (kind, key, created_at, attempts, request_id, event_id)
-  VALUES ('subject_update', 'step:' || currval('{seq["requests_app_requestevent"]}'), now(), 0, :rid,
-  currval('{seq["requests_app_requestevent"]}'));
+  VALUES ('subject_update', 'step:' || :eid, now(), 0, :rid, :eid);
 COMMIT;
 """
     paths = {}
@@ -209,13 +210,22 @@ COMMIT;
     return paths
 
 
-def pgbench(name: str, script: Path, clients: int, seconds: int) -> float:
-    out = subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)),
+def pgbench(name: str, script: Path, clients: int, seconds: int) -> tuple[float, float]:
+    """Transactions a second, and the ms a transaction spends in its writes (pgbench -r:
+    the statements' latencies, BEGIN and COMMIT left out, so the fsync of the commit,
+    which the indexes do not change, does not drown what they do)."""
+    out = subprocess.run(["pgbench", "-n", "-r", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)),
                           "-T", str(seconds), "-f", str(script), url(name)], capture_output=True, text=True)
+    tps, work = None, 0.0
     for line in out.stdout.splitlines():
         if line.startswith("tps ="):
-            return float(line.split()[2])
-    raise SystemExit(f"pgbench failed:\n{out.stdout}\n{out.stderr}")
+            tps = float(line.split()[2])
+        parts = line.split()
+        if len(parts) >= 3 and parts[2] in ("INSERT", "UPDATE", "SELECT"):
+            work += float(parts[0])
+    if tps is None:
+        raise SystemExit(f"pgbench failed:\n{out.stdout}\n{out.stderr}")
+    return tps, work
 
 
 def load() -> str:
@@ -267,11 +277,14 @@ def main() -> None:
                         tps[(label, run)].append(pgbench(name, paths[name][run[0]], run[1], args.seconds))
                         loads.append(load())
                 print(f"round {round_ + 1}: load {loads[-1]}", flush=True)
-            print(f"\n{'writes (pgbench, tx/s, median of ' + str(args.rounds) + ')':44} {'before':>9} {'after':>9} {'ratio':>7}")
+            print(f"\n{'pgbench, median of ' + str(args.rounds) + ' rounds':30} {'tx/s before':>12} {'after':>7} "
+                  f"{'ratio':>6}   {'ms in writes before':>20} {'after':>7} {'ratio':>6}")
             for run in runs:
-                before, after = (statistics.median(tps[(label, run)]) for label in DATABASES)
-                print(f"{run[0] + ', ' + str(run[1]) + ' client' + ('s' if run[1] > 1 else ''):44} "
-                      f"{before:9.0f} {after:9.0f} {after / before:6.2f}x")
+                before, after = ([statistics.median(x[i] for x in tps[(label, run)]) for i in (0, 1)]
+                                 for label in DATABASES)
+                print(f"{run[0] + ', ' + str(run[1]) + ' client' + ('s' if run[1] > 1 else ''):30} "
+                      f"{before[0]:12.0f} {after[0]:7.0f} {after[0] / before[0]:5.2f}x   "
+                      f"{before[1]:20.3f} {after[1]:7.3f} {before[1] / after[1]:5.2f}x")
             print(f"load averages during the runs: {'; '.join(loads)}")
             counts = {label: indexes(name) for label, name in DATABASES.items()}
             print(f"\n{'indexes per hot table (count, size MB)':44} {'before':>12} {'after':>12}")
