@@ -20,7 +20,8 @@ databases round by round:
 
 It prints each figure for both schemas with the ratio: transactions a second, and the ms
 a transaction spends in its statements, COMMIT left out (on a loaded machine the commit's
-fsync dominates and is the same for both); the load average beside each round; the number and size of the indexes on each hot table, and the plan of intake's
+fsync dominates and is the same for both); the load average beside each round; the
+shared buffers one transaction touches (steady whatever the load); the number and size of the indexes on each hot table, and the plan of intake's
 duplicate check (open_duplicates) on the audited schema.
 """
 
@@ -228,6 +229,23 @@ def pgbench(name: str, script: Path, clients: int, seconds: int) -> tuple[float,
     return tps, work
 
 
+def buffers_per_transaction(name: str, script: Path, transactions: int = 1000) -> float:
+    """Shared buffers touched per transaction (this database's pg_stat_database, one client):
+    what the indexes cost in pages, steady whatever the load on the machine."""
+    import time
+
+    import psycopg
+
+    query = "SELECT blks_hit + blks_read FROM pg_stat_database WHERE datname = current_database()"
+    with psycopg.connect(url(name), autocommit=True) as conn:
+        before = conn.execute(query).fetchone()[0]
+        subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", "1", "-t", str(transactions), "-f", str(script),
+                        url(name)], capture_output=True, check=True)
+        time.sleep(2)  # the counters are flushed a moment after the transactions end
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        return (conn.execute(query).fetchone()[0] - before) / transactions
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -286,6 +304,10 @@ def main() -> None:
                       f"{before[0]:12.0f} {after[0]:7.0f} {after[0] / before[0]:5.2f}x   "
                       f"{before[1]:20.3f} {after[1]:7.3f} {before[1] / after[1]:5.2f}x")
             print(f"load averages during the runs: {'; '.join(loads)}")
+            print(f"\n{'shared buffers touched per transaction':44} {'before':>9} {'after':>9} {'ratio':>7}")
+            for script in ("intake", "step"):
+                before, after = (buffers_per_transaction(name, paths[name][script]) for name in DATABASES.values())
+                print(f"{script:44} {before:9.0f} {after:9.0f} {before / after:6.2f}x")
             counts = {label: indexes(name) for label, name in DATABASES.items()}
             print(f"\n{'indexes per hot table (count, size MB)':44} {'before':>12} {'after':>12}")
             for table in HOT:
