@@ -22,11 +22,14 @@ class AppendOnlyQuerySet(models.QuerySet):
 class RequestEvent(models.Model):
     """One entry of a request's append-only, hash-chained history (requests_app/transparency/audit.py)."""
 
-    request = models.ForeignKey(RightsRequest, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: one_event_per_seq (request, seq) leads with it.
+    request = models.ForeignKey(RightsRequest, on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField(editable=False)
     action = models.CharField(_("action"), max_length=40, editable=False)
+    # Not indexed: nothing looks events up by actor, and a user is never deleted once they
+    # acted (PROTECT); the one check that would, deleting a user in the admin, may scan.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, db_index=False
     )
     actor_kind = models.CharField(_("actor"), max_length=10, editable=False)
     from_status = models.CharField(_("from"), max_length=20, blank=True, editable=False)
@@ -43,6 +46,8 @@ class RequestEvent(models.Model):
         ordering = ["request", "seq"]
         verbose_name = _("request event")
         verbose_name_plural = _("request events")
+        # The one index besides the key: a request's history in order (the timeline, the
+        # chain check, the letters' latest event of an action, the sweeps' Exists on it).
         constraints = [models.UniqueConstraint(fields=["request", "seq"], name="one_event_per_seq")]
 
     def __str__(self):

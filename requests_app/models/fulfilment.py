@@ -25,7 +25,9 @@ class FulfilmentTask(models.Model):
 
     Status = TaskStatus
 
-    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="fulfilment_tasks")
+    # No index of its own: one_task_per_system (request, system) leads with it.
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="fulfilment_tasks",
+                                db_index=False)
     system = models.ForeignKey(DataSystem, on_delete=models.PROTECT, related_name="fulfilment_tasks")
     connector = models.CharField(max_length=10, choices=DataSystem.Connector.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)

@@ -25,7 +25,8 @@ class Threshold(models.TextChoices):
 class Reminder(models.Model):
     Threshold = Threshold
 
-    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="reminders")
+    # No index of its own: one_reminder_per_threshold (request, threshold, due_at) leads with it.
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="reminders", db_index=False)
     threshold = models.CharField(_("threshold"), max_length=12, choices=Threshold.choices)
     due_at = models.DateTimeField(_("for due date"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -69,14 +70,17 @@ class Notification(models.Model):
 
     Kind = NotificationKind
 
-    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="notifications")
+    # The foreign keys are not indexed: a notification is read by its id (the delivery task)
+    # or by the unsent index, never by what it is about; requests, events, reminders and
+    # tasks are never deleted, and deleting a user (admin only) may scan.
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="notifications", db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    key = models.CharField(max_length=120, unique=True, editable=False)
+    key = models.CharField(max_length=120, editable=False)  # unique in Meta: no `_like` twin
     # A member of the organisation, or null for the requester (the subject, or who filed for them).
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
-    event = models.ForeignKey(RequestEvent, on_delete=models.PROTECT, null=True, blank=True)
-    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, null=True, blank=True)
-    task = models.ForeignKey(FulfilmentTask, on_delete=models.CASCADE, null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, db_index=False)
+    event = models.ForeignKey(RequestEvent, on_delete=models.PROTECT, null=True, blank=True, db_index=False)
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, null=True, blank=True, db_index=False)
+    task = models.ForeignKey(FulfilmentTask, on_delete=models.CASCADE, null=True, blank=True, db_index=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -88,8 +92,11 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"),
+            # Each notification once: the ON CONFLICT DO NOTHING of notify_many (delivery/notifications.py).
+            models.UniqueConstraint(fields=["key"], name="notification_key_unique"),
         ]
         indexes = [
+            # The re-send sweep's unsent rows, oldest first (delivery/outbox.py due).
             models.Index(fields=["created_at"], name="notification_unsent_idx", condition=Q(sent_at__isnull=True)),
         ]
 
@@ -100,10 +107,15 @@ class Notification(models.Model):
 class EventDelivery(models.Model):
     """One signed POST of an event to one subscription: created once (key), sent once (lease)."""
 
-    subscription = models.ForeignKey("orgs.EventSubscription", on_delete=models.CASCADE, related_name="deliveries")
-    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="event_deliveries")
+    subscription = models.ForeignKey(
+        "orgs.EventSubscription", on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    # Not indexed: deliveries are read by id, by key or by the unsent index, and requests are never deleted.
+    request = models.ForeignKey(
+        RightsRequest, on_delete=models.CASCADE, related_name="event_deliveries", db_index=False
+    )
     event = models.CharField(max_length=40)
-    key = models.CharField(max_length=160, unique=True, editable=False)
+    key = models.CharField(max_length=160, editable=False)  # unique in Meta: no `_like` twin
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -115,7 +127,16 @@ class EventDelivery(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("event delivery")
         verbose_name_plural = _("event deliveries")
-        indexes = [models.Index(fields=["created_at"], name="delivery_unsent_idx", condition=Q(sent_at__isnull=True))]
+        constraints = [
+            # Each delivery once: the lookup by key and ON CONFLICT DO NOTHING (delivery/event_webhooks.py).
+            models.UniqueConstraint(fields=["key"], name="delivery_key_unique"),
+        ]
+        indexes = [
+            # The re-send sweep's unsent rows, oldest first (delivery/outbox.py due).
+            models.Index(fields=["created_at"], name="delivery_unsent_idx", condition=Q(sent_at__isnull=True)),
+            # The CASCADE when an organisation deletes a webhook subscription.
+            models.Index(fields=["subscription"], name="delivery_subscription_idx"),
+        ]
 
     def __str__(self):
         return f"{self.event} · {self.request_id}"

@@ -23,10 +23,11 @@ class DataSubject(models.Model):
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
     # Keyed hashes of the identifiers the organisation may know them by (orgs/identifiers.py).
-    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    member_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Their indexes are in Meta (no db_index: that would add a `_like` twin no query uses).
+    email_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    member_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     masked_identifiers = models.CharField(_("identifiers (masked)"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     contact_purged_at = models.DateTimeField(_("contact details purged at"), null=True, blank=True)
@@ -34,6 +35,18 @@ class DataSubject(models.Model):
     class Meta:
         verbose_name = _("data subject")
         verbose_name_plural = _("data subjects")
+        # Each index is named by the query that needs it (tests/test_indexes.py lists them);
+        # id_number_hash has none: nothing looks a person up by it.
+        indexes = [
+            # The duplicate check of intake (workflow/intake.py open_duplicates), the desk's
+            # search by email (cases/selectors.py search), the status-page resend
+            # (public/views.py) and the expiry letter's open opt-out (workflow/closing.py).
+            models.Index(fields=["email_hash"], name="subject_email_hash_idx"),
+            # The duplicate check of intake and the expiry letter's open opt-out, by phone.
+            models.Index(fields=["phone_hash"], name="subject_phone_hash_idx"),
+            # The desk's search by member or pass number (cases/selectors.py search).
+            models.Index(fields=["member_number_hash"], name="subject_member_hash_idx"),
+        ]
 
     def __str__(self):
         return self.masked_identifiers or f"#{self.pk}"
@@ -119,12 +132,16 @@ class RightsRequest(models.Model):
 
     CLOSED_STATUSES = (Status.FULFILLED, Status.WITHDRAWN, Status.EXPIRED, Status.REFUSED)
 
-    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    # Unique by a constraint in Meta, not unique=True (which adds a `_like` twin index).
+    reference = models.CharField(_("reference"), max_length=12, editable=False)
     # Requests filed together (one form, several kinds) share this: one code verifies them
     # all and one secret link shows them all. Random, so it can appear in a URL.
-    submission = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="requests")
-    subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="requests")
+    submission = models.UUIDField(default=uuid.uuid4, editable=False)
+    # No index of its own: every index of the queue and the dashboard leads with it.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="requests", db_index=False
+    )
+    subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="requests", db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     filed_by = models.CharField(_("filed by"), max_length=12, choices=FiledBy.choices, default=FiledBy.SELF)
     requester_name = models.CharField(_("requester name (relative or agent)"), max_length=200, blank=True)
@@ -142,7 +159,7 @@ class RightsRequest(models.Model):
     # the QR code on its sign); kept as the point was chosen, and emptied if the point goes.
     collection_point = models.ForeignKey(
         "orgs.CollectionPoint", on_delete=models.SET_NULL, null=True, blank=True, related_name="requests",
-        verbose_name=_("collection point"),
+        verbose_name=_("collection point"), db_index=False,
     )
 
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
@@ -152,7 +169,7 @@ class RightsRequest(models.Model):
     paused_total = models.DurationField(_("time paused"), default=timedelta)
     extensions = models.PositiveSmallIntegerField(_("extensions"), default=0)
     extension_reason = models.TextField(_("extension reason"), blank=True)
-    due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     target_at = models.DateTimeField(_("internal target"), null=True, blank=True)
     acknowledge_by = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
     # The first year a business-day deadline of this request is counted through that no
@@ -173,7 +190,8 @@ class RightsRequest(models.Model):
     deceased_arranged_otherwise = models.BooleanField(_("the deceased arranged otherwise"), null=True, blank=True)
 
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_requests"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_requests",
+        db_index=False,
     )
     refusal_reason = models.TextField(_("refusal reason"), blank=True)
     refusal_legal_ground = models.CharField(_("legal ground of refusal"), max_length=200, blank=True)
@@ -181,7 +199,7 @@ class RightsRequest(models.Model):
     # the acknowledgement, or overdue); null when nothing is left to remind of.
     next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
     certificate = models.ForeignKey(
-        "orgs.ErasureCertificate", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "orgs.ErasureCertificate", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     # Head of the audit chain: hash of the newest event, so deleting the last one shows.
     chain_head = models.CharField(max_length=64, blank=True, editable=False)
@@ -192,6 +210,10 @@ class RightsRequest(models.Model):
         verbose_name = _("rights request")
         verbose_name_plural = _("rights requests")
         constraints = [
+            # Reference lookups: the case page and the API (cases/selectors.py request_for),
+            # the desk's search and bulk steps, the status-page resend, the regulator's view;
+            # and the clash check of a newly drawn reference (workflow/filing.py).
+            models.UniqueConstraint(fields=["reference"], name="request_reference_unique"),
             models.CheckConstraint(condition=Q(status__in=RequestStatus.values), name="request_status_valid"),
             models.CheckConstraint(condition=Q(kind__in=RequestKind.values), name="request_kind_valid"),
             models.CheckConstraint(condition=Q(filed_by__in=FiledBy.values), name="request_filed_by_valid"),
@@ -207,7 +229,12 @@ class RightsRequest(models.Model):
                 name="refusal_has_reason_and_ground",
             ),
         ]
+        # Each index is named by the query that needs it; tests/test_indexes.py holds the
+        # list, so one added or dropped shows in the suite. Every index is written on every
+        # intake: one no query needs is a cost with no return.
         indexes = [
+            # The queue filtered by status (desk/filters.py) and the counts per status
+            # (cases/selectors.py counts_by_status), from the index alone.
             models.Index(fields=["organisation", "status", "due_at"], name="request_queue_idx"),
             # The desk's queue in its keyset order (desk/pagination.py), read in order and
             # stopped after one page however deep the cursor: open requests (the default
@@ -219,10 +246,13 @@ class RightsRequest(models.Model):
                                         "fulfilling"]),
             ),
             models.Index(fields=["organisation", "due_at", "id"], name="request_queue_due_idx"),
+            # The deadline sweep (workflow/sweeps.py) claims the requests whose next
+            # reminder has come, oldest first, from this partial index alone.
             models.Index(
                 fields=["next_reminder_at"], name="request_next_reminder_idx", condition=Q(next_reminder_at__isnull=False)
             ),
-            # The daily sweeps read only what they act on: unverified requests, closed cases.
+            # The daily sweeps read only what they act on: unverified requests (expire_unverified),
+            # closed cases (purge_closed_contacts).
             models.Index(fields=["expires_at"], name="request_unverified_idx", condition=Q(status="submitted")),
             models.Index(fields=["closed_at"], name="request_closed_idx", condition=Q(closed_at__isnull=False)),
             # The dashboard (requests_app/desk/dashboard.py) reads an organisation's
@@ -238,6 +268,24 @@ class RightsRequest(models.Model):
                 ],
                 name="request_dashboard_idx",
             ),
+            # A submission's requests: the status page (public/views.py), a new code
+            # (workflow/filing.py), verification of the whole submission (workflow/verification.py).
+            models.Index(fields=["submission"], name="request_submission_idx"),
+            # A person's requests: the duplicate check of intake (the subjects found by
+            # email_hash / phone_hash, then their requests), the contact purge's other cases
+            # of the same person (workflow/closing.py), the keys that open sealed texts
+            # (models/sealed.py).
+            models.Index(fields=["subject"], name="request_subject_idx"),
+            # The queue filtered by assignee, and "mine" (desk/filters.py). Partial: a new
+            # request has nobody yet, so intake writes nothing to it.
+            models.Index(fields=["assignee"], name="request_assignee_idx", condition=Q(assignee__isnull=False)),
+            # The request an erasure certificate was issued for (cases/documents.py), and the
+            # PROTECT check when one is deleted. Partial, as above: empty at intake.
+            models.Index(fields=["certificate"], name="request_certificate_idx", condition=Q(certificate__isnull=False)),
+            # SET_NULL when a collection point is deleted from the register. Partial: most
+            # requests name no point.
+            models.Index(fields=["collection_point"], name="request_point_idx",
+                         condition=Q(collection_point__isnull=False)),
         ]
 
     def __str__(self):

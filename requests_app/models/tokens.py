@@ -17,7 +17,7 @@ class VerificationChallenge(models.Model):
 
     MAX_ATTEMPTS = 5
 
-    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="challenges")
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="challenges", db_index=False)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.EMAIL)
     code_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -34,6 +34,15 @@ class VerificationChallenge(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(attempts__lte=5), name="challenge_attempts_capped"),
         ]
+        indexes = [
+            # A request's codes: the code check and the resend's count (workflow/filing.py),
+            # the latest code (public/views.py, api/citizen.py).
+            models.Index(fields=["request"], name="challenge_request_idx"),
+            # The re-send sweep's codes that never went out (workflow/sweeps.py
+            # _unsent_challenges, every minute): the few unsent, not every code ever made.
+            models.Index(fields=["created_at"], name="challenge_unsent_idx",
+                         condition=Q(sent_at__isnull=True, used_at__isnull=True)),
+        ]
 
     def __str__(self):
         return f"{self.request} · {self.get_channel_display()}"
@@ -47,14 +56,22 @@ class StatusLink(models.Model):
     and until the contact details are purged.
     """
 
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    submission = models.UUIDField(db_index=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)  # unique in Meta: no `_like` twin
+    submission = models.UUIDField(editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("status link")
         verbose_name_plural = _("status links")
+        constraints = [
+            # The status page opened by its link (cases/tokens.py): by the token's hash.
+            models.UniqueConstraint(fields=["token_hash"], name="status_link_token_unique"),
+        ]
+        indexes = [
+            # The contact purge deletes a submission's links (workflow/closing.py).
+            models.Index(fields=["submission"], name="status_link_submission_idx"),
+        ]
 
     def __str__(self):
         return f"{self.submission} · {self.created_at:%Y-%m-%d}"
