@@ -53,6 +53,7 @@ import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,25 +134,39 @@ def address(n: int) -> str:
 
 def one_in_process(run: str) -> dict:
     """Intakes through the test Client; the second (a warm process, as a server's) has its SQL
-    and Redis commands counted; the rows become pgbench's templates."""
+    statements and its Redis round trips (MONITOR: the commands a client sent, not those a
+    script ran inside Redis) counted; the rows become pgbench's templates."""
     import redis
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client, monitor = Client(), redis.Redis.from_url(CACHE_URL)
+    client, sent, ready = Client(), [], threading.Event()
+
+    def monitor() -> None:
+        with redis.Redis.from_url(CACHE_URL).monitor() as watching:
+            ready.set()
+            for command in watching.listen():
+                if command.get("client_type") != "lua" and command["db"] in (14, 15):
+                    sent.append(command["command"].split(None, 1)[0].upper())
+                if command["command"].startswith("ECHO bench-intake-done"):
+                    return
+
     for n in (0, 1):
-        before = monitor.info("commandstats")
+        if n == 1:
+            threading.Thread(target=monitor, daemon=True).start()
+            ready.wait(5)
         with CaptureQueriesContext(connection) as queries:
             response = client.post(PATH, json.dumps(body(n, run)), content_type="application/json",
                                    HTTP_X_REAL_IP=address(n), HTTP_X_FORWARDED_PROTO="https")
-        after = monitor.info("commandstats")
         if response.status_code != 201:
             raise SystemExit(f"the in-process intake answered {response.status_code}: {response.content[:300]!r}")
+    redis.Redis.from_url(CACHE_URL).echo("bench-intake-done")
+    time.sleep(0.2)
     verbs = [q["sql"].split(None, 1)[0].upper() for q in queries.captured_queries]
-    calls = sum(stats["calls"] for stats in after.values()) - sum(stats["calls"] for stats in before.values())
+    sent = [verb for verb in sent if verb != "ECHO"]
     return {"statements": len(verbs), "verbs": {verb: verbs.count(verb) for verb in dict.fromkeys(verbs)},
-            "sql": [q["sql"][:160] for q in queries.captured_queries], "redis": calls - 2}  # less our two INFOs
+            "redis": {verb: sent.count(verb) for verb in dict.fromkeys(sent)}}
 
 
 def sequence(cursor, table: str) -> str:
@@ -226,13 +241,28 @@ def pgbench_script(folder: Path) -> Path:
     return script
 
 
-def run_pgbench(script: Path, seconds: int) -> float:
-    out = subprocess.run(["/usr/bin/pgbench", "-n", "-M", "prepared", "-c", "8", "-j", "2", "-T", str(seconds),
-                          "-f", str(script), PG_URL], capture_output=True, text=True)
-    for line in out.stdout.splitlines():
+def run_pgbench(script: Path, seconds: int) -> tuple[float, float]:
+    """pgbench's transactions per second, and the database's CPU time per transaction (ms)."""
+    import psycopg
+
+    bench = subprocess.Popen(["/usr/bin/pgbench", "-n", "-M", "prepared", "-c", "8", "-j", "2", "-T", str(seconds),
+                              "-f", str(script), PG_URL], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1)  # its 8 connections are open
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        backends = [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+    used = cpu_seconds(backends)
+    backends_cpu = lambda: cpu_seconds(backends)  # noqa: E731 - read just before the backends exit
+    last = used
+    while bench.poll() is None:
+        last = backends_cpu() or last
+        time.sleep(0.2)
+    out, err = bench.communicate()
+    for line in out.splitlines():
         if line.startswith("tps ="):
-            return float(line.split()[2])
-    raise SystemExit(f"pgbench failed:\n{out.stdout}\n{out.stderr}")
+            tps = float(line.split()[2])
+            return tps, round(1000 * (last - used) / (tps * (seconds - 1)), 2)
+    raise SystemExit(f"pgbench failed:\n{out}\n{err}")
 
 
 def free_port() -> int:
@@ -340,6 +370,39 @@ def load(url: str, seconds: int, threads: int, connections: int, template: str, 
     return result
 
 
+def cpu_seconds(pids) -> float:
+    """User and system CPU time the processes have used so far (Linux /proc), in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def web_and_database_pids(server: subprocess.Popen) -> tuple[list[int], list[int]]:
+    """The gunicorn workers, and the PostgreSQL backends connected to the bench's database."""
+    import psycopg
+
+    workers = [int(pid) for pid in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        backends = [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+    return workers, backends
+
+
+def timed_load(server: subprocess.Popen, *args, **kwargs) -> dict:
+    """`load`, with the CPU time the web workers and the database spent per request."""
+    workers, backends = web_and_database_pids(server)  # the warm-up opened every worker's connection
+    web, database = cpu_seconds(workers), cpu_seconds(backends)
+    result = load(*args, **kwargs)
+    result["web_cpu_ms"] = round(1000 * (cpu_seconds(workers) - web) / result["n"], 2)
+    result["db_cpu_ms"] = round(1000 * (cpu_seconds(backends) - database) / result["n"], 2)
+    return result
+
+
 def checked(name: str, result: dict) -> dict:
     if result["errors"]:
         raise SystemExit(f"{name}: {result['errors']} of {result['n']} answers were not the expected ones; "
@@ -376,18 +439,18 @@ def measure(args, folder: Path) -> dict:
     server, url = start_server(env, 1, log)
     try:
         load(url, 2, 1, 1, template, run, folder, first=10**6)  # warm the worker: imports, connections
-        result["sequential"] = checked("sequential", load(url, args.seconds, 1, 1, template, run, folder,
-                                                          first=2 * 10**6))
+        result["sequential"] = checked("sequential", timed_load(server, url, args.seconds, 1, 1, template, run,
+                                                                folder, first=2 * 10**6))
     finally:
         stop(server)
     server, url = start_server(env, args.workers, log)
     try:
         load(url, 2, 2, args.connections, template, run, folder, first=10 * 10**6)
-        result["concurrent"] = checked("concurrent", load(url, args.seconds, 2, args.connections, template, run,
-                                                          folder, first=20 * 10**6))
+        result["concurrent"] = checked("concurrent", timed_load(server, url, args.seconds, 2, args.connections,
+                                                                template, run, folder, first=20 * 10**6))
     finally:
         stop(server)
-    result["limit_tps"] = run_pgbench(script, args.seconds)
+    result["limit_tps"], result["limit_db_cpu_ms"] = run_pgbench(script, args.seconds)
     if args.peer:
         result["peer"] = peer_load(args, run, folder)
     result["load_after"] = [round(x, 2) for x in os.getloadavg()]
@@ -414,9 +477,13 @@ def table(args, result: dict) -> str:
     lines += [
         f"requests: {seq['n']} sequential, {con['n']} concurrent, each for {args.seconds} s with wrk, 0 errors; "
         f"pgbench: 8 clients, 2 threads, {args.seconds} s",
+        f"CPU per intake: {seq['web_cpu_ms']} ms web + {seq['db_cpu_ms']} ms PostgreSQL sequential, "
+        f"{con['web_cpu_ms']} + {con['db_cpu_ms']} ms concurrent; pgbench's transaction: "
+        f"{result['limit_db_cpu_ms']} ms PostgreSQL",
         f"one intake (a warm process) sends {sql['statements']} SQL statements: "
         + ", ".join(f"{count} {verb}" for verb, count in sql["verbs"].items())
-        + f"; {sql['redis']} Redis commands before its answer",
+        + "; Redis round trips: " + ", ".join(f"{count} {verb}" for verb, count in sql["redis"].items())
+        + " (the rate limits' script, and the code's task published after the answer)",
         f"load average (1, 5, 15 min) before {result['load_before']}, after {result['load_after']}; "
         f"{os.cpu_count()} CPUs; the load's clients run on the same machine",
     ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from orgs.models import Organisation
 from requests_app import workflow
@@ -19,6 +19,7 @@ from requests_app.cases.subjects import Identity, build_subject
 from requests_app.delivery import status_links
 from requests_app.errors import InvalidInput
 from requests_app.models import Attachment, DataSubject, RightsRequest
+from requests_app.workflow import submission_rows
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def open_duplicates(organisation: Organisation, identity: Identity, kinds: list[
                                 for column, _value in hashes)
     closed = ", ".join(["%s"] * len(RightsRequest.CLOSED_STATUSES))
     kinds_in = ", ".join(["%s"] * len(kinds))
-    with connection.cursor() as cursor:
+    with submission_rows.planned_once() as cursor:
         cursor.execute(
             f'SELECT "id" FROM "{RightsRequest._meta.db_table}" WHERE "subject_id" IN ({people}) '
             f'AND "organisation_id" = %s AND "kind" IN ({kinds_in}) AND "status" NOT IN ({closed})',

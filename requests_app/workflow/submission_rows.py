@@ -14,6 +14,9 @@ written table by table inside a transaction, and a reference taken makes it try 
 
 import functools
 from collections.abc import Callable
+from contextlib import contextmanager
+
+import psycopg
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
@@ -25,6 +28,41 @@ ATTEMPTS = 5
 _sequences: dict[str, str] = {}
 
 
+class _PreparedCursor(psycopg.Cursor):
+    """Binds on the server and prepares each statement (Django leaves psycopg's automatic
+    preparing off): psycopg keeps it by its text on the connection and runs it again by name."""
+
+    keep_text = False  # Django's debug log (and the tests' counting) reads the statement back
+
+    def execute(self, query, params=None, **kwargs):
+        super().execute(query, params, **{**kwargs, "prepare": True})
+        if self.keep_text and self._query is None:  # psycopg keeps no text of a prepared run
+            self._query = self._convert_query(query, params)
+        return self
+
+
+@contextmanager
+def planned_once():
+    """A cursor for the intake's few statements of fixed shape. On PostgreSQL each is prepared
+    on the connection the first time and run by name after (not parsed and planned again,
+    with every request's values written into it, as Django's ClientCursor sends them).
+    Wrapped as Django wraps its own, so the debug log and the tests count it."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None), which refuses even prepare=True; a
+        # threshold never reached keeps every other statement unprepared, as Django wants.
+        connection.connection.prepare_threshold = 2**31 - 1
+    with connection.wrap_database_errors:
+        raw = _PreparedCursor(connection.connection)
+        raw.keep_text = connection.queries_logged
+    with connection._prepare_cursor(raw) as cursor:
+        yield cursor
+
+
 def draw_ids(counts: dict[type[Model], int]) -> dict[type[Model], list[int]]:
     """`count` new ids of each model's table; on PostgreSQL from its sequence, in one query."""
     if connection.vendor != "postgresql":
@@ -34,7 +72,7 @@ def draw_ids(counts: dict[type[Model], int]) -> dict[type[Model], list[int]]:
     for model in models:
         parts.append("ARRAY(SELECT nextval(%s) FROM generate_series(1, %s))")
         params += [_sequence(model), counts[model]]
-    with connection.cursor() as cursor:
+    with planned_once() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         drawn = cursor.fetchone()
     return {model: list(ids) for model, ids in zip(models, drawn, strict=True)}
@@ -125,7 +163,7 @@ def _write_in_one_statement(subject: DataSubject | None, pairs: list[tuple[Right
     add("pending", f'INSERT INTO "{PendingEntry._meta.db_table}" ("event_id") SELECT "id" FROM "events"', [])
     if challenge is not None and challenge.request_id in {rr.pk for rr, _event in pairs}:
         add("challenge", *_insert([challenge], only_if_written="request_id"))
-    with connection.cursor() as cursor:
+    with planned_once() as cursor:
         cursor.execute("WITH " + ", ".join(ctes) + ' SELECT "id" FROM "written"', params)
         return {row[0] for row in cursor.fetchall()}
 
