@@ -9,11 +9,12 @@ shown in the organisation's time zone.
 """
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,10 +53,27 @@ class QueueRow:
     request: RightsRequest
     clock: clock.Clock
     stage: str  # the badge colour of its status (clock.STAGES)
+    status_label: str
+    kind_label: str
+    url: str  # its case page
 
     @property
     def urgency(self) -> str:  # "overdue", "due_soon" or "": what the row's colour says
         return urgency_of(self.clock)
+
+
+def rows_of_page(requests: list[RightsRequest], now) -> list[QueueRow]:
+    """A page's rows, with what each shows worked out once per page rather than once per row
+    in the template: the labels translated once (get_FOO_display hashes every choice's lazy
+    label, translating each, on every call), the case link from one reverse()."""
+    statuses = {value: str(label) for value, label in RightsRequest.Status.choices}
+    kinds = {value: str(label) for value, label in RightsRequest.Kind.choices}
+    before, after = reverse("desk:case", args=["~"]).split("~")  # "~" is never escaped
+    return [
+        QueueRow(rr, clock.clock(rr, now), clock.stage(rr.status), statuses.get(rr.status, rr.status),
+                 kinds.get(rr.kind, rr.kind), f"{before}{quote(rr.reference, safe='')}{after}")
+        for rr in requests
+    ]
 
 
 def urgency_of(c: clock.Clock) -> str:
@@ -88,7 +106,7 @@ def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=
     chosen = set(request.GET.getlist("status"))
     context = {
         "filter": filterset,
-        "rows": [QueueRow(rr, clock.clock(rr, now), clock.stage(rr.status)) for rr in page.rows],
+        "rows": rows_of_page(page.rows, now),
         "total": filterset.qs.count(),
         "counts": [
             {"status": value, "label": label, "count": counts[value], "current": value in chosen,
