@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.core.validators import EMPTY_VALUES
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,6 +94,18 @@ class QueueFilter(django_filters.FilterSet):
         """The filtered queryset before the status filter: what the counts per status count."""
         self.form.is_valid()  # cleans the form; an invalid field is left out, as in `.qs`
         return self.filter_queryset(self.queryset.all(), skip={"status"})
+
+    def narrowed(self) -> bool:
+        """Whether a filter other than the status (or the sort) is set: without one, the
+        counts per status are the whole organisation's (closed_tallies.status_counts)."""
+        self.form.is_valid()
+        return any(value not in EMPTY_VALUES and value is not False
+                   for name, value in self.form.cleaned_data.items() if name not in ("status", "sort"))
+
+    def chosen_statuses(self) -> set[str]:
+        """The statuses `.qs` holds: those chosen, or the open ones when none is."""
+        self.form.is_valid()
+        return set(self.form.cleaned_data.get("status") or selectors.OPEN_STATUSES)
 
     def filter_status(self, queryset, name, value):
         # One IN (an index condition), not the default OR of equalities under DISTINCT.

@@ -26,7 +26,7 @@ from requests_app import workflow
 from requests_app.actors import member
 from requests_app.cases import deadlines, selectors
 from requests_app.cases.downloads import attachment_response
-from requests_app.desk import actions, clock
+from requests_app.desk import actions, clock, closed_tallies
 from requests_app.desk.access import desk_view
 from requests_app.desk.filters import UNASSIGNED, QueueFilter
 from requests_app.desk.forms import FORM_FOR, BulkAssignForm, BulkRefuseForm
@@ -101,13 +101,15 @@ def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=
                             membership=membership)
     sort = filterset.chosen_sort()
     page = paginate(selectors.queue_rows(filterset.qs), request.GET.get("cursor"), sort=sort)
-    counts = selectors.status_counts(filterset.qs_for_counts())
     now = timezone.now()
+    counts = (selectors.status_counts(filterset.qs_for_counts()) if filterset.narrowed()
+              else closed_tallies.status_counts(membership.organisation_id, now))
     chosen = set(request.GET.getlist("status"))
     context = {
         "filter": filterset,
         "rows": rows_of_page(page.rows, now),
-        "total": filterset.qs.count(),
+        # The counts are of the same requests before the status filter: no count query of its own.
+        "total": sum(counts[status] for status in filterset.chosen_statuses()),
         "counts": [
             {"status": value, "label": label, "count": counts[value], "current": value in chosen,
              "url": _query(request, status=value)}

@@ -306,3 +306,31 @@ def test_python_percentile_interpolates_as_postgresql():
     assert one_decimal(dashboard.percentile(days, 0.9)) == Decimal("36.2")
     assert dashboard.percentile([], 0.5) is None
     assert dashboard.percentile([4.0], 0.9) == 4.0
+
+
+DASHBOARD_PAGE_QUERIES = 7  # see the test below
+
+
+def _queries_of_the_page(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/desk/dashboard/")  # the closed requests' tallies are kept from here on
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/desk/dashboard/").status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_the_dashboard_page_takes_the_same_queries_for_4_requests_as_for_40(client, org_a, officer_a):
+    """Session, user, second factor, membership, the staff header's memberships; the closed
+    requests' version and the open requests' figures. Nothing per request."""
+    factories.force_sign_in(client, officer_a)
+    for n in range(4):
+        factories.refused_request(org_a, officer_a, email=f"r{n}@example.com")
+    few = _queries_of_the_page(client)
+    for n in range(4, 40):
+        (factories.refused_request if n % 2 else factories.in_review_request)(org_a, officer_a, email=f"r{n}@example.com")
+
+    many = _queries_of_the_page(client)
+
+    assert few == many == DASHBOARD_PAGE_QUERIES
