@@ -95,6 +95,21 @@ class QueueFilter(django_filters.FilterSet):
         self.form.is_valid()  # cleans the form; an invalid field is left out, as in `.qs`
         return self.filter_queryset(self.queryset.all(), skip={"status"})
 
+    def fragment_key(self) -> tuple | None:
+        """What the rendered filter form is made from, for desk/fragments.py: the query and
+        the choices offered; None with a search text (not kept in memory)."""
+        if str(self.data.get("q", "")).strip():
+            return None
+        lists = self.data.lists() if hasattr(self.data, "lists") else ((k, [v]) for k, v in self.data.items())
+        return (
+            tuple(sorted((name, tuple(values)) for name, values in lists if name != "cursor")),
+            self.assignee_choices(),
+            tuple(code for code, _label in self.filters["kind"].extra.get("choices") or RightsRequest.Kind.choices),
+        )
+
+    def assignee_choices(self) -> tuple:
+        return tuple((value, str(label)) for value, label in self.filters["assignee"].extra["choices"])
+
     def narrowed(self) -> bool:
         """Whether a filter other than the status (or the sort) is set: without one, the
         counts per status are the whole organisation's (closed_tallies.status_counts)."""

@@ -26,7 +26,7 @@ from requests_app import workflow
 from requests_app.actors import member
 from requests_app.cases import deadlines, selectors
 from requests_app.cases.downloads import attachment_response
-from requests_app.desk import actions, clock, closed_tallies
+from requests_app.desk import actions, clock, closed_tallies, fragments
 from requests_app.desk.access import desk_view
 from requests_app.desk.filters import UNASSIGNED, QueueFilter
 from requests_app.desk.forms import FORM_FOR, BulkAssignForm, BulkRefuseForm
@@ -56,22 +56,33 @@ class QueueRow:
     status_label: str
     kind_label: str
     url: str  # its case page
+    due: tuple[str, str] | None  # (ISO 8601, local day) in the organisation's time zone
+    received: tuple[str, str]
+    assignee: str  # the name shown, or ""
 
     @property
     def urgency(self) -> str:  # "overdue", "due_soon" or "": what the row's colour says
         return urgency_of(self.clock)
 
 
-def rows_of_page(requests: list[RightsRequest], now) -> list[QueueRow]:
+def rows_of_page(requests: list[RightsRequest], now, tz) -> list[QueueRow]:
     """A page's rows, with what each shows worked out once per page rather than once per row
     in the template: the labels translated once (get_FOO_display hashes every choice's lazy
-    label, translating each, on every call), the case link from one reverse()."""
+    label, translating each, on every call), the case link from one reverse(), the dates
+    as the `date` filter writes them ('c' and "Y-m-d", in the organisation's time zone)."""
     statuses = {value: str(label) for value, label in RightsRequest.Status.choices}
     kinds = {value: str(label) for value, label in RightsRequest.Kind.choices}
     before, after = reverse("desk:case", args=["~"]).split("~")  # "~" is never escaped
+
+    def when(moment):
+        local = moment.astimezone(tz)
+        return local.isoformat(), local.date().isoformat()
+
     return [
         QueueRow(rr, clock.clock(rr, now), clock.stage(rr.status), statuses.get(rr.status, rr.status),
-                 kinds.get(rr.kind, rr.kind), f"{before}{quote(rr.reference, safe='')}{after}")
+                 kinds.get(rr.kind, rr.kind), f"{before}{quote(rr.reference, safe='')}{after}",
+                 when(rr.due_at) if rr.due_at else None, when(rr.received_at),
+                 (rr.assignee.get_full_name() or rr.assignee.get_username()) if rr.assignee else "")
         for rr in requests
     ]
 
@@ -107,7 +118,7 @@ def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=
     chosen = set(request.GET.getlist("status"))
     context = {
         "filter": filterset,
-        "rows": rows_of_page(page.rows, now),
+        "rows": rows_of_page(page.rows, now, membership.organisation.time_zone),
         # The counts are of the same requests before the status filter: no count query of its own.
         "total": sum(counts[status] for status in filterset.chosen_statuses()),
         "counts": [
@@ -128,8 +139,21 @@ def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=
         "bulk_form": bulk_form or BulkAssignForm(membership=membership),
         "refuse_form": refuse_form or BulkRefuseForm(membership=membership),
         "return_to": request.get_full_path(),
+        "filters_html": fragments.rendered("desk/_queue_filters.html", {"filter": filterset, "sort": sort},
+                                           filterset.fragment_key()),
     }
+    context["bulk_controls_html"] = _bulk_controls(membership, filterset, context) if page.rows else ""
     return _render(request, membership, "desk/queue.html", context, status=status)
+
+
+def _bulk_controls(membership, filterset, context) -> str:
+    """The bulk steps under the table, kept rendered while their forms are blank (for the
+    same people to assign to and the same law's grounds)."""
+    names = ("can_assign", "can_refuse", "bulk_form", "refuse_form")
+    blank = not context["bulk_form"].is_bound and not context["refuse_form"].is_bound
+    key = (context["can_assign"], context["can_refuse"], filterset.assignee_choices(),
+           membership.organisation.jurisdiction) if blank else None
+    return fragments.rendered("desk/_queue_bulk_controls.html", {name: context[name] for name in names}, key)
 
 
 def _query(request, **changes) -> str:
