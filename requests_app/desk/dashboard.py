@@ -168,17 +168,21 @@ def dashboard_figures(organisation: Organisation, now: datetime) -> Figures:
 
 
 def _open_counts(requests: QuerySet, *, now: datetime, end_of_week: datetime) -> dict:
-    """The figures of the open requests, read live from them alone: a few hundred rows found
-    through the partial index `request_open_queue_idx` (its condition is this status list)."""
-    aggregates = {
-        "open": Count(ROW),
-        "overdue": Count(ROW, filter=CLOCK_RUNNING & Q(due_at__lt=now)),
-        "due_this_week": Count(ROW, filter=CLOCK_RUNNING & Q(due_at__gte=now, due_at__lt=end_of_week)),
-        "calendar_warnings": Count(ROW, filter=Q(calendar_uncovered_year__isnull=False)),
-    }
-    for code in Kind.values:
-        aggregates[f"kind_{code}"] = Count(ROW, filter=Q(kind=code))
-    return requests.filter(status__in=OPEN_STATUSES).aggregate(**aggregates)
+    """The figures of the open requests, read live from them alone, grouped by kind: a few
+    hundred rows found through the partial index `request_open_queue_idx` (its condition
+    is this status list)."""
+    rows = (
+        requests.filter(status__in=OPEN_STATUSES).values_list("kind")
+        .annotate(open=Count(ROW), overdue=Count(ROW, filter=CLOCK_RUNNING & Q(due_at__lt=now)),
+                  due_this_week=Count(ROW, filter=CLOCK_RUNNING & Q(due_at__gte=now, due_at__lt=end_of_week)),
+                  calendar_warnings=Count(ROW, filter=Q(calendar_uncovered_year__isnull=False)))
+    )
+    counts = {"open": 0, "overdue": 0, "due_this_week": 0, "calendar_warnings": 0, **{f"kind_{k}": 0 for k in Kind.values}}
+    for kind, *figures in rows:
+        counts[f"kind_{kind}"] = figures[0]
+        for name, n in zip(("open", "overdue", "due_this_week", "calendar_warnings"), figures):
+            counts[name] += n
+    return counts
 
 
 @dataclass(frozen=True)
