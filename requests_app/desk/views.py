@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -59,10 +60,8 @@ class QueueRow:
     due: tuple[str, str] | None  # (ISO 8601, local day) in the organisation's time zone
     received: tuple[str, str]
     assignee: str  # the name shown, or ""
-
-    @property
-    def urgency(self) -> str:  # "overdue", "due_soon" or "": what the row's colour says
-        return urgency_of(self.clock)
+    requester: str  # the name, or else the masked identifiers, cut to 32 characters
+    urgency: str  # "overdue", "due_soon" or "": what the row's colour says
 
 
 def rows_of_page(requests: list[RightsRequest], now, tz) -> list[QueueRow]:
@@ -78,13 +77,16 @@ def rows_of_page(requests: list[RightsRequest], now, tz) -> list[QueueRow]:
         local = moment.astimezone(tz)
         return local.isoformat(), local.date().isoformat()
 
-    return [
-        QueueRow(rr, clock.clock(rr, now), clock.stage(rr.status), statuses.get(rr.status, rr.status),
-                 kinds.get(rr.kind, rr.kind), f"{before}{quote(rr.reference, safe='')}{after}",
-                 when(rr.due_at) if rr.due_at else None, when(rr.received_at),
-                 (rr.assignee.get_full_name() or rr.assignee.get_username()) if rr.assignee else "")
-        for rr in requests
-    ]
+    rows = []
+    for rr in requests:
+        at = clock.clock(rr, now)
+        rows.append(QueueRow(
+            rr, at, clock.stage(rr.status), statuses.get(rr.status, rr.status), kinds.get(rr.kind, rr.kind),
+            f"{before}{quote(rr.reference, safe='')}{after}", when(rr.due_at) if rr.due_at else None,
+            when(rr.received_at), (rr.assignee.get_full_name() or rr.assignee.get_username()) if rr.assignee else "",
+            Truncator(rr.subject.full_name or rr.subject.masked_identifiers).chars(32), urgency_of(at),
+        ))
+    return rows
 
 
 def urgency_of(c: clock.Clock) -> str:

@@ -254,6 +254,28 @@ def test_closing_a_request_moves_it_between_the_counts_at_once(officer_client, o
     assert response.context["total"] == 2
 
 
+def test_the_filter_form_shows_each_query_as_typed(officer_client, mixed):
+    copy = officer_client.get(QUEUE, {"kind": "copy"}).content.decode()
+    access = officer_client.get(QUEUE, {"kind": "access"}).content.decode()
+    again = officer_client.get(QUEUE, {"kind": "copy"}).content.decode()
+
+    assert '<option value="copy" selected>' in copy and '<option value="copy" selected>' not in access
+    assert '<option value="access" selected>' in access
+    assert '<option value="copy" selected>' in again and '<option value="access" selected>' not in again
+
+
+def test_a_new_officer_is_offered_in_the_filter_and_the_assign_menu_at_once(officer_client, org_a, officer_a):
+    factories.in_review_request(org_a, officer_a, email="p@example.com")
+    assert "Wang Fang" not in officer_client.get(QUEUE).content.decode()
+    newcomer = factories.member(org_a, "officer", username="newcomer")
+    newcomer.first_name, newcomer.last_name = "Wang", "Fang"
+    newcomer.save()
+
+    page = officer_client.get(QUEUE).content.decode()
+
+    assert page.count(f'<option value="{newcomer.pk}">Wang Fang</option>') == 2  # the filter, the assign menu
+
+
 # --- cursor pages ---------------------------------------------------------------------------------
 
 
