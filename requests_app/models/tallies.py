@@ -2,6 +2,7 @@
 keeps their tallies (requests_app/cases/closed_tallies.py)."""
 
 from django.db import connection, models
+from django.utils.translation import gettext_lazy as _
 
 
 class ClosedRequestsVersion(models.Model):
@@ -10,8 +11,12 @@ class ClosedRequestsVersion(models.Model):
     same number sees the same closed requests."""
 
     organisation = models.OneToOneField("orgs.Organisation", on_delete=models.CASCADE, primary_key=True,
-                                        related_name="+")
-    version = models.PositiveBigIntegerField(default=0)
+                                        related_name="+", verbose_name=_("organisation"))
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("closed requests' version")
+        verbose_name_plural = _("closed requests' versions")
 
     def __str__(self):
         return f"{self.organisation_id}: {self.version}"

@@ -308,7 +308,7 @@ def test_python_percentile_interpolates_as_postgresql():
     assert dashboard.percentile([4.0], 0.9) == 4.0
 
 
-DASHBOARD_PAGE_QUERIES = 7  # see the test below
+DASHBOARD_PAGE_QUERIES = 6  # see the test below
 
 
 def _queries_of_the_page(client) -> int:
@@ -322,8 +322,8 @@ def _queries_of_the_page(client) -> int:
 
 
 def test_the_dashboard_page_takes_the_same_queries_for_4_requests_as_for_40(client, org_a, officer_a):
-    """Session, user, second factor, membership, the staff header's memberships; the closed
-    requests' version and the open requests' figures. Nothing per request."""
+    """Session, user, second factor, the memberships (the gate and the header share them);
+    the closed requests' version and the open requests' figures. Nothing per request."""
     factories.force_sign_in(client, officer_a)
     for n in range(4):
         factories.refused_request(org_a, officer_a, email=f"r{n}@example.com")
