@@ -68,7 +68,8 @@ def rows_of_page(requests: list[RightsRequest], now, tz) -> list[QueueRow]:
     """A page's rows, with what each shows worked out once per page rather than once per row
     in the template: the labels translated once (get_FOO_display hashes every choice's lazy
     label, translating each, on every call), the case link from one reverse(), the dates
-    as the `date` filter writes them ('c' and "Y-m-d", in the organisation's time zone)."""
+    as the `date` filter writes them ('c' and "Y-m-d", in the organisation's time zone),
+    the names as `truncatechars:32` and `get_full_name|default:get_username` wrote them."""
     statuses = {value: str(label) for value, label in RightsRequest.Status.choices}
     kinds = {value: str(label) for value, label in RightsRequest.Kind.choices}
     before, after = reverse("desk:case", args=["~"]).split("~")  # "~" is never escaped
