@@ -8,15 +8,12 @@ state) or 403 (role), bad input 400 with the form's errors; never a 500. Every p
 shown in the organisation's time zone.
 """
 
-from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -28,6 +25,7 @@ from requests_app.actors import member
 from requests_app.cases import deadlines, selectors
 from requests_app.cases.downloads import attachment_response
 from requests_app.desk import actions, clock, closed_tallies, fragments
+from requests_app.desk.queue_rows import rows_html, rows_of_page, urgency_of
 from requests_app.desk.access import desk_view
 from requests_app.desk.filters import UNASSIGNED, QueueFilter
 from requests_app.desk.forms import FORM_FOR, BulkAssignForm, BulkRefuseForm
@@ -47,51 +45,6 @@ def _refused_role(request):
 
 
 # --- the queue ------------------------------------------------------------------------------
-
-
-@dataclass
-class QueueRow:
-    request: RightsRequest
-    clock: clock.Clock
-    stage: str  # the badge colour of its status (clock.STAGES)
-    status_label: str
-    kind_label: str
-    url: str  # its case page
-    due: tuple[str, str] | None  # (ISO 8601, local day) in the organisation's time zone
-    received: tuple[str, str]
-    assignee: str  # the name shown, or ""
-    requester: str  # the name, or else the masked identifiers, cut to 32 characters
-    urgency: str  # "overdue", "due_soon" or "": what the row's colour says
-
-
-def rows_of_page(requests: list[RightsRequest], now, tz) -> list[QueueRow]:
-    """A page's rows, with what each shows worked out once per page rather than once per row
-    in the template: the labels translated once (get_FOO_display hashes every choice's lazy
-    label, translating each, on every call), the case link from one reverse(), the dates
-    as the `date` filter writes them ('c' and "Y-m-d", in the organisation's time zone),
-    the names as `truncatechars:32` and `get_full_name|default:get_username` wrote them."""
-    statuses = {value: str(label) for value, label in RightsRequest.Status.choices}
-    kinds = {value: str(label) for value, label in RightsRequest.Kind.choices}
-    before, after = reverse("desk:case", args=["~"]).split("~")  # "~" is never escaped
-
-    def when(moment):
-        local = moment.astimezone(tz)
-        return local.isoformat(), local.date().isoformat()
-
-    rows = []
-    for rr in requests:
-        at = clock.clock(rr, now)
-        rows.append(QueueRow(
-            rr, at, clock.stage(rr.status), statuses.get(rr.status, rr.status), kinds.get(rr.kind, rr.kind),
-            f"{before}{quote(rr.reference, safe='')}{after}", when(rr.due_at) if rr.due_at else None,
-            when(rr.received_at), (rr.assignee.get_full_name() or rr.assignee.get_username()) if rr.assignee else "",
-            Truncator(rr.subject.full_name or rr.subject.masked_identifiers).chars(32), urgency_of(at),
-        ))
-    return rows
-
-
-def urgency_of(c: clock.Clock) -> str:
-    return c.urgency if c.urgency in ("overdue", "due_soon") else ""
 
 
 QUICK_VIEWS = [  # (label, the query it is): one click to the lists an officer works through
@@ -145,6 +98,7 @@ def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=
         "filters_html": fragments.rendered("desk/_queue_filters.html", {"filter": filterset, "sort": sort},
                                            filterset.fragment_key()),
     }
+    context["rows_html"] = rows_html(context["rows"], selectable=context["can_assign"] or context["can_refuse"])
     context["bulk_controls_html"] = _bulk_controls(membership, filterset, context) if page.rows else ""
     return _render(request, membership, "desk/queue.html", context, status=status)
 
