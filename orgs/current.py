@@ -27,9 +27,17 @@ def memberships(user) -> list[Membership]:
                 .annotate(open_orders=Coalesce(Subquery(open_orders), 0)).order_by("organisation__name"))
 
 
+def memberships_of(request) -> list[Membership]:
+    """memberships(request.user), read once per request: the desk's gate and the page
+    header's organisation switch both need them (no view changes its user's own)."""
+    if getattr(request, "_memberships_user", None) != request.user.pk:
+        request._memberships, request._memberships_user = memberships(request.user), request.user.pk
+    return request._memberships
+
+
 def current_membership(request) -> Membership | None:
     """The membership of the organisation chosen in this session (or the first), or None."""
-    mine = memberships(request.user)
+    mine = memberships_of(request)
     chosen = request.session.get(SESSION_KEY)
     for membership in mine:
         if membership.organisation_id == chosen:

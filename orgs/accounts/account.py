@@ -98,7 +98,7 @@ class StaffHeader:
 
     @cached_property
     def memberships(self) -> list[Membership]:
-        return current.memberships(self.request.user)
+        return current.memberships_of(self.request)
 
     @cached_property
     def current(self) -> Membership | None:

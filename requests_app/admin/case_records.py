@@ -4,6 +4,8 @@ Compensation claims (amounts shown as money), verification challenges, reminders
 messages, attachments, fulfilment tasks, the officers' notifications, status links and
 the event-webhook outbox: to search and filter, never to change, since each is written
 only by the code that owns it (the workflow's steps, the delivery of mail and webhooks).
+And each organisation's closed requests' version, which the closing steps bump (the key of
+the desk's kept tallies, requests_app/desk/closed_tallies.py).
 """
 
 from django.contrib import admin
@@ -13,6 +15,7 @@ from orgs.admin.shared import ViewOnlyMixin
 from orgs.admin.times import zoned_times
 from requests_app.models import (
     Attachment,
+    ClosedRequestsVersion,
     CompensationClaim,
     EventDelivery,
     FulfilmentTask,
@@ -140,3 +143,9 @@ class EventDeliveryAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_filter = ("event", "last_status")
     list_select_related = ("request", "subscription__organisation")
     search_fields = ("request__reference", "key")
+
+
+@admin.register(ClosedRequestsVersion)
+class ClosedRequestsVersionAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ("organisation", "version")
+    list_select_related = ("organisation",)

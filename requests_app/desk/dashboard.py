@@ -1,16 +1,23 @@
 """The figures of an organisation's dashboard, computed in the database.
 
-Pure reads: `dashboard_figures(organisation, now)` runs three queries over the
-organisation's requests, whatever their number (one row per figure family, never
-one row per request); all three read the covering index `request_dashboard_idx`
-alone (an index-only scan), not the table:
+Pure reads: `dashboard_figures(organisation, now)` reads an organisation's requests in
+a fixed number of queries, whatever their number (one row per figure family, never one
+row per request):
 
-1. one pass with conditional aggregation: open, overdue, due this week, by kind, by
-   outcome, and the median and 90th percentile of days to answer (PostgreSQL's
-   `percentile_cont` with a FILTER; on the embedded SQLite set-up, which has no
-   percentile_cont, one more query reads the window's times and interpolates the same way);
-2. closed requests of the last twelve ISO weeks grouped by week (on-time rate);
-3. refused requests grouped by legal ground.
+1. the open requests alone, live, from the partial index `request_open_queue_idx`:
+   open, overdue, due this week, deadlines in a year without a calendar, open by kind;
+2. the closed ones (nearly all of them), kept by the process between the steps that
+   close or reopen one (closed_tallies.py; one query reads the organisation's version):
+   by kind and status in one pass grouped by status, kind and refusal ground, from the
+   covering index `request_dashboard_idx` alone (an index-only scan, not the table);
+3. what the clock moves, kept as long as it holds: the median and 90th percentile of
+   days to answer (PostgreSQL's `percentile_cont`; on the embedded SQLite set-up, which
+   has none, one more query reads the window's times and interpolates the same way), and
+   the closed requests of the last twelve ISO weeks grouped by week (on-time rate), each
+   a range of `request_dashboard_idx`.
+
+So a page reads two queries (the version, the open requests) when nothing closed since
+the last one, five when something did.
 
 Definitions (the dashboard's template repeats them to the reader):
 
@@ -38,7 +45,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from django.utils.translation import gettext as _
@@ -47,6 +54,8 @@ from orgs.models import Organisation
 from requests_app.cases.tallies import (  # shared with the transparency report (requests_app/reports)
     ANSWERED, OPEN, ROW, EpochDays, PercentileCont, kinds_of, local_midnight, one_decimal, percentile, requests_of,
 )
+from requests_app.cases.selectors import OPEN_STATUSES
+from requests_app.desk import closed_tallies
 from requests_app.models import RightsRequest
 
 Status = RightsRequest.Status
@@ -132,65 +141,87 @@ def dashboard_figures(organisation: Organisation, now: datetime) -> Figures:
     first_monday = this_monday - timedelta(weeks=WEEKS - 1)
     requests = requests_of(organisation)
 
-    counts = _counts(requests, now=now, end_of_week=end_of_week)
-    weeks = _weekly_on_time(requests, tz=tz, first_monday=first_monday, now=now)
-    grounds = list(
-        requests.filter(status=Status.REFUSED)
-        .values_list("refusal_legal_ground")
-        .annotate(n=Count(ROW))
-        .order_by("-n", "refusal_legal_ground")
+    version = closed_tallies.version_of(organisation.pk)
+    live = _open_counts(requests, now=now, end_of_week=end_of_week)
+    closed = closed_tallies.closed_counts(organisation.pk, version, now)
+    answered = closed_tallies.kept(
+        organisation.pk, version, ("answered", str(tz), first_monday), now,
+        lambda: _answered(requests, tz=tz, first_monday=first_monday, end_of_week=end_of_week, now=now),
     )
     return Figures(
         organisation=organisation,
         now=now,
-        open=counts["open"],
-        overdue=counts["overdue"],
-        due_this_week=counts["due_this_week"],
-        answered_in_window=counts["answered_in_window"],
-        median_days=one_decimal(counts["median_days"]),
-        p90_days=one_decimal(counts["p90_days"]),
-        weeks=weeks,
-        by_kind=[Tally(code, label, counts[f"kind_{code}"]) for code, label in kinds_of(organisation)],
-        by_outcome=[Tally(code, Status(code).label, counts[f"outcome_{code}"]) for code in OUTCOMES]
-        + [Tally("open", _("Open"), counts["open"])],
-        refusal_grounds=grounds,
-        calendar_warnings=counts["calendar_warnings"],
-        late_refusals=counts["late_refusals"],
+        open=live["open"],
+        overdue=live["overdue"],
+        due_this_week=live["due_this_week"],
+        answered_in_window=answered.in_window,
+        median_days=one_decimal(answered.median_days),
+        p90_days=one_decimal(answered.p90_days),
+        weeks=answered.weeks,
+        by_kind=[Tally(code, label, live[f"kind_{code}"] + closed.of_kind(code)) for code, label in kinds_of(organisation)],
+        by_outcome=[Tally(code, Status(code).label, closed.of_status(code)) for code in OUTCOMES]
+        + [Tally("open", _("Open"), live["open"])],
+        refusal_grounds=closed.grounds,
+        calendar_warnings=live["calendar_warnings"],
+        late_refusals=closed.late_refusals,
     )
 
 
-def _counts(requests: QuerySet, *, now: datetime, end_of_week: datetime) -> dict:
-    running = OPEN & CLOCK_RUNNING
-    answered_recently = Q(status__in=ANSWERED, closed_at__gt=now - CLOSING_WINDOW, closed_at__lte=now)
+def _open_counts(requests: QuerySet, *, now: datetime, end_of_week: datetime) -> dict:
+    """The figures of the open requests, read live from them alone, grouped by kind: a few
+    hundred rows found through the partial index `request_open_queue_idx` (its condition
+    is this status list)."""
+    rows = (
+        requests.filter(status__in=OPEN_STATUSES).values_list("kind")
+        .annotate(open=Count(ROW), overdue=Count(ROW, filter=CLOCK_RUNNING & Q(due_at__lt=now)),
+                  due_this_week=Count(ROW, filter=CLOCK_RUNNING & Q(due_at__gte=now, due_at__lt=end_of_week)),
+                  calendar_warnings=Count(ROW, filter=Q(calendar_uncovered_year__isnull=False)))
+    )
+    counts = {"open": 0, "overdue": 0, "due_this_week": 0, "calendar_warnings": 0, **{f"kind_{k}": 0 for k in Kind.values}}
+    for kind, *figures in rows:
+        counts[f"kind_{kind}"] = figures[0]
+        for name, n in zip(("open", "overdue", "due_this_week", "calendar_warnings"), figures):
+            counts[name] += n
+    return counts
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What the clock moves: the requests answered in the last 365 days, the twelve weeks."""
+
+    in_window: int
+    median_days: float | None
+    p90_days: float | None
+    weeks: list[WeekRate]
+
+
+def _answered(requests: QuerySet, *, tz, first_monday: date, end_of_week: datetime, now: datetime):
+    """(Answered, the instant until which it holds): until the oldest answer of the window
+    leaves it, an answer recorded after `now` comes into it, or the week ends. Two queries,
+    each a range of `request_dashboard_idx` read alone (index-only)."""
+    # The closed_at range is the one index condition (the statuses are filters), so the plan
+    # is `request_dashboard_idx` whatever the statistics say.
+    recent = requests.filter(closed_at__gt=now - CLOSING_WINDOW)
+    in_window = Q(status__in=ANSWERED, closed_at__lte=now)
     days = EpochDays(F("closed_at") - F("received_at"))
-    aggregates = {
-        "open": Count(ROW, filter=OPEN),
-        "overdue": Count(ROW, filter=running & Q(due_at__lt=now)),
-        "due_this_week": Count(ROW, filter=running & Q(due_at__gte=now, due_at__lt=end_of_week)),
-        "answered_in_window": Count(ROW, filter=answered_recently),
-        "calendar_warnings": Count(ROW, filter=OPEN & Q(calendar_uncovered_year__isnull=False)),
-        # Refusals that stand, recorded after the due instant (workflow.decision_lateness).
-        "late_refusals": Count(ROW, filter=Q(status=Status.REFUSED, closed_at__gt=F("due_at"))),
-    }
+    aggregates = {"in_window": Count(ROW, filter=in_window), "oldest": Min("closed_at", filter=in_window),
+                  "upcoming": Min("closed_at", filter=Q(status__in=ANSWERED, closed_at__gt=now))}
     in_database = connection.vendor == "postgresql"
     if in_database:
-        days = EpochDays(F("closed_at") - F("received_at"))
-        aggregates["median_days"] = PercentileCont(days, fraction=0.5, filter=answered_recently)
-        aggregates["p90_days"] = PercentileCont(days, fraction=0.9, filter=answered_recently)
-    for code in Kind.values:
-        aggregates[f"kind_{code}"] = Count(ROW, filter=Q(kind=code))
-    for code in OUTCOMES:
-        aggregates[f"outcome_{code}"] = Count(ROW, filter=Q(status=code))
-    counts = requests.aggregate(**aggregates)
+        aggregates["median_days"] = PercentileCont(days, fraction=0.5, filter=in_window)
+        aggregates["p90_days"] = PercentileCont(days, fraction=0.9, filter=in_window)
+    found = recent.aggregate(**aggregates)
     if not in_database:
         # The embedded SQLite set-up has no percentile_cont: the same interpolation over
         # the window's rows (a demo's few hundred), the one extra query only there.
-        days = sorted(
-            (closed - received).total_seconds() / 86400
-            for closed, received in requests.filter(answered_recently).values_list("closed_at", "received_at")
-        )
-        counts["median_days"], counts["p90_days"] = percentile(days, 0.5), percentile(days, 0.9)
-    return counts
+        window = sorted((closed - received).total_seconds() / 86400
+                        for closed, received in recent.filter(in_window).values_list("closed_at", "received_at"))
+        found["median_days"], found["p90_days"] = percentile(window, 0.5), percentile(window, 0.9)
+    ends = [end_of_week] + [found["upcoming"]] * bool(found["upcoming"])
+    if found["oldest"] is not None:
+        ends.append(found["oldest"] + CLOSING_WINDOW)
+    weeks = _weekly_on_time(requests, tz=tz, first_monday=first_monday, now=now)
+    return Answered(found["in_window"], found["median_days"], found["p90_days"], weeks), min(ends)
 
 
 def _weekly_on_time(requests: QuerySet, *, tz, first_monday: date, now: datetime) -> list[WeekRate]:

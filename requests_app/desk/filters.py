@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.core.validators import EMPTY_VALUES
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -94,9 +95,40 @@ class QueueFilter(django_filters.FilterSet):
         self.form.is_valid()  # cleans the form; an invalid field is left out, as in `.qs`
         return self.filter_queryset(self.queryset.all(), skip={"status"})
 
+    def fragment_key(self) -> tuple | None:
+        """What the rendered filter form is made from, for desk/fragments.py: the query and
+        the choices offered; None with a search text (not kept in memory)."""
+        if str(self.data.get("q", "")).strip():
+            return None
+        lists = self.data.lists() if hasattr(self.data, "lists") else ((k, [v]) for k, v in self.data.items())
+        return (
+            tuple(sorted((name, tuple(values)) for name, values in lists if name != "cursor")),
+            self.assignee_choices(),
+            tuple(code for code, _label in self.filters["kind"].extra.get("choices") or RightsRequest.Kind.choices),
+        )
+
+    def assignee_choices(self) -> tuple:
+        return tuple((value, str(label)) for value, label in self.filters["assignee"].extra["choices"])
+
+    def narrowed(self) -> bool:
+        """Whether a filter other than the status (or the sort) is set: without one, the
+        counts per status are the whole organisation's (closed_tallies.status_counts)."""
+        self.form.is_valid()
+        return any(value not in EMPTY_VALUES and value is not False
+                   for name, value in self.form.cleaned_data.items() if name not in ("status", "sort"))
+
+    def chosen_statuses(self) -> set[str]:
+        """The statuses `.qs` holds: those chosen, or the open ones when none is."""
+        self.form.is_valid()
+        return set(self.form.cleaned_data.get("status") or selectors.OPEN_STATUSES)
+
     def filter_status(self, queryset, name, value):
-        # One IN (an index condition), not the default OR of equalities under DISTINCT.
-        return queryset.filter(status__in=value) if value else queryset
+        # One IN (an index condition), not the default OR of equalities under DISTINCT. Every
+        # status is no condition at all (request_status_valid): an IN of all ten would draw a
+        # planner without statistics to the status index and a sort, not the due-date order.
+        if not value or set(value) >= set(RightsRequest.Status.values):
+            return queryset
+        return queryset.filter(status__in=value)
 
     def filter_search(self, queryset, name, value):
         return selectors.search(queryset, value) if value.strip() else queryset

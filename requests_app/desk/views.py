@@ -8,7 +8,6 @@ state) or 403 (role), bad input 400 with the form's errors; never a 500. Every p
 shown in the organisation's time zone.
 """
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -25,7 +24,8 @@ from requests_app import workflow
 from requests_app.actors import member
 from requests_app.cases import deadlines, selectors
 from requests_app.cases.downloads import attachment_response
-from requests_app.desk import actions, clock
+from requests_app.desk import actions, clock, closed_tallies, fragments
+from requests_app.desk.queue_rows import rows_html, rows_of_page, urgency_of
 from requests_app.desk.access import desk_view
 from requests_app.desk.filters import UNASSIGNED, QueueFilter
 from requests_app.desk.forms import FORM_FOR, BulkAssignForm, BulkRefuseForm
@@ -45,21 +45,6 @@ def _refused_role(request):
 
 
 # --- the queue ------------------------------------------------------------------------------
-
-
-@dataclass
-class QueueRow:
-    request: RightsRequest
-    clock: clock.Clock
-    stage: str  # the badge colour of its status (clock.STAGES)
-
-    @property
-    def urgency(self) -> str:  # "overdue", "due_soon" or "": what the row's colour says
-        return urgency_of(self.clock)
-
-
-def urgency_of(c: clock.Clock) -> str:
-    return c.urgency if c.urgency in ("overdue", "due_soon") else ""
 
 
 QUICK_VIEWS = [  # (label, the query it is): one click to the lists an officer works through
@@ -83,13 +68,15 @@ def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=
                             membership=membership)
     sort = filterset.chosen_sort()
     page = paginate(selectors.queue_rows(filterset.qs), request.GET.get("cursor"), sort=sort)
-    counts = selectors.status_counts(filterset.qs_for_counts())
     now = timezone.now()
+    counts = (selectors.status_counts(filterset.qs_for_counts()) if filterset.narrowed()
+              else closed_tallies.status_counts(membership.organisation_id, now))
     chosen = set(request.GET.getlist("status"))
     context = {
         "filter": filterset,
-        "rows": [QueueRow(rr, clock.clock(rr, now), clock.stage(rr.status)) for rr in page.rows],
-        "total": filterset.qs.count(),
+        "rows": rows_of_page(page.rows, now, membership.organisation.time_zone),
+        # The counts are of the same requests before the status filter: no count query of its own.
+        "total": sum(counts[status] for status in filterset.chosen_statuses()),
         "counts": [
             {"status": value, "label": label, "count": counts[value], "current": value in chosen,
              "url": _query(request, status=value)}
@@ -108,8 +95,22 @@ def queue_page(request, membership, *, bulk_form=None, refuse_form=None, status=
         "bulk_form": bulk_form or BulkAssignForm(membership=membership),
         "refuse_form": refuse_form or BulkRefuseForm(membership=membership),
         "return_to": request.get_full_path(),
+        "filters_html": fragments.rendered("desk/_queue_filters.html", {"filter": filterset, "sort": sort},
+                                           filterset.fragment_key()),
     }
+    context["rows_html"] = rows_html(context["rows"], selectable=context["can_assign"] or context["can_refuse"])
+    context["bulk_controls_html"] = _bulk_controls(membership, filterset, context) if page.rows else ""
     return _render(request, membership, "desk/queue.html", context, status=status)
+
+
+def _bulk_controls(membership, filterset, context) -> str:
+    """The bulk steps under the table, kept rendered while their forms are blank (for the
+    same people to assign to and the same law's grounds)."""
+    names = ("can_assign", "can_refuse", "bulk_form", "refuse_form")
+    blank = not context["bulk_form"].is_bound and not context["refuse_form"].is_bound
+    key = (context["can_assign"], context["can_refuse"], filterset.assignee_choices(),
+           membership.organisation.jurisdiction) if blank else None
+    return fragments.rendered("desk/_queue_bulk_controls.html", {name: context[name] for name in names}, key)
 
 
 def _query(request, **changes) -> str:

@@ -9,6 +9,7 @@
     outbox.py          reminders, emails and webhook deliveries, each sent once
     log.py             the transparency log's tables
     drp.py             the Data Rights Protocol's agents, tokens, requests and callbacks
+    tallies.py         how often an organisation's closed requests have changed (the desk's cache key)
 
 with the two things that work on rows alone: sealing texts under a person's key
 (sealed.py) and many rows in one statement (bulk.py). Imports nothing of requests_app
@@ -35,3 +36,4 @@ from requests_app.models.log import (  # noqa: F401
 from requests_app.models.drp import (  # noqa: F401
     DrpAgent, DrpToken, DrpMessage, DrpRequest, DrpCallback,
 )
+from requests_app.models.tallies import ClosedRequestsVersion  # noqa: F401

@@ -19,7 +19,7 @@ from orgs.models import Membership
 from requests_app.actors import Actor, ActorKind
 from requests_app.cases import deadlines, reminders
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed
-from requests_app.models import CompensationClaim, FulfilmentTask, RightsRequest, sealed
+from requests_app.models import ClosedRequestsVersion, CompensationClaim, FulfilmentTask, RightsRequest, sealed
 from requests_app.transparency import audit
 from requests_app.workflow import effects
 from requests_app.workflow.effects import Effect
@@ -250,6 +250,9 @@ def transition(rights_request: RightsRequest, action: str, actor: Actor) -> Iter
         changed = [name for name, value in before.items() if getattr(locked, name) != value]
         if changed:
             locked.save(update_fields=changed)
+        if from_status in RightsRequest.CLOSED_STATUSES or locked.status in RightsRequest.CLOSED_STATUSES:
+            # The desk's tallies of closed requests (cases/closed_tallies.py) are read again.
+            ClosedRequestsVersion.bump(locked.organisation_id)
         event = audit.append_event(
             locked,
             action=action,

@@ -198,9 +198,52 @@ def test_figures_of_an_empty_organisation(org_a):
     assert len(figures.weeks) == 12 and all(w.percent is None for w in figures.weeks)
 
 
-def test_figures_take_three_queries(org_a_history, org_a, django_assert_num_queries):
-    with django_assert_num_queries(3):
-        dashboard_figures(org_a, NOW)
+def test_figures_take_five_queries_then_two_until_something_closes(org_a_history, org_a, django_assert_num_queries):
+    # The version, the open requests, the closed ones by status and kind, the window of
+    # answers, the weeks; then only the version and the open requests.
+    with django_assert_num_queries(5):
+        first = dashboard_figures(org_a, NOW)
+    with django_assert_num_queries(2):
+        again = dashboard_figures(org_a, NOW + timedelta(minutes=5))
+    assert again.by_outcome == first.by_outcome and again.weeks == first.weeks
+    assert again.median_days == first.median_days and again.refusal_grounds == first.refusal_grounds
+
+
+def test_a_closing_step_shows_at_once(org_a_history, org_a, officer_a):
+    before = dashboard_figures(org_a, NOW)
+    with time_machine.travel(NOW, tick=False):
+        workflow.refuse(org_a_history["r9"], actor=as_member(officer_a), reason="Kept for the fraud case.",
+                        legal_ground=GROUND_B)
+
+    after = dashboard_figures(org_a, NOW)
+
+    outcomes = {tally.code: tally.count for tally in after.by_outcome}
+    assert outcomes["refused"] == {t.code: t.count for t in before.by_outcome}["refused"] + 1
+    assert after.open == before.open - 1 and outcomes["open"] == after.open
+    assert after.refusal_grounds == [(GROUND_B, 2), (GROUND_A, 2)]  # a tie: by ground
+    assert after.answered_in_window == before.answered_in_window + 1
+    assert after.weeks[-1].answered == before.weeks[-1].answered + 1
+
+
+def test_a_reopened_refusal_leaves_the_counts_at_once(org_a_history, org_a):
+    before = dashboard_figures(org_a, NOW)
+    with time_machine.travel(NOW, tick=False):
+        workflow.appeal(org_a_history["r15"], actor=SUBJECT, grounds="The investigation is over.")
+
+    after = dashboard_figures(org_a, NOW)
+
+    assert after.refusal_grounds == [(GROUND_A, 2)]
+    assert after.open == before.open + 1
+    assert after.answered_in_window == before.answered_in_window - 1
+
+
+def test_an_answer_leaves_the_365_day_window_when_its_time_comes(org_a_history, org_a):
+    dashboard_figures(org_a, NOW)  # kept from here on
+    # R1 was closed on 11 April 2021 at 10:00: out of the window a year later (R2 and R3,
+    # closed on 6 and 7 April, are out already).
+    a_year_on = at(4, 11, 10, 1, year=2022)
+    assert dashboard_figures(org_a, a_year_on - timedelta(minutes=2)).answered_in_window == 4
+    assert dashboard_figures(org_a, a_year_on).answered_in_window == 3
 
 
 def test_one_decimal_rounds_half_up():
@@ -263,3 +306,31 @@ def test_python_percentile_interpolates_as_postgresql():
     assert one_decimal(dashboard.percentile(days, 0.9)) == Decimal("36.2")
     assert dashboard.percentile([], 0.5) is None
     assert dashboard.percentile([4.0], 0.9) == 4.0
+
+
+DASHBOARD_PAGE_QUERIES = 6  # see the test below
+
+
+def _queries_of_the_page(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/desk/dashboard/")  # the closed requests' tallies are kept from here on
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/desk/dashboard/").status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_the_dashboard_page_takes_the_same_queries_for_4_requests_as_for_40(client, org_a, officer_a):
+    """Session, user, second factor, the memberships (the gate and the header share them);
+    the closed requests' version and the open requests' figures. Nothing per request."""
+    factories.force_sign_in(client, officer_a)
+    for n in range(4):
+        factories.refused_request(org_a, officer_a, email=f"r{n}@example.com")
+    few = _queries_of_the_page(client)
+    for n in range(4, 40):
+        (factories.refused_request if n % 2 else factories.in_review_request)(org_a, officer_a, email=f"r{n}@example.com")
+
+    many = _queries_of_the_page(client)
+
+    assert few == many == DASHBOARD_PAGE_QUERIES

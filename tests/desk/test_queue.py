@@ -200,13 +200,81 @@ def test_a_bad_filter_value_is_said_and_the_rest_still_applies(officer_client, m
     assert refs(response) == [mixed["overdue"].reference]
 
 
-def test_the_queue_is_a_handful_of_queries_however_long(officer_client, org_a, officer_a,
-                                                         django_assert_max_num_queries):
-    for n in range(30):
+QUEUE_PAGE_QUERIES = 9  # see test_a_queue_page_takes_the_same_queries_for_5_rows_as_for_40
+
+
+def _queries_of_a_page(client, params=None) -> tuple[int, object]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(QUEUE, params or {})  # the closed requests' counts are kept from here on
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(QUEUE, params or {})
+    return len(queries.captured_queries), response
+
+
+def test_a_queue_page_takes_the_same_queries_for_5_rows_as_for_40(officer_client, org_a, officer_a):
+    """Session, user, second factor, the memberships (the gate and the header share them);
+    the page's rows (the dated ones, then the undated); the closed requests' version; the
+    open ones' counts; the people to assign to (the bulk form, kept rendered, reads them no
+    more). None per row."""
+    for n in range(5):
         factories.in_review_request(org_a, officer_a, email=f"p{n}@example.com")
-    with django_assert_max_num_queries(12):
-        response = officer_client.get(QUEUE)
-    assert len(response.context["rows"]) == 30
+    factories.withdrawn_request(org_a, email="gone@example.com")
+    few, response = _queries_of_a_page(officer_client)
+    assert len(response.context["rows"]) == 5
+    for n in range(5, 40):
+        factories.in_review_request(org_a, officer_a, email=f"p{n}@example.com")
+
+    many, response = _queries_of_a_page(officer_client)
+
+    assert len(response.context["rows"]) == 40
+    assert few == many == QUEUE_PAGE_QUERIES
+
+
+def test_a_filtered_queue_page_counts_its_statuses_in_one_query(officer_client, org_a, officer_a):
+    factories.in_review_request(org_a, officer_a, email="p@example.com", kind="copy")
+    count, response = _queries_of_a_page(officer_client, {"kind": "copy"})
+    # The filter's counts in one grouped query, instead of the version and the open ones'.
+    assert count == QUEUE_PAGE_QUERIES - 1
+    assert response.context["total"] == 1
+
+
+def test_closing_a_request_moves_it_between_the_counts_at_once(officer_client, org_a, officer_a):
+    rr = factories.in_review_request(org_a, officer_a, email="p@example.com")
+    factories.refused_request(org_a, officer_a, email="q@example.com")
+    before = {c["status"]: c["count"] for c in officer_client.get(QUEUE).context["counts"]}
+    workflow.refuse(rr, actor=member(officer_a), reason=factories.REFUSAL_REASON,
+                    legal_ground=factories.REFUSAL_GROUND)
+
+    response = officer_client.get(QUEUE, {"status": ["refused", "in_review"]})
+
+    counts = {c["status"]: c["count"] for c in response.context["counts"]}
+    assert (before["in_review"], before["refused"]) == (1, 1)
+    assert (counts["in_review"], counts["refused"]) == (0, 2)
+    assert response.context["total"] == 2
+
+
+def test_the_filter_form_shows_each_query_as_typed(officer_client, mixed):
+    copy = officer_client.get(QUEUE, {"kind": "copy"}).content.decode()
+    access = officer_client.get(QUEUE, {"kind": "access"}).content.decode()
+    again = officer_client.get(QUEUE, {"kind": "copy"}).content.decode()
+
+    assert '<option value="copy" selected>' in copy and '<option value="copy" selected>' not in access
+    assert '<option value="access" selected>' in access
+    assert '<option value="copy" selected>' in again and '<option value="access" selected>' not in again
+
+
+def test_a_new_officer_is_offered_in_the_filter_and_the_assign_menu_at_once(officer_client, org_a, officer_a):
+    factories.in_review_request(org_a, officer_a, email="p@example.com")
+    assert "Wang Fang" not in officer_client.get(QUEUE).content.decode()
+    newcomer = factories.member(org_a, "officer", username="newcomer")
+    newcomer.first_name, newcomer.last_name = "Wang", "Fang"
+    newcomer.save()
+
+    page = officer_client.get(QUEUE).content.decode()
+
+    assert page.count(f'<option value="{newcomer.pk}">Wang Fang</option>') == 2  # the filter, the assign menu
 
 
 # --- cursor pages ---------------------------------------------------------------------------------

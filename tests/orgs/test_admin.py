@@ -107,6 +107,8 @@ def case(org_a, officer_a, administrator, monkeypatch):
     assert drp_agent.register(agent_client).status_code == 200
     filed = drp_agent.file(agent_client, drp_agent.exercise_message(callback="https://agent.example/drp/status", regime="", exercise="deletion"))
     assert filed.status_code == 200, filed.content
+    # A request withdrawn: its organisation's closed requests' version is bumped.
+    factories.withdrawn_request(org_a, email="withdrawn@example.com")
     # The transparency report published, its change on the record.
     report_publication.set_publication(org_a, user=None, published=True, sections=["compensation"])
     rr.refresh_from_db()
