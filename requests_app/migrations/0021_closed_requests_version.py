@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0019_transparency_report_publication'),
-        ('requests_app', '0019_drp'),
+        ('requests_app', '0020_indexes_that_earn_their_place'),
     ]
 
     operations = [
