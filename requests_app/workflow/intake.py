@@ -4,6 +4,7 @@ A request that repeats an open one (same person, organisation and kind) is not f
 again: the person is pointed to the open one and sent its status link.
 """
 
+import functools
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -53,20 +54,28 @@ def open_duplicates(organisation: Organisation, identity: Identity, kinds: list[
                                                     ("phone_hash", subject.phone_hash)) if value]
     if not hashes:  # a deceased person named without email or phone: nothing to match by
         return []
-    # From the person's hashes to their requests, each step by its index, whatever the
-    # statistics say of the organisation's open requests; written out so no query is compiled.
-    people = " UNION ALL ".join(f'SELECT "id" FROM "{DataSubject._meta.db_table}" WHERE "{column}" = %s'
-                                for column, _value in hashes)
-    closed = ", ".join(["%s"] * len(RightsRequest.CLOSED_STATUSES))
-    kinds_in = ", ".join(["%s"] * len(kinds))
     with submission_rows.planned_once() as cursor:
-        cursor.execute(
-            f'SELECT "id" FROM "{RightsRequest._meta.db_table}" WHERE "subject_id" IN ({people}) '
-            f'AND "organisation_id" = %s AND "kind" IN ({kinds_in}) AND "status" NOT IN ({closed})',
-            [value for _column, value in hashes] + [organisation.pk, *kinds, *RightsRequest.CLOSED_STATUSES],
-        )
+        cursor.execute(duplicates_sql(tuple(column for column, _value in hashes), len(kinds)),
+                       [value for _column, value in hashes] + [organisation.pk, *kinds,
+                                                               *RightsRequest.CLOSED_STATUSES])
         found = [pk for (pk,) in cursor.fetchall()]
     return list(RightsRequest.objects.filter(pk__in=found).order_by("pk")) if found else []
+
+
+@functools.cache
+def duplicates_sql(hash_columns: tuple[str, ...] | list[str], kinds: int) -> str:
+    """The duplicate check: from the person's hashes to their requests, each step by its
+    index whatever the statistics say. The organisation, kind and status are applied only to
+    the person's own requests (materialized first), so no plan can start from the
+    organisation's requests. Parameters: the hashes, the organisation, the kinds, the closed
+    statuses."""
+    people = " UNION ALL ".join(f'SELECT "id" FROM "{DataSubject._meta.db_table}" WHERE "{column}" = %s'
+                                for column in hash_columns)
+    return (f'WITH "people" AS MATERIALIZED ({people}), "theirs" AS MATERIALIZED ('
+            f'SELECT "id", "organisation_id", "kind", "status" FROM "{RightsRequest._meta.db_table}" '
+            f'WHERE "subject_id" IN (SELECT "id" FROM "people")) '
+            f'SELECT "id" FROM "theirs" WHERE "organisation_id" = %s AND "kind" IN ({", ".join(["%s"] * kinds)}) '
+            f'AND "status" NOT IN ({", ".join(["%s"] * len(RightsRequest.CLOSED_STATUSES))})')
 
 
 def file_requests(
