@@ -13,7 +13,7 @@ The script sets Django up itself, creates the database named in DATABASE_URL if 
 not exist, migrates it, and fills it once with COPY (organisations, members, subjects,
 requests, and the reminders already recorded before the benchmark's "now"); later runs
 reuse the data. Each timed run first puts the 10,000 due requests back as they were
-(next_reminder_at, no reminders or notifications written by a sweep) and then times
+(their NextReminder, no reminders or notifications written by a sweep) and then times
 `requests_app.workflow.sweeps.sweep_deadlines(now=<the fill's now>)`. After each run the limit
 is measured the same way: the sweep's own SQL statements (captured on the first run,
 rendered with their parameters) replayed as text in one transaction, committed, with no
@@ -126,7 +126,7 @@ def fill(n_requests: int, n_due: int) -> tuple[datetime, float]:
 
     from orgs.models import Membership, Organisation
     from requests_app.cases import deadlines, reminders
-    from requests_app.models import DataSubject, Reminder, RightsRequest
+    from requests_app.models import DataSubject, NextReminder, Reminder, RightsRequest
 
     started = time.perf_counter()
     rng = random.Random(42)
@@ -184,6 +184,7 @@ def fill(n_requests: int, n_due: int) -> tuple[datetime, float]:
                "overdue": [Threshold.DAYS_7, Threshold.DAYS_2, Threshold.DUE_TODAY], "ack": []}
     before_due = dict(reminders.BEFORE_DUE)
     recorded = []  # reminders written before "now"
+    pointers = []  # (request, next reminder at)
     fields = [f for f in RightsRequest._meta.concrete_fields]
     columns = [f.name for f in fields]
 
@@ -230,15 +231,20 @@ def fill(n_requests: int, n_due: int) -> tuple[datetime, float]:
                 "id": i, "reference": reference, "organisation": org.pk, "subject": i,
                 "kind": "deletion", "status": status, "jurisdiction": policy.jurisdiction,
                 "received_at": received, "verified_at": received, "clock_started_at": received,
-                "due_at": due, "acknowledge_by": acknowledge_by, "next_reminder_at": next_at,
+                "due_at": due, "acknowledge_by": acknowledge_by,
                 "assignee": members[1 + i % OFFICERS_PER_ORG].pk if i % 2 else None,
             }
+            pointers.append((i, next_at))
             yield tuple(values[f.name] if f.name in values else f.get_default() for f in fields)
 
     t = time.perf_counter()
     copy_rows(RightsRequest, columns, request_rows())
     reset_sequence(RightsRequest)
     print(f"  {n_requests:,} requests in {time.perf_counter() - t:.1f} s", flush=True)
+
+    t = time.perf_counter()
+    copy_rows(NextReminder, ["request", "at"], pointers)
+    print(f"  {len(pointers):,} next reminders in {time.perf_counter() - t:.1f} s", flush=True)
 
     t = time.perf_counter()
     copy_rows(Reminder, ["request", "threshold", "due_at", "created_at", "sent_at"],
@@ -250,8 +256,8 @@ def fill(n_requests: int, n_due: int) -> tuple[datetime, float]:
         cursor.execute("CREATE TABLE bench_meta (now timestamptz, requests int, due int, reminders bigint)")
         cursor.execute("INSERT INTO bench_meta SELECT %s, %s, %s, coalesce(max(id), 0) FROM requests_app_reminder",
                        [now, n_requests, n_due])
-        cursor.execute("CREATE TABLE bench_due AS SELECT id, next_reminder_at FROM requests_app_rightsrequest "
-                       "WHERE next_reminder_at <= %s", [now])
+        cursor.execute("CREATE TABLE bench_due AS SELECT request_id, at FROM requests_app_nextreminder "
+                       "WHERE at <= %s", [now])
         cursor.execute("ANALYZE")
     return now, time.perf_counter() - started
 
@@ -260,7 +266,9 @@ def existing_fill(n_requests: int, n_due: int) -> datetime | None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('bench_meta') IS NOT NULL")
+        # A fill from before NextReminder (bench_due without request_id) is made again.
+        cursor.execute("SELECT to_regclass('bench_meta') IS NOT NULL AND EXISTS (SELECT 1 FROM "
+                       "information_schema.columns WHERE table_name = 'bench_due' AND column_name = 'request_id')")
         if not cursor.fetchone()[0]:
             return None
         cursor.execute("SELECT now, requests, due FROM bench_meta")
@@ -282,10 +290,11 @@ def reset() -> None:
                        "greatest(reminders, 1), reminders > 0) FROM bench_meta")
         cursor.execute("SELECT setval(pg_get_serial_sequence('requests_app_notification', 'id'), 1, false)")
         cursor.execute(
-            "UPDATE requests_app_rightsrequest r SET next_reminder_at = d.next_reminder_at FROM bench_due d "
-            "WHERE r.id = d.id AND r.next_reminder_at IS DISTINCT FROM d.next_reminder_at"
+            "INSERT INTO requests_app_nextreminder (request_id, at) SELECT request_id, at FROM bench_due "
+            "ON CONFLICT (request_id) DO UPDATE SET at = excluded.at WHERE requests_app_nextreminder.at <> excluded.at"
         )
         cursor.execute("VACUUM ANALYZE requests_app_rightsrequest")
+        cursor.execute("VACUUM ANALYZE requests_app_nextreminder")
         cursor.execute("VACUUM ANALYZE requests_app_reminder")
         cursor.execute("VACUUM ANALYZE requests_app_notification")
         # Write out what the reset dirtied, so the timed sweep pays only for its own writes.
@@ -350,15 +359,9 @@ def statement_times():
 def explain_claim(now: datetime, batch: int) -> str:
     from django.db import connection, transaction
 
-    from requests_app.models import RightsRequest
-    from requests_app.workflow.sweeps import CLAIM_FIELDS
+    from requests_app.workflow.sweeps import claim_due
 
-    qs = (
-        RightsRequest.objects.select_for_update(skip_locked=True)
-        .filter(next_reminder_at__lte=now)
-        .order_by("next_reminder_at")
-        .only(*CLAIM_FIELDS)[:batch]
-    )
+    qs = claim_due(now, batch)
     with transaction.atomic(), connection.cursor() as cursor:
         sql, params = qs.query.sql_with_params()
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
@@ -380,7 +383,7 @@ def main() -> None:
     setup()
     from django.db import connection
 
-    from requests_app.models import Notification, Reminder, RightsRequest
+    from requests_app.models import NextReminder, Notification, Reminder, RightsRequest
     from requests_app.workflow.sweeps import sweep_deadlines
 
     url = point_celery_at_own_queue()
@@ -395,7 +398,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # autovacuum may be off: statistics as the fill left them
     print(f"open requests: {RightsRequest.objects.count():,}; due at the bench's now: "
-          f"{RightsRequest.objects.filter(next_reminder_at__lte=now).count():,}")
+          f"{NextReminder.objects.filter(at__lte=now).count():,}")
 
     timings, limits, rendered = [], [], []
     for run in range(1, args.runs + 1):
@@ -422,7 +425,7 @@ def main() -> None:
         print(f"run {run}: {elapsed:.2f} s, {recorded:,} reminders recorded, "
               f"{Reminder.objects.filter(sent_at__isnull=False, created_at__gt=now).count():,} sent, "
               f"{Notification.objects.count():,} notifications; "
-              f"still due: {RightsRequest.objects.filter(next_reminder_at__lte=now).count()}; "
+              f"still due: {NextReminder.objects.filter(at__lte=now).count()}; "
               f"load average {load()}", flush=True)
         # The limit, alternated with the sweep so both meet the same load.
         reset()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from orgs import calendars, law
 from orgs.models import Alternative, CollectionPoint, Organisation
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind
-from requests_app.cases import deadlines, reminders
+from requests_app.cases import deadlines
 from requests_app.cases.subjects import Identity, build_subject
 from requests_app.cases.tokens import new_reference
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed
@@ -107,8 +107,9 @@ def submit_many(
                 ),
                 expires_at=deadlines.unverified_expires_at(policy, received_at=now, tz=tz),
             )
+            # A submitted request has no reminders (reminders.schedule): its NextReminder
+            # comes with verification.
             recompute_deadlines(rr)
-            rr.next_reminder_at = reminders.first_reminder_at(rr)
             _save_with_unique_reference(rr)
             event = audit.append_event(
                 rr, action="submit", actor_id=None, actor_kind=ActorKind.SUBJECT,

@@ -25,6 +25,7 @@ from requests_app.delivery.notifications import Outgoing
 from requests_app.errors import WorkflowError
 from requests_app.models import (
     FulfilmentTask,
+    NextReminder,
     Notification,
     Reminder,
     RequestEvent,
@@ -42,22 +43,36 @@ Status, Threshold, Kind = RightsRequest.Status, Reminder.Threshold, Notification
 # What the sweep reads of a claimed request: enough for reminders.schedule and the recipients.
 CLAIM_FIELDS = (
     "id", "organisation_id", "assignee_id", "status", "paused_at", "received_at", "acknowledge_by", "due_at",
-    "next_reminder_at", "acknowledged_at",
+    "acknowledged_at",
 )
+
+
+def claim_due(now: datetime, batch: int) -> QuerySet:
+    """The requests whose NextReminder has come, earliest first, each pointer and request
+    row locked (FOR UPDATE OF both, SKIP LOCKED): a range of next_reminder_at_idx, however
+    many requests are open."""
+    return (
+        NextReminder.objects.select_for_update(skip_locked=True, of=("self", "request"))
+        .filter(at__lte=now)
+        .order_by("at")
+        .select_related("request")
+        .only("at", *(f"request__{name}" for name in CLAIM_FIELDS))[:batch]
+    )
 
 
 def sweep_deadlines(now: datetime | None = None, batch: int = 5000) -> int:
     """Record and send the reminders that have fallen due; returns how many were recorded.
 
-    Reads only requests whose `next_reminder_at` has come (the partial index
-    request_next_reminder_idx), so the cost follows the reminders due, not the number of
-    open requests. Each batch is one transaction: the requests are claimed with
-    FOR UPDATE SKIP LOCKED (a second sweep at the same time takes other rows, and a
-    workflow step on a claimed request waits for the batch), every crossed threshold is
+    Reads only requests whose NextReminder has come (next_reminder_at_idx), so the cost
+    follows the reminders due, not the number of open requests. Each batch is one
+    transaction: the requests are claimed with FOR UPDATE SKIP LOCKED (a second sweep at
+    the same time takes other rows, and a workflow step on a claimed request waits for
+    the batch), every crossed threshold is
     inserted with ON CONFLICT DO NOTHING against the unique (request, threshold, due
     date), and only the rows this sweep wrote are notified, so each reminder is sent
     once however many sweeps run. Each request then points at its next threshold, or
-    at nothing (closed, paused, or all thresholds passed).
+    at nothing (closed, paused, or all thresholds passed: its NextReminder is deleted).
+    A fixed number of statements per batch, whatever its size.
 
     `Reminder.sent_at` is when its notifications were written to the outbox (their
     delivery is the outbox's business); it stays null for a threshold recorded without
@@ -68,12 +83,7 @@ def sweep_deadlines(now: datetime | None = None, batch: int = 5000) -> int:
     recorded = 0
     while True:
         with transaction.atomic():
-            claimed = list(
-                RightsRequest.objects.select_for_update(skip_locked=True)
-                .filter(next_reminder_at__lte=now)
-                .order_by("next_reminder_at")
-                .only(*CLAIM_FIELDS)[:batch]
-            )
+            claimed = [pointer.request for pointer in claim_due(now, batch)]
             if claimed:
                 recorded += _fire(claimed, now)
         if len(claimed) < batch:
@@ -107,9 +117,10 @@ def _fire(claimed: list[RightsRequest], now: datetime) -> int:
     notifications.notify_many(outgoing)
     event_webhooks.due_soon(request_id for _id, request_id, threshold in written if threshold == Threshold.DAYS_2
                             and messages.get((request_id, threshold)))
-    # Every claimed request had next_reminder_at <= now and next_after is > now or None,
-    # so each one moves on and the loop in sweep_deadlines ends.
-    bulk.update_column(RightsRequest, "next_reminder_at", next_at)
+    # Every claimed pointer was <= now and next_after is > now or None, so each one moves
+    # on or goes, and the loop in sweep_deadlines ends.
+    bulk.update_column(NextReminder, "at", {pk: at for pk, at in next_at.items() if at is not None})
+    NextReminder.objects.filter(request_id__in=[pk for pk, at in next_at.items() if at is None]).delete()
     return len(written)
 
 
