@@ -307,15 +307,17 @@ def captured_statements():
     from django.db import connection
     from psycopg import ClientCursor
 
+    executed: list[tuple] = []
     rendered: list[str] = []
 
     def capture(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        rendered.append(ClientCursor(connection.connection).mogrify(sql, params) if params else sql)
-        return result
+        executed.append((sql, params))  # rendered after the block, outside the timed sweep
+        return execute(sql, params, many, context)
 
     with connection.execute_wrapper(capture):
         yield rendered
+    rendered += [ClientCursor(connection.connection).mogrify(sql, params) if params else sql
+                 for sql, params in executed]
 
 
 def replay(rendered: list[str]) -> float:
@@ -370,6 +372,24 @@ def explain_claim(now: datetime, batch: int) -> str:
     return plan
 
 
+def timed_sweep(args, run: int, now: datetime) -> int:
+    """One sweep; the last run profiled (--profile) or timed per statement (--statements)."""
+    from requests_app.workflow.sweeps import sweep_deadlines
+
+    if args.profile and run == args.runs:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        recorded = profiler.runcall(sweep_deadlines, now=now)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
+        return recorded
+    if args.statements and run == args.runs:
+        with statement_times():
+            return sweep_deadlines(now=now)
+    return sweep_deadlines(now=now)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--refill", action="store_true")
@@ -384,7 +404,6 @@ def main() -> None:
     from django.db import connection
 
     from requests_app.models import NextReminder, Notification, Reminder, RightsRequest
-    from requests_app.workflow.sweeps import sweep_deadlines
 
     url = point_celery_at_own_queue()
     print(f"database {connection.settings_dict['NAME']}, broker {url.split('@')[-1]} (queue {QUEUE})")
@@ -403,23 +422,12 @@ def main() -> None:
     timings, limits, rendered = [], [], []
     for run in range(1, args.runs + 1):
         reset()
-        started = time.perf_counter()
-        if args.profile and run == args.runs:
-            import cProfile
-            import pstats
-
-            profiler = cProfile.Profile()
-            recorded = profiler.runcall(sweep_deadlines, now=now)
-            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
-        elif args.statements and run == args.runs:
-            with statement_times():
-                recorded = sweep_deadlines(now=now)
-        elif run == 1:
-            with captured_statements() as rendered:  # a list append per statement: nothing to time
-                recorded = sweep_deadlines(now=now)
-        else:
-            recorded = sweep_deadlines(now=now)
-        elapsed = time.perf_counter() - started
+        capture = captured_statements() if run == 1 else contextlib.nullcontext([])
+        with capture as statements:  # a list append per statement: nothing to time
+            started = time.perf_counter()
+            recorded = timed_sweep(args, run, now)
+            elapsed = time.perf_counter() - started
+        rendered = statements if run == 1 else rendered
         drop_queue(url)
         timings.append(elapsed)
         print(f"run {run}: {elapsed:.2f} s, {recorded:,} reminders recorded, "

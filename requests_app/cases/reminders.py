@@ -27,7 +27,8 @@ REMINDED_STATUSES = {
 def schedule(rr: RightsRequest, status: str | None = None) -> list[tuple[str, datetime, datetime]]:
     """Every (threshold, instant it fires, due date it is for) of the request as it stands
     (or as it will stand in `status`, for a step that is about to move it). A submitted
-    (unverified) request has only the acknowledgement, where its policy has one."""
+    (unverified) request has only the acknowledgement, where its policy has one.
+    `rr` may also be the sweep's DueRequest, which has the same fields."""
     if (status or rr.status) not in REMINDED_STATUSES or rr.paused_at is not None:
         return []
     fires = []
