@@ -361,9 +361,11 @@ def statement_times():
 def explain_claim(now: datetime, batch: int) -> str:
     from django.db import connection, transaction
 
-    from requests_app.workflow.sweeps import claim_due
+    from requests_app.models import NextReminder
 
-    qs = claim_due(now, batch)
+    # The first of claim_due's two statements, the one that finds the batch.
+    qs = (NextReminder.objects.select_for_update(skip_locked=True).filter(at__lte=now).order_by("at")
+          .values_list("request_id", flat=True)[:batch])
     with transaction.atomic(), connection.cursor() as cursor:
         sql, params = qs.query.sql_with_params()
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)

@@ -56,16 +56,24 @@ class DueRequest(NamedTuple):
     acknowledged_at: datetime | None
 
 
-def claim_due(now: datetime, batch: int) -> QuerySet:
-    """The requests whose NextReminder has come, earliest first, each pointer and request
-    row locked (FOR UPDATE of the join locks both; SKIP LOCKED): a range of
-    next_reminder_at_idx, however many requests are open."""
-    return (
-        NextReminder.objects.select_for_update(skip_locked=True)
-        .filter(at__lte=now)
-        .order_by("at")
-        .values_list("request_id", *(f"request__{name}" for name in DueRequest._fields[1:]))[:batch]
+def claim_due(now: datetime, batch: int) -> tuple[list[DueRequest], bool]:
+    """Lock (SKIP LOCKED) and read up to `batch` requests whose NextReminder has come,
+    earliest first; also whether the batch was full (more may be due). Two statements,
+    each reading only the batch whatever the statistics: the pointers, a range of
+    next_reminder_at_idx in its order, then their requests by primary key (a join sorted
+    by `at` would read every request due before applying the LIMIT)."""
+    pointers = list(
+        NextReminder.objects.select_for_update(skip_locked=True).filter(at__lte=now).order_by("at")
+        .values_list("request_id", flat=True)[:batch]
     )
+    if not pointers:
+        return [], False
+    # A request a workflow step holds is skipped: the step moves its pointer itself, once this batch commits.
+    rows = (
+        RightsRequest.objects.select_for_update(skip_locked=True).filter(pk__in=pointers).order_by()
+        .values_list(*DueRequest._fields)
+    )
+    return [DueRequest(*row) for row in rows], len(pointers) == batch
 
 
 def sweep_deadlines(now: datetime | None = None, batch: int = 5000) -> int:
@@ -75,8 +83,7 @@ def sweep_deadlines(now: datetime | None = None, batch: int = 5000) -> int:
     follows the reminders due, not the number of open requests. Each batch is one
     transaction: the requests are claimed with FOR UPDATE SKIP LOCKED (a second sweep at
     the same time takes other rows, and a workflow step on a claimed request waits for
-    the batch), every crossed threshold is
-    inserted with ON CONFLICT DO NOTHING against the unique (request, threshold, due
+    the batch), every crossed threshold is inserted with ON CONFLICT DO NOTHING against the unique (request, threshold, due
     date), and only the rows this sweep wrote are notified, so each reminder is sent
     once however many sweeps run. Each request then points at its next threshold, or
     at nothing (closed, paused, or all thresholds passed: its NextReminder is deleted).
@@ -91,10 +98,10 @@ def sweep_deadlines(now: datetime | None = None, batch: int = 5000) -> int:
     recorded = 0
     while True:
         with transaction.atomic():
-            claimed = [DueRequest(*row) for row in claim_due(now, batch)]
+            claimed, full = claim_due(now, batch)
             if claimed:
                 recorded += _fire(claimed, now)
-        if len(claimed) < batch:
+        if not full:
             return recorded
 
 
