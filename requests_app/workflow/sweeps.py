@@ -83,11 +83,12 @@ def sweep_deadlines(now: datetime | None = None, batch: int = 5000) -> int:
     follows the reminders due, not the number of open requests. Each batch is one
     transaction: the requests are claimed with FOR UPDATE SKIP LOCKED (a second sweep at
     the same time takes other rows, and a workflow step on a claimed request waits for
-    the batch), every crossed threshold is inserted with ON CONFLICT DO NOTHING against the unique (request, threshold, due
-    date), and only the rows this sweep wrote are notified, so each reminder is sent
-    once however many sweeps run. Each request then points at its next threshold, or
-    at nothing (closed, paused, or all thresholds passed: its NextReminder is deleted).
-    A fixed number of statements per batch, whatever its size.
+    the batch), every crossed threshold is inserted with ON CONFLICT DO NOTHING against
+    the unique (request, threshold, due date), and only the rows this sweep wrote are
+    notified, so each reminder is sent once however many sweeps run. Each request then
+    points at its next threshold, or at nothing (closed, paused, or all thresholds
+    passed: its NextReminder is deleted). A fixed number of statements per batch,
+    whatever its size.
 
     `Reminder.sent_at` is when its notifications were written to the outbox (their
     delivery is the outbox's business); it stays null for a threshold recorded without
@@ -101,7 +102,7 @@ def sweep_deadlines(now: datetime | None = None, batch: int = 5000) -> int:
             claimed, full = claim_due(now, batch)
             if claimed:
                 recorded += _fire(claimed, now)
-        if not full:
+        if not (full and claimed):  # a full batch all held by workflow steps waits for the next sweep
             return recorded
 
 
