@@ -10,8 +10,8 @@ import pytest
 from django.db import connection, models
 
 from requests_app.models import (
-    DataSubject, EventDelivery, LogLeaf, Notification, PendingEntry, Reminder, RequestEvent, RightsRequest,
-    StatusLink, SubjectKey, VerificationChallenge,
+    DataSubject, EventDelivery, LogLeaf, NextReminder, Notification, PendingEntry, Reminder, RequestEvent,
+    RightsRequest, StatusLink, SubjectKey, VerificationChallenge,
 )
 
 pytestmark = [
@@ -20,9 +20,10 @@ pytestmark = [
 ]
 
 # Written on every intake (subject, request, first event, its log entry, the code) or on
-# every step (an event, its log entry, the mails, webhooks and reminders it sends).
+# every step (an event, its log entry, the mails, webhooks and reminders it sends, the
+# sweep's pointer it moves).
 HOT = (RightsRequest, DataSubject, RequestEvent, PendingEntry, LogLeaf, VerificationChallenge, StatusLink,
-       SubjectKey, Notification, EventDelivery, Reminder)
+       SubjectKey, Notification, EventDelivery, Reminder, NextReminder)
 
 REQUEST_INDEXES = {
     "requests_app_rightsrequest_pkey",
@@ -34,8 +35,6 @@ REQUEST_INDEXES = {
     # The queue in its keyset order: open requests (the default queue), every status.
     "request_open_queue_idx",
     "request_queue_due_idx",
-    # The deadline sweep's claim of the requests whose next reminder has come.
-    "request_next_reminder_idx",
     # The expiry of unverified requests; the purge of closed cases' contact details.
     "request_unverified_idx",
     "request_closed_idx",

@@ -1,7 +1,7 @@
 """The rest of a case in the admin, each as its own read-only list across all requests.
 
-Compensation claims (amounts shown as money), verification challenges, reminders,
-messages, attachments, fulfilment tasks, the officers' notifications, status links and
+Compensation claims (amounts shown as money), verification challenges, reminders and
+when the deadline sweep next looks at each request, messages, attachments, fulfilment tasks, the officers' notifications, status links and
 the event-webhook outbox: to search and filter, never to change, since each is written
 only by the code that owns it (the workflow's steps, the delivery of mail and webhooks).
 And each organisation's closed requests' version, which the closing steps bump (the key of
@@ -20,6 +20,7 @@ from requests_app.models import (
     EventDelivery,
     FulfilmentTask,
     Message,
+    NextReminder,
     Notification,
     Reminder,
     StatusLink,
@@ -80,6 +81,15 @@ class ReminderAdmin(ViewOnlyMixin, admin.ModelAdmin):
     search_fields = ("request__reference",)
     list_select_related = ("request__organisation",)
     date_hierarchy = "due_at"
+
+
+@admin.register(NextReminder)
+@zoned_times("at", model=NextReminder)
+class NextReminderAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ("request", "at")
+    search_fields = ("request__reference",)
+    list_select_related = ("request__organisation",)
+    date_hierarchy = "at"
 
 
 @admin.register(Message)

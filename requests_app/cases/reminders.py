@@ -3,13 +3,13 @@
 Thresholds are counted back from the due instant: 7 days, 2 days, the due day itself,
 and overdue (escalated to the owners). A CCPA request is also acknowledged to the
 consumer at the first sweep after receipt (10 business days at the latest). The
-request keeps `next_reminder_at`, the earliest instant the sweep must look at it, so the
-sweep reads only the requests that have something due.
+request's NextReminder row holds the earliest instant the sweep must look at it (`point`
+sets it), so the sweep reads only the requests that have something due.
 """
 
 from datetime import datetime, timedelta
 
-from requests_app.models import Reminder, RightsRequest
+from requests_app.models import NextReminder, Reminder, RightsRequest
 
 Threshold = Reminder.Threshold
 BEFORE_DUE = [
@@ -27,7 +27,8 @@ REMINDED_STATUSES = {
 def schedule(rr: RightsRequest, status: str | None = None) -> list[tuple[str, datetime, datetime]]:
     """Every (threshold, instant it fires, due date it is for) of the request as it stands
     (or as it will stand in `status`, for a step that is about to move it). A submitted
-    (unverified) request has only the acknowledgement, where its policy has one."""
+    (unverified) request has only the acknowledgement, where its policy has one.
+    `rr` may also be the sweep's DueRequest, which has the same fields."""
     if (status or rr.status) not in REMINDED_STATUSES or rr.paused_at is not None:
         return []
     fires = []
@@ -73,3 +74,20 @@ def to_send(crossed_now: list[tuple[str, datetime, datetime]]) -> set[tuple[str,
 def next_after(rr: RightsRequest, now: datetime) -> datetime | None:
     later = [fires_at for _threshold, fires_at, _due in schedule(rr) if fires_at > now]
     return min(later) if later else None
+
+
+def point(rr: RightsRequest, at: datetime | None) -> None:
+    """Set when the sweep next looks at the (saved) request; None: not until a step sets it
+    again. Called inside the step's transaction, which holds the request's row lock."""
+    if at is None:
+        NextReminder.objects.filter(request_id=rr.pk).delete()
+    else:
+        NextReminder.objects.bulk_create(
+            [NextReminder(request_id=rr.pk, at=at)], update_conflicts=True, unique_fields=["request"],
+            update_fields=["at"],
+        )
+
+
+def next_reminder_at(rr: RightsRequest) -> datetime | None:
+    """When the sweep next looks at the request, if ever."""
+    return NextReminder.objects.filter(request_id=rr.pk).values_list("at", flat=True).first()

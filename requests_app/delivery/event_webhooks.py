@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -100,7 +100,11 @@ def due_soon(request_ids: Iterable[int]) -> list[int]:
     request_ids = set(request_ids)
     if not request_ids:
         return []
-    return record(RightsRequest.objects.filter(pk__in=request_ids).select_related("organisation"), Event.DUE_SOON)
+    # Only the requests of organisations with a subscription are read (most have none):
+    # the sweep may record thousands of 2-day reminders at once.
+    subscribed = EventSubscription.objects.filter(organisation=OuterRef("organisation_id"), active=True)
+    return record(RightsRequest.objects.filter(Exists(subscribed), pk__in=request_ids).select_related("organisation"),
+                  Event.DUE_SOON)
 
 
 def queue(delivery_ids: list[int]) -> None:

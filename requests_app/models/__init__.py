@@ -28,7 +28,7 @@ from requests_app.models.correspondence import Message, attachment_path, Attachm
 from requests_app.models.fulfilment import TaskStatus, FulfilmentTask  # noqa: F401
 from requests_app.models.claims import ClaimStatus, CompensationClaim  # noqa: F401
 from requests_app.models.outbox import (  # noqa: F401
-    Threshold, Reminder, NotificationKind, Notification, EventDelivery,
+    Threshold, Reminder, NextReminder, NotificationKind, Notification, EventDelivery,
 )
 from requests_app.models.log import (  # noqa: F401
     LogLeaf, LogNode, PendingEntry, SignedTreeHead, TreeState,

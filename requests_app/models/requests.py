@@ -195,9 +195,9 @@ class RightsRequest(models.Model):
     )
     refusal_reason = models.TextField(_("refusal reason"), blank=True)
     refusal_legal_ground = models.CharField(_("legal ground of refusal"), max_length=200, blank=True)
-    # The next instant the deadline sweep must look at this request (a reminder threshold,
-    # the acknowledgement, or overdue); null when nothing is left to remind of.
-    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The next instant the deadline sweep must look at this request is a NextReminder row
+    # (requests_app/models/outbox.py), not a column here: the sweep moves it for every
+    # request crossing a threshold, and a write to this wide row goes into every index.
     certificate = models.ForeignKey(
         "orgs.ErasureCertificate", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
@@ -246,11 +246,6 @@ class RightsRequest(models.Model):
                                         "fulfilling"]),
             ),
             models.Index(fields=["organisation", "due_at", "id"], name="request_queue_due_idx"),
-            # The deadline sweep (workflow/sweeps.py) claims the requests whose next
-            # reminder has come, oldest first, from this partial index alone.
-            models.Index(
-                fields=["next_reminder_at"], name="request_next_reminder_idx", condition=Q(next_reminder_at__isnull=False)
-            ),
             # The daily sweeps read only what they act on: unverified requests (expire_unverified),
             # closed cases (purge_closed_contacts).
             models.Index(fields=["expires_at"], name="request_unverified_idx", condition=Q(status="submitted")),

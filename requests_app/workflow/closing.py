@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from requests_app.actors import Actor
-from requests_app.cases import deadlines
+from requests_app.cases import deadlines, reminders
 from requests_app.errors import TransitionNotAllowed
 from requests_app.models import DataSubject, RightsRequest, StatusLink
 from requests_app.models import sealed
@@ -26,7 +26,7 @@ def withdraw(rights_request: RightsRequest, *, actor: Actor) -> None:
         rr = step.request
         _end_pause(rr, step.now)
         rr.closed_at = step.now
-        rr.next_reminder_at = None
+        reminders.point(rr, None)
 
 
 def expire(rights_request: RightsRequest, *, actor: Actor) -> None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from orgs import calendars, law
 from orgs.models import Alternative, CollectionPoint, Organisation
 from requests_app.actors import SUBJECT, SYSTEM, Actor, ActorKind
-from requests_app.cases import deadlines, reminders, tokens
+from requests_app.cases import deadlines, tokens
 from requests_app.cases.subjects import Identity, build_subject
 from requests_app.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from requests_app.models import RightsRequest, VerificationChallenge
@@ -107,8 +107,9 @@ def submit_many(
             reference=tokens.new_reference(),
         )
         rr.subject = subject  # for confirmation_email; the ids are drawn when written
+        # A submitted request has no reminders (reminders.schedule): its NextReminder comes
+        # with verification.
         recompute_deadlines(rr)
-        rr.next_reminder_at = reminders.first_reminder_at(rr)
         filed.append(rr)
     # The code is on the first request (offered_kinds_first put a kind needing it first).
     challenge = None

@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 
 from requests_app.actors import Actor
-from requests_app.cases import deadlines
+from requests_app.cases import deadlines, reminders
 from requests_app.errors import InvalidInput, TransitionNotAllowed
 from requests_app.models import Message, RequestEvent, RightsRequest
 from requests_app.workflow.transitions import policy_of, recompute_deadlines, require_text, transition
@@ -42,7 +42,7 @@ def ask_for_information(rights_request: RightsRequest, *, actor: Actor, question
             raise InvalidInput({"reason": message})
         if reason and policy.pauses_while_awaiting_subject:
             rr.paused_at = step.now
-            rr.next_reminder_at = None  # the clock is stopped; answering sets it again
+            reminders.point(rr, None)  # the clock is stopped; answering sets it again
         message = Message.objects.create(
             request=rr, direction=Message.Direction.TO_SUBJECT, author=actor.user, body=question.strip()
         )
@@ -118,6 +118,6 @@ def close_unanswered(rights_request: RightsRequest, *, actor: Actor) -> None:
         asked = _asked(rr)
         paused_for = _end_pause(rr, step.now)
         rr.closed_at = step.now
-        rr.next_reminder_at = None
+        reminders.point(rr, None)
         step.data = {"message": asked.data.get("message") if asked else None,
                      "paused_seconds": int(paused_for.total_seconds())}

@@ -67,7 +67,7 @@ def extend(rights_request: RightsRequest, *, actor: Actor, reason: str) -> None:
         rr.extension_reason = reason.strip()
         recompute_deadlines(rr)
         if rr.paused_at is not None:
-            rr.next_reminder_at = None  # still paused: answering sets the reminders again
+            reminders.point(rr, None)  # still paused: answering sets the reminders again
         step.data = {"reason": rr.extension_reason, "from": previous_due, "to": rr.due_at}
 
 
@@ -172,6 +172,6 @@ def appeal(rights_request: RightsRequest, *, actor: Actor, grounds: str) -> None
         rr.closed_at = None
         tz = rr.organisation.time_zone
         rr.due_at = deadlines.appeal_due_at(policy_of(rr), appealed_at=step.now, tz=tz) or rr.due_at
-        rr.next_reminder_at = reminders.first_reminder_at(rr, status=Status.IN_REVIEW)
+        reminders.point(rr, reminders.first_reminder_at(rr, status=Status.IN_REVIEW))
         Message.objects.create(request=rr, direction=Message.Direction.FROM_SUBJECT, body=grounds.strip())
         step.data = {"reviewer": rr.assignee_id}

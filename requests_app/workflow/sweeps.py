@@ -9,6 +9,7 @@ steps check against the real clock.
 
 import logging
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -25,6 +26,7 @@ from requests_app.delivery.notifications import Outgoing
 from requests_app.errors import WorkflowError
 from requests_app.models import (
     FulfilmentTask,
+    NextReminder,
     Notification,
     Reminder,
     RequestEvent,
@@ -39,25 +41,54 @@ Status, Threshold, Kind = RightsRequest.Status, Reminder.Threshold, Notification
 
 # --- deadline reminders -----------------------------------------------------------------
 
-# What the sweep reads of a claimed request: enough for reminders.schedule and the recipients.
-CLAIM_FIELDS = (
-    "id", "organisation_id", "assignee_id", "status", "paused_at", "received_at", "acknowledge_by", "due_at",
-    "next_reminder_at", "acknowledged_at",
-)
+class DueRequest(NamedTuple):
+    """What the sweep reads of a claimed request: enough for reminders.schedule and the
+    recipients (plain tuples: a batch of 5,000 model instances costs more than the sweep's SQL)."""
+
+    pk: int
+    organisation_id: int
+    assignee_id: int | None
+    status: str
+    paused_at: datetime | None
+    received_at: datetime
+    acknowledge_by: datetime | None
+    due_at: datetime | None
+    acknowledged_at: datetime | None
+
+
+def claim_due(now: datetime, batch: int) -> tuple[list[DueRequest], bool]:
+    """Lock (SKIP LOCKED) and read up to `batch` requests whose NextReminder has come,
+    earliest first; also whether the batch was full (more may be due). Two statements,
+    each reading only the batch whatever the statistics: the pointers, a range of
+    next_reminder_at_idx in its order, then their requests by primary key (a join sorted
+    by `at` would read every request due before applying the LIMIT)."""
+    pointers = list(
+        NextReminder.objects.select_for_update(skip_locked=True).filter(at__lte=now).order_by("at")
+        .values_list("request_id", flat=True)[:batch]
+    )
+    if not pointers:
+        return [], False
+    # A request a workflow step holds is skipped: the step moves its pointer itself, once this batch commits.
+    rows = (
+        RightsRequest.objects.select_for_update(skip_locked=True).filter(pk__in=pointers).order_by()
+        .values_list(*DueRequest._fields)
+    )
+    return [DueRequest(*row) for row in rows], len(pointers) == batch
 
 
 def sweep_deadlines(now: datetime | None = None, batch: int = 5000) -> int:
     """Record and send the reminders that have fallen due; returns how many were recorded.
 
-    Reads only requests whose `next_reminder_at` has come (the partial index
-    request_next_reminder_idx), so the cost follows the reminders due, not the number of
-    open requests. Each batch is one transaction: the requests are claimed with
-    FOR UPDATE SKIP LOCKED (a second sweep at the same time takes other rows, and a
-    workflow step on a claimed request waits for the batch), every crossed threshold is
-    inserted with ON CONFLICT DO NOTHING against the unique (request, threshold, due
-    date), and only the rows this sweep wrote are notified, so each reminder is sent
-    once however many sweeps run. Each request then points at its next threshold, or
-    at nothing (closed, paused, or all thresholds passed).
+    Reads only requests whose NextReminder has come (next_reminder_at_idx), so the cost
+    follows the reminders due, not the number of open requests. Each batch is one
+    transaction: the requests are claimed with FOR UPDATE SKIP LOCKED (a second sweep at
+    the same time takes other rows, and a workflow step on a claimed request waits for
+    the batch), every crossed threshold is inserted with ON CONFLICT DO NOTHING against
+    the unique (request, threshold, due date), and only the rows this sweep wrote are
+    notified, so each reminder is sent once however many sweeps run. Each request then
+    points at its next threshold, or at nothing (closed, paused, or all thresholds
+    passed: its NextReminder is deleted). A fixed number of statements per batch,
+    whatever its size.
 
     `Reminder.sent_at` is when its notifications were written to the outbox (their
     delivery is the outbox's business); it stays null for a threshold recorded without
@@ -68,19 +99,14 @@ def sweep_deadlines(now: datetime | None = None, batch: int = 5000) -> int:
     recorded = 0
     while True:
         with transaction.atomic():
-            claimed = list(
-                RightsRequest.objects.select_for_update(skip_locked=True)
-                .filter(next_reminder_at__lte=now)
-                .order_by("next_reminder_at")
-                .only(*CLAIM_FIELDS)[:batch]
-            )
+            claimed, full = claim_due(now, batch)
             if claimed:
                 recorded += _fire(claimed, now)
-        if len(claimed) < batch:
+        if not (full and claimed):  # a full batch all held by workflow steps waits for the next sweep
             return recorded
 
 
-def _fire(claimed: list[RightsRequest], now: datetime) -> int:
+def _fire(claimed: list[DueRequest], now: datetime) -> int:
     written_at = timezone.now()
     claimed = sorted(claimed, key=lambda rr: rr.pk)  # writes in key order touch fewer index pages
     officers = notifications.officers_by_org({rr.organisation_id for rr in claimed})
@@ -107,13 +133,14 @@ def _fire(claimed: list[RightsRequest], now: datetime) -> int:
     notifications.notify_many(outgoing)
     event_webhooks.due_soon(request_id for _id, request_id, threshold in written if threshold == Threshold.DAYS_2
                             and messages.get((request_id, threshold)))
-    # Every claimed request had next_reminder_at <= now and next_after is > now or None,
-    # so each one moves on and the loop in sweep_deadlines ends.
-    bulk.update_column(RightsRequest, "next_reminder_at", next_at)
+    # Every claimed pointer was <= now and next_after is > now or None, so each one moves
+    # on or goes, and the loop in sweep_deadlines ends.
+    bulk.update_column(NextReminder, "at", {pk: at for pk, at in next_at.items() if at is not None})
+    NextReminder.objects.filter(request_id__in=[pk for pk, at in next_at.items() if at is None]).delete()
     return len(written)
 
 
-def _recipients(rr: RightsRequest, threshold: str, officers: dict) -> tuple[str, list[int | None]]:
+def _recipients(rr: DueRequest, threshold: str, officers: dict) -> tuple[str, list[int | None]]:
     """Who hears of a threshold: only members of the request's organisation, or the requester.
 
     7 days / 2 days / due today: the assignee, or every decider while nobody is assigned.

@@ -286,7 +286,8 @@ def recompute_deadlines(rr: RightsRequest) -> None:
         rr.target_at = deadlines.target_at(
             policy, clock_started_at=rr.clock_started_at, tz=tz, paused=rr.paused_total, calendar=calendar
         )
-        rr.next_reminder_at = reminders.first_reminder_at(rr)
+        if rr.pk is not None:  # a request being filed is submitted: no reminders before verification
+            reminders.point(rr, reminders.first_reminder_at(rr))
     rr.calendar_uncovered_year = first_uncovered_year(rr, calendar)
 
 

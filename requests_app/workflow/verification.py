@@ -75,7 +75,7 @@ def _mark_verified(rights_request: RightsRequest, actor: Actor, *, method: str, 
             recompute_deadlines(rr)
         # Verified, the request is officers' work: its due-date reminders (and an
         # acknowledgement never given) start now.
-        rr.next_reminder_at = reminders.first_reminder_at(rr, status=Status.VERIFIED)
+        reminders.point(rr, reminders.first_reminder_at(rr, status=Status.VERIFIED))
         step.data = {"method": method, "check_performed": check_performed, **data}
 
 
