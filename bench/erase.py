@@ -42,6 +42,8 @@ import os  # noqa: E402
 import time  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
+from bench.database import statement_times  # noqa: E402
+
 DATABASE = os.environ.get("BENCH_DATABASE", "rightsdesk_bench_erase")
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 TARGET = 0.60  # of the limit's records per second, measured in the same run (issue 15)
@@ -161,29 +163,16 @@ def time_order(order, chunk_size: int, statements: bool = False) -> tuple[float,
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE orgs_biometricrecord")  # statistics as the fill left them, whatever ran before
         cursor.execute("CHECKPOINT")
-    spent: dict[str, list] = {}
-
-    def timed(execute, sql, params, many, context):
-        tick = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            entry = spent.setdefault(" ".join(sql.split())[:90], [0, 0.0])
-            entry[0] += 1
-            entry[1] += time.perf_counter() - tick
-
     chunks, slowest = 0, 0.0
     started = time.perf_counter()
     more = True
-    with connection.execute_wrapper(timed) if statements else contextlib.nullcontext():
+    with statement_times() if statements else contextlib.nullcontext():
         while more:
             tick = time.perf_counter()
             more = erasure.run_next_chunk(order.pk, chunk_size=chunk_size)
             chunks += 1
             slowest = max(slowest, time.perf_counter() - tick)
-    elapsed = time.perf_counter() - started
-    for sql, (count, seconds) in sorted(spent.items(), key=lambda item: -item[1][1]):
-        print(f"  {seconds:7.2f} s {count:4d}x  {sql}")
+        elapsed = time.perf_counter() - started  # before the statements' times are printed
     return elapsed, chunks, slowest
 
 

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Python puts bench/ first on the path, where queue.py would shadow the standard library.
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
-from bench.database import set_up_django  # noqa: E402
+from bench.database import set_up_django, statement_times  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rightsdesk_bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -334,28 +334,6 @@ def replay(rendered: list[str]) -> float:
 
 def load() -> str:
     return " ".join(f"{figure:.2f}" for figure in os.getloadavg())
-
-
-@contextlib.contextmanager
-def statement_times():
-    """Time each SQL statement (by its first words) while the block runs; printed after it."""
-    from django.db import connection
-
-    spent: dict[str, list] = {}
-
-    def timed(execute, sql, params, many, context):
-        tick = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            entry = spent.setdefault(" ".join(sql.split())[:100], [0, 0.0])
-            entry[0] += 1
-            entry[1] += time.perf_counter() - tick
-
-    with connection.execute_wrapper(timed):
-        yield spent
-    for sql, (count, seconds) in sorted(spent.items(), key=lambda item: -item[1][1]):
-        print(f"  {seconds:7.3f} s {count:4d}x  {sql}")
 
 
 def explain_claim(now: datetime, batch: int) -> str:
