@@ -98,15 +98,15 @@ class RequestsView(PublicView):
         summary="File requests (one per kind) and have a code sent for verifying them.",
     )
     def post(self, request):
-        serializer = _valid(s.CitizenRequestInputSerializer, request.data)
-        organisation = public_settings.public_organisation(serializer.validated_data["organisation"])
+        form_data, files, language = s.request_as_form(request.data)  # the shape; the form checks each value
+        organisation = public_settings.public_organisation(str(request.data["organisation"]))
         if organisation is None:
             raise InvalidInput({"organisation": _("No organisation takes requests under this name.")})
-        cleaned = _form(forms.RequestForm(*serializer.as_form(), organisation=organisation), s.FORM_FIELD_PATHS)
+        cleaned = _form(forms.RequestForm(form_data, files, organisation=organisation), s.FORM_FIELD_PATHS)
         # Counted once filed, as on the web: a request sent back to be corrected is no new attempt.
         person = views.person_limits(cleaned["email"], cleaned["phone"], organisation)
         limits.attempt(request._request, limits.SUBMIT, keys=person)
-        with translation.override(serializer.validated_data.get("language") or settings.LANGUAGE_CODE):
+        with translation.override(language or settings.LANGUAGE_CODE):
             try:
                 result = intake.file_requests(organisation=organisation, **views._intake_arguments(cleaned))
             except InvalidInput as exc:

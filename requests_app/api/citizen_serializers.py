@@ -2,7 +2,8 @@
 
 What a value may be is decided where the web decides it: a new request's fields by the
 public form (requests_app.public.forms.RequestForm, fed the JSON flattened, files
-decoded from base64), every step by its workflow function.
+decoded from base64, by `request_as_form`, so each value is checked once), every step by
+its workflow function.
 """
 
 import base64
@@ -16,6 +17,7 @@ from rest_framework import serializers
 
 from orgs.models import Alternative
 from requests_app.models import CompensationClaim, Message, RequestEvent, RightsRequest
+from requests_app.errors import InvalidInput
 from requests_app.public.forms import CURRENCIES
 
 TEXT = 4000
@@ -59,6 +61,8 @@ class CitizenFileSerializer(serializers.Serializer):
 
 
 class CitizenRequestInputSerializer(serializers.Serializer):
+    """A new request's body, for the schema; the view reads it with `request_as_form`."""
+
     organisation = serializers.SlugField(help_text=_("The organisation's slug (from the organisation finder)."))
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=RightsRequest.Kind.choices),
                                   min_length=1, max_length=len(RightsRequest.Kind.choices))
@@ -83,25 +87,106 @@ class CitizenRequestInputSerializer(serializers.Serializer):
         choices=["no", "yes"], required=False, allow_blank=True,
         help_text=_("Required when filed_by is next_of_kin: did the deceased arrange otherwise (PIPL art. 49)?"))
 
-    def as_form(self) -> tuple[dict, dict]:
-        """The validated JSON as the public form's data and files."""
-        data = self.validated_data
-        identity, claim = data["identity"], data.get("claim") or {}
-        form_data = {
-            "kinds": data["kinds"], "filed_by": data["filed_by"], "data_description": data["data_description"],
-            "details": data.get("details", ""), "alternative_wanted": data.get("alternative_wanted", ""),
-            "requester_name": data.get("requester_name", ""),
-            "requester_email": data.get("requester_email", ""),
-            "deceased_arranged_otherwise": data.get("deceased_arranged_otherwise", ""),
-            **{name: identity.get(name, "") for name in CitizenIdentitySerializer().fields},
-            "claim_amount": claim.get("amount", ""), "claim_currency": claim.get("currency", ""),
-            "claim_covers": claim.get("covers", ""),
-        }
-        files = {"evidence": data.get("evidence") or []}
-        for name in ("authorisation", "death_evidence"):
-            if data.get(name):
-                files[name] = data[name]
-        return form_data, files
+
+def request_as_form(data) -> tuple[dict, dict, str | None]:
+    """A new request's JSON as the public form's data and files, and the language asked for.
+
+    Only the shape is read here (CitizenRequestInputSerializer describes it for the schema):
+    objects, lists and strings where they belong, files decoded from base64, the kinds and
+    the language among those there are. Every value is then checked once, by the web's form
+    (RequestForm), whose errors keep the JSON's paths (FORM_FIELD_PATHS). Raises InvalidInput
+    with the JSON's paths, as DRF words it, for a wrong shape."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(data, dict):
+        raise InvalidInput({"non_field_errors": [_invalid_object(data)]})
+
+    def text(container: dict, name: str, path: str, required: bool = False) -> str:
+        value = container.get(name)
+        if value is None or value == "":
+            if required:
+                errors[path] = [str(_("This field is required."))]
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            errors[path] = [str(_("Not a valid string."))]
+            return ""
+        return str(value)
+
+    def obj(name: str) -> dict:
+        value = data.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            errors[name] = [_invalid_object(value)]
+            return {}
+        return value
+
+    def upload(value, path: str):
+        if not isinstance(value, dict):
+            errors[path] = [_invalid_object(value)]
+            return None
+        name, content = text(value, "name", f"{path}.name", True), text(value, "content", f"{path}.content", True)
+        if not name or not content:
+            return None
+        if len(name) > 255:
+            errors[f"{path}.name"] = [str(_("Ensure this field has no more than {max_length} characters.")).format(
+                max_length=255)]
+            return None
+        if len(content) > 4 * (settings.MAX_UPLOAD_BYTES // 3 + 1):
+            errors[f"{path}.content"] = [str(_("Files may be at most 10 MB."))]
+            return None
+        try:
+            return SimpleUploadedFile(name, base64.b64decode(content, validate=True))
+        except (binascii.Error, ValueError):
+            errors[f"{path}.content"] = [str(_("Not valid base64."))]
+            return None
+
+    text(data, "organisation", "organisation", True)
+    kinds = data.get("kinds")
+    if not isinstance(kinds, list):
+        errors["kinds"] = [str(_("This field is required.")) if kinds is None else _not_a_list(kinds)]
+        kinds = []
+    for index, kind in enumerate(kinds):
+        if kind not in RightsRequest.Kind.values:
+            errors[f"kinds.{index}"] = [str(_('"{input}" is not a valid choice.')).format(input=kind)]
+    identity, claim = obj("identity"), obj("claim")
+    language = data.get("language") or None
+    if language is not None and (not isinstance(language, str) or language not in dict(settings.LANGUAGES)):
+        errors["language"] = [str(_('"{input}" is not a valid choice.')).format(input=language)]
+    form_data = {
+        "kinds": [kind for kind in kinds if isinstance(kind, str)],
+        "filed_by": text(data, "filed_by", "filed_by") or RightsRequest.FiledBy.SELF,
+        **{name: text(data, name, name) for name in (
+            "data_description", "details", "alternative_wanted", "requester_name", "requester_email",
+            "deceased_arranged_otherwise")},
+        **{name: text(identity, name, f"identity.{name}") for name in CitizenIdentitySerializer._declared_fields},
+        "claim_amount": text(claim, "amount", "claim.amount"), "claim_currency": text(claim, "currency", "claim.currency"),
+        "claim_covers": text(claim, "covers", "claim.covers"),
+    }
+    evidence = data.get("evidence") or []
+    if not isinstance(evidence, list):
+        errors["evidence"] = [_not_a_list(evidence)]
+        evidence = []
+    elif len(evidence) > settings.MAX_UPLOAD_FILES:
+        errors["evidence"] = [str(_("Ensure this field has no more than {max_length} elements.")).format(
+            max_length=settings.MAX_UPLOAD_FILES)]
+        evidence = []
+    files = {"evidence": [found for index, value in enumerate(evidence)
+                          if (found := upload(value, f"evidence.{index}")) is not None]}
+    for name in ("authorisation", "death_evidence"):
+        if data.get(name) is not None and (found := upload(data[name], name)) is not None:
+            files[name] = found
+    if errors:
+        raise InvalidInput(errors)
+    return form_data, files, language
+
+
+# DRF's own words (and so its translations), as the serializers answered before.
+def _invalid_object(value) -> str:
+    return str(_("Invalid data. Expected a dictionary, but got {datatype}.")).format(datatype=type(value).__name__)
+
+
+def _not_a_list(value) -> str:
+    return str(_('Expected a list of items but got type "{input_type}".')).format(input_type=type(value).__name__)
 
 
 # Where each field of the public form lives in the JSON, for its error messages.

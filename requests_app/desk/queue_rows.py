@@ -75,23 +75,27 @@ def rows_html(rows: list[QueueRow], *, selectable: bool) -> SafeString:
     return mark_safe("".join(_row(row, selectable) for row in rows))
 
 
-def _words(msgid: str, **values) -> str:
+def _words(translated: str, **values) -> str:
     """A translation with escaped values put in, as {% blocktranslate %} does (the words
-    themselves are the translators', put in as they are)."""
-    return _(msgid) % {name: escape(value) for name, value in values.items()}
+    themselves are the translators', put in as they are). Call it with `_("…")` written
+    out, so makemessages finds the words."""
+    return translated % {name: escape(value) for name, value in values.items()}
 
 
 def _row(row: QueueRow, selectable: bool) -> str:
     rr = row.request
     ref = escape(rr.reference)
+    # The words are looked up outside the f-strings: makemessages reads no call inside one.
+    select = _words(_("Select %(reference)s"), reference=rr.reference)
     pick = (f'<td><input type="checkbox" name="references" value="{ref}" id="pick-{ref}" '
-            f'aria-label="{_words("Select %(reference)s", reference=rr.reference)}"></td>') if selectable else ""
+            f'aria-label="{select}"></td>') if selectable else ""
     year = rr.calendar_uncovered_year
-    warning = (
-        f' <span class="calendar-warning" title="'
-        f'{_words("Counted through %(year)s, a year no working-day calendar covers", year=year)}">'
-        f'<span aria-hidden="true">⚠ </span>{_words("No calendar for %(year)s", year=year)}</span>'
-    ) if year else ""
+    warning = ""
+    if year:
+        counted = _words(_("Counted through %(year)s, a year no working-day calendar covers"), year=year)
+        no_calendar = _words(_("No calendar for %(year)s"), year=year)
+        warning = (f' <span class="calendar-warning" title="{counted}">'
+                   f'<span aria-hidden="true">⚠ </span>{no_calendar}</span>')
     subject = rr.subject
     if subject.full_name:
         requester = escape(row.requester)
